@@ -1,0 +1,121 @@
+#include "cli/app.hpp"
+
+#include "cli/commands.hpp"
+#include "config/location.hpp"
+#include "loader/plugin_instance.hpp"
+#include "log/logging.hpp"
+
+#include <CLI/App.hpp>
+#include <CLI/Config.hpp>
+#include <CLI/Formatter.hpp>
+
+#include <cstdio>
+#include <functional>
+
+#ifndef INGESTD_VERSION
+#define INGESTD_VERSION "0.0.0"
+#endif
+
+namespace ingestd::cli {
+
+namespace {
+
+const char* kDescription =
+    "ingestd moves data from sources (files, databases, APIs) to destinations through\n"
+    "plugins, as described by a TOML flow file.\n\n"
+    "Exit codes: 0 success, 1 failed run or check, 2 usage or configuration error.\n"
+    "Environment: INGESTD_PLUGIN_PATH (colon-separated plugin folders).";
+
+const char* kRunFooter =
+    "\nA flow file declares [sources.NAME] and [destinations.NAME] (each with plugin = \"...\"\n"
+    "and a config table) and [[flows]] wiring them:\n"
+    "  name, from, to (a name or a list), streams (default: all), extract, cursor,\n"
+    "  primary_key, load, queue = { max_batches = 8, max_bytes = \"32MiB\" },\n"
+    "  batch_rows (16384), parallelism (4).\n"
+    "${VAR} in strings reads the environment (${VAR:-default} for a fallback).\n"
+    "SIGINT/SIGTERM stop reading, commit what was read and exit 1; a second one exits at once.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{kDescription, "ingestd"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", std::string("ingestd ") + INGESTD_VERSION + " (plugin ABI " +
+                                        std::to_string(INGESTD_ABI_VERSION_MAJOR) + "." +
+                                        std::to_string(INGESTD_ABI_VERSION_MINOR) + ")");
+  GlobalOptions g;
+  app.add_option("--plugin-path", g.plugin_paths, "Also load plugins from DIR (repeatable; searched first)")
+      ->type_name("DIR");
+  app.add_option("--log-level", g.log_level, "trace|debug|info|warn|error|off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  app.add_option("--log-format", g.log_format, "text|json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+
+  std::function<int()> command;
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Run the flows of a flow file");
+  run_cmd->add_option("FLOWS", run.flows, "Flow file (TOML)")->required();
+  run_cmd->add_option("--flow", run.flow, "Run only the flow of this name");
+  run_cmd->add_option("--report", run.report, "Write a JSON report of the run to FILE")->type_name("FILE");
+  run_cmd->add_flag("--no-progress", run.no_progress, "No live progress, even on a terminal");
+  run_cmd->footer(kRunFooter);
+  run_cmd->callback([&] { command = [&] { return run_command(g, run); }; });
+
+  std::string validate_flows;
+  auto* validate_cmd = app.add_subcommand("validate", "Check a flow file and plugin options without connecting");
+  validate_cmd->add_option("FLOWS", validate_flows, "Flow file (TOML)")->required();
+  validate_cmd->callback([&] { command = [&] { return validate_command(g, validate_flows); }; });
+
+  std::string check_flows;
+  auto* check_cmd = app.add_subcommand("check", "Connect every source and destination and report each");
+  check_cmd->add_option("FLOWS", check_flows, "Flow file (TOML)")->required();
+  check_cmd->callback([&] { command = [&] { return check_command(g, check_flows); }; });
+
+  DiscoverArgs discover;
+  auto* discover_cmd = app.add_subcommand("discover", "List a source's streams: columns, types, keys, cursors");
+  discover_cmd->add_option("FLOWS", discover.flows, "Flow file (TOML)")->required();
+  discover_cmd->add_option("--source", discover.source, "The [sources.NAME] to discover")->required();
+  discover_cmd->add_option("--format", discover.format, "text|json|yaml")
+      ->check(CLI::IsMember({"text", "json", "yaml"}))
+      ->capture_default_str();
+  discover_cmd->callback([&] { command = [&] { return discover_command(g, discover); }; });
+
+  auto* plugins_cmd = app.add_subcommand("plugins", "List installed plugins or show one's options");
+  plugins_cmd->require_subcommand(1);
+  std::string list_format = "text";
+  auto* list_cmd = plugins_cmd->add_subcommand("list", "List installed plugins (and shared objects refused, with why)");
+  list_cmd->add_option("--format", list_format, "text|json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  list_cmd->callback([&] { command = [&] { return plugins_list_command(g, list_format); }; });
+  std::string inspect_name, inspect_format = "text";
+  auto* inspect_cmd = plugins_cmd->add_subcommand("inspect", "Show a plugin's kinds, modes and options");
+  inspect_cmd->add_option("NAME", inspect_name, "Plugin name")->required();
+  inspect_cmd->add_option("--format", inspect_format, "text|json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  inspect_cmd->callback([&] { command = [&] { return plugins_inspect_command(g, inspect_name, inspect_format); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitConfig;
+  }
+
+  try {
+    log::configure(g.log_level, g.log_format);
+    return command();
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "error: %s\n", log::redact(e.what()).c_str());
+    return kExitConfig;
+  } catch (const PluginError& e) {
+    std::fprintf(stderr, "error: %s\n", log::redact(e.what()).c_str());
+    return e.is_config() ? kExitConfig : kExitFailed;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", log::redact(e.what()).c_str());
+    return kExitFailed;
+  }
+}
+
+}  // namespace ingestd::cli

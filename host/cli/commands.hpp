@@ -1,0 +1,42 @@
+// The ingestd commands. Each returns the process exit code:
+// 0 success, 1 failed run or check, 2 usage or configuration error.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ingestd::cli {
+
+struct GlobalOptions {
+  std::vector<std::string> plugin_paths;
+  std::string log_level = "info";
+  std::string log_format = "text";
+};
+
+struct RunArgs {
+  std::string flows;
+  std::optional<std::string> flow;
+  std::string report;
+  bool no_progress = false;
+};
+int run_command(const GlobalOptions& g, const RunArgs& a);
+
+int validate_command(const GlobalOptions& g, const std::string& flows);
+int check_command(const GlobalOptions& g, const std::string& flows);
+
+struct DiscoverArgs {
+  std::string flows;
+  std::string source;
+  std::string format = "text";
+};
+int discover_command(const GlobalOptions& g, const DiscoverArgs& a);
+
+int plugins_list_command(const GlobalOptions& g, const std::string& format);
+int plugins_inspect_command(const GlobalOptions& g, const std::string& name, const std::string& format);
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitConfig = 2;
+
+}  // namespace ingestd::cli

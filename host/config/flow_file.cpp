@@ -1,0 +1,383 @@
+#include "config/flow_file.hpp"
+
+#include "config/names.hpp"
+#include "config/units.hpp"
+#include "util/strings.hpp"
+
+#include <ingestd/abi.h>
+
+#include <toml++/toml.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+namespace ingestd {
+
+Location ConfigTable::location_of(const std::string& key) const {
+  auto it = locations.find(key);
+  return it != locations.end() ? it->second : location;
+}
+
+const ComponentDef* FlowFile::find_source(const std::string& name) const {
+  for (const auto& s : sources)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+const ComponentDef* FlowFile::find_destination(const std::string& name) const {
+  for (const auto& d : destinations)
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
+const FlowDef* FlowFile::find_flow(const std::string& name) const {
+  for (const auto& f : flows)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::vector<std::string> FlowFile::flow_names() const {
+  std::vector<std::string> out;
+  for (const auto& f : flows) out.push_back(f.name);
+  return out;
+}
+
+const std::vector<std::pair<std::string, std::string>>& flow_key_help() {
+  static const std::vector<std::pair<std::string, std::string>> keys = {
+      {"name", "unique name of the flow (required)"},
+      {"from", "the [sources.NAME] to read (required)"},
+      {"to", "a [destinations.NAME], or a list of them (required)"},
+      {"streams", "stream names to read (default: every stream the source discovers)"},
+      {"extract", "snapshot | incremental-appends | incremental-updates (default snapshot)"},
+      {"cursor", "cursor column for incremental extract modes"},
+      {"primary_key", "key column(s) for merge loads and deduplication"},
+      {"load", "append | replace | merge (default append)"},
+      {"queue", "{ max_batches = 8, max_bytes = \"32MiB\" }: per-destination queue limits"},
+      {"batch_rows", "preferred rows per batch (default 16384)"},
+      {"parallelism", "streams of this flow read at the same time (default 4)"},
+  };
+  return keys;
+}
+
+namespace {
+
+Location loc(const std::string& file, const toml::source_region& r) {
+  return Location{file, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+}
+
+std::string two(int v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d", v);
+  return buf;
+}
+
+std::string format_date(const toml::date& d) {
+  return std::to_string(d.year) + "-" + two(d.month) + "-" + two(d.day);
+}
+
+std::string format_time(const toml::time& t) {
+  std::string s = two(t.hour) + ":" + two(t.minute) + ":" + two(t.second);
+  if (t.nanosecond) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, ".%09u", static_cast<unsigned>(t.nanosecond));
+    s += buf;
+  }
+  return s;
+}
+
+std::string format_date_time(const toml::date_time& dt) {
+  std::string s = format_date(dt.date) + "T" + format_time(dt.time);
+  if (dt.offset) {
+    int m = dt.offset->minutes;
+    if (m == 0) return s + "Z";
+    char sign = m < 0 ? '-' : '+';
+    if (m < 0) m = -m;
+    s += sign + two(m / 60) + ":" + two(m % 60);
+  }
+  return s;
+}
+
+// TOML value -> JSON, recording where every key and element was written.
+json::Value to_json(const toml::node& n, const std::string& file, const std::string& path,
+                    std::map<std::string, Location>& locations) {
+  if (const auto* t = n.as_table()) {
+    json::Object o;
+    for (auto&& [k, v] : *t) {
+      std::string p = path.empty() ? std::string(k.str()) : path + "." + std::string(k.str());
+      locations[p] = loc(file, k.source());
+      o.set(std::string(k.str()), to_json(v, file, p, locations));
+    }
+    return o;
+  }
+  if (const auto* a = n.as_array()) {
+    json::Array arr;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      std::string p = path + "[" + std::to_string(i) + "]";
+      locations[p] = loc(file, (*a)[i].source());
+      arr.push_back(to_json((*a)[i], file, p, locations));
+    }
+    return arr;
+  }
+  if (const auto* s = n.as_string()) return json::Value(s->get());
+  if (const auto* i = n.as_integer()) return json::Value(i->get());
+  if (const auto* f = n.as_floating_point()) return json::Value(f->get());
+  if (const auto* b = n.as_boolean()) return json::Value(b->get());
+  if (const auto* d = n.as_date()) return json::Value(format_date(d->get()));
+  if (const auto* t = n.as_time()) return json::Value(format_time(t->get()));
+  if (const auto* dt = n.as_date_time()) return json::Value(format_date_time(dt->get()));
+  return json::Value();
+}
+
+std::string type_of(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    default: return "a date/time";
+  }
+}
+
+bool valid_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return false;
+  return true;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string file) : file_(std::move(file)) {}
+
+  FlowFile parse(const toml::table& doc) {
+    FlowFile ff;
+    check_keys(doc, "", {"state", "sources", "destinations", "flows"});
+    if (const auto* state = doc.get("state")) parse_state(*state, ff);
+    if (const auto* s = doc.get("sources")) ff.sources = parse_components(*s, "sources");
+    if (const auto* d = doc.get("destinations"))
+      ff.destinations = parse_components(*d, "destinations");
+    if (const auto* f = doc.get("flows")) parse_flows(*f, ff);
+    if (ff.flows.empty())
+      throw ConfigError(Location{file_}, "flows",
+                        "no [[flows]] defined; a flow file needs at least one, e.g.\n"
+                        "  [[flows]]\n  name = \"orders\"\n  from = \"SOURCE\"\n  to = \"DESTINATION\"");
+    return ff;
+  }
+
+ private:
+  Location at(const toml::node& n) const { return loc(file_, n.source()); }
+
+  [[noreturn]] void fail(const toml::node& n, const std::string& key, const std::string& msg) const {
+    throw ConfigError(at(n), key, msg);
+  }
+
+  // Rejects keys outside `valid`, naming the valid ones.
+  void check_keys(const toml::table& t, const std::string& prefix,
+                  const std::vector<std::string>& valid) const {
+    for (auto&& [k, v] : t) {
+      bool ok = false;
+      for (const auto& name : valid) ok = ok || k.str() == name;
+      if (!ok)
+        throw ConfigError(loc(file_, k.source()), prefix + std::string(k.str()),
+                          "unknown key (valid keys: " + join(valid, ", ") + ")");
+    }
+  }
+
+  const toml::table& as_table(const toml::node& n, const std::string& key) const {
+    const auto* t = n.as_table();
+    if (!t) fail(n, key, "expected a table, found " + type_of(n));
+    return *t;
+  }
+
+  std::string as_string(const toml::node& n, const std::string& key) const {
+    const auto* s = n.as_string();
+    if (!s) fail(n, key, "expected a string, found " + type_of(n));
+    return s->get();
+  }
+
+  // A string, or an array of strings.
+  std::vector<std::string> as_string_list(const toml::node& n, const std::string& key) const {
+    if (n.is_string()) return {as_string(n, key)};
+    const auto* a = n.as_array();
+    if (!a) fail(n, key, "expected a string or an array of strings, found " + type_of(n));
+    std::vector<std::string> out;
+    for (const auto& e : *a) out.push_back(as_string(e, key));
+    return out;
+  }
+
+  int64_t as_positive_int(const toml::node& n, const std::string& key) const {
+    const auto* i = n.as_integer();
+    if (!i) fail(n, key, "expected an integer, found " + type_of(n));
+    if (i->get() < 1) fail(n, key, "must be at least 1");
+    return i->get();
+  }
+
+  void parse_state(const toml::node& n, FlowFile& ff) const {
+    const toml::table& t = as_table(n, "state");
+    check_keys(t, "state.", {"path"});
+    if (const auto* p = t.get("path")) {
+      ff.state_path = as_string(*p, "state.path");
+      ff.state_location = at(*p);
+    }
+  }
+
+  std::vector<ComponentDef> parse_components(const toml::node& n, const std::string& section) const {
+    const toml::table& t = as_table(n, section);
+    std::vector<ComponentDef> out;
+    for (auto&& [k, v] : t) {
+      std::string name(k.str());
+      std::string key = section + "." + name;
+      if (!valid_name(name))
+        throw ConfigError(loc(file_, k.source()), key,
+                          "names may use letters, digits, '_', '-' and '.'");
+      const toml::table& c = as_table(v, key);
+      check_keys(c, key + ".", {"plugin", "config"});
+      ComponentDef def;
+      def.name = name;
+      def.location = loc(file_, k.source());
+      const toml::node* plugin = c.get("plugin");
+      if (!plugin)
+        throw ConfigError(def.location, key + ".plugin",
+                          "missing; say which plugin provides it, e.g. plugin = \"files\"");
+      def.plugin = as_string(*plugin, key + ".plugin");
+      def.plugin_location = at(*plugin);
+      def.config.location = def.location;
+      if (const toml::node* config = c.get("config")) {
+        as_table(*config, key + ".config");
+        def.config.location = at(*config);
+        def.config.value = to_json(*config, file_, "", def.config.locations);
+      }
+      out.push_back(std::move(def));
+    }
+    return out;
+  }
+
+  void parse_flows(const toml::node& n, FlowFile& ff) const {
+    const auto* arr = n.as_array();
+    if (!arr) fail(n, "flows", "expected [[flows]] (an array of tables), found " + type_of(n));
+    std::set<std::string> names;
+    std::vector<std::string> valid_keys;
+    for (const auto& [k, help] : flow_key_help()) valid_keys.push_back(k);
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& fn = (*arr)[i];
+      std::string prefix = "flows[" + std::to_string(i) + "]";
+      const toml::table& t = as_table(fn, prefix);
+      check_keys(t, prefix + ".", valid_keys);
+      FlowDef f;
+      f.location = at(fn);
+      const toml::node* name = t.get("name");
+      if (!name) throw ConfigError(f.location, prefix + ".name", "missing; every flow needs a name");
+      f.name = as_string(*name, prefix + ".name");
+      if (!valid_name(f.name)) fail(*name, prefix + ".name", "names may use letters, digits, '_', '-' and '.'");
+      if (!names.insert(f.name).second) fail(*name, prefix + ".name", "duplicate flow name '" + f.name + "'");
+      std::string key = "flows." + f.name;
+
+      const toml::node* from = t.get("from");
+      if (!from) throw ConfigError(f.location, key + ".from", "missing; name the [sources.NAME] to read");
+      f.from = as_string(*from, key + ".from");
+      f.from_location = at(*from);
+      if (!ff.find_source(f.from))
+        fail(*from, key + ".from", "no source named '" + f.from + "' (defined sources: " +
+                                       names_of(ff.sources) + ")");
+
+      const toml::node* to = t.get("to");
+      if (!to) throw ConfigError(f.location, key + ".to", "missing; name one or more [destinations.NAME]");
+      f.to = as_string_list(*to, key + ".to");
+      f.to_location = at(*to);
+      if (f.to.empty()) fail(*to, key + ".to", "must name at least one destination");
+      std::set<std::string> seen;
+      for (const auto& d : f.to) {
+        if (!ff.find_destination(d))
+          fail(*to, key + ".to", "no destination named '" + d + "' (defined destinations: " +
+                                     names_of(ff.destinations) + ")");
+        if (!seen.insert(d).second) fail(*to, key + ".to", "destination '" + d + "' listed twice");
+      }
+
+      if (const auto* s = t.get("streams")) {
+        f.streams = as_string_list(*s, key + ".streams");
+        f.streams_location = at(*s);
+      }
+      if (const auto* e = t.get("extract")) {
+        std::string v = as_string(*e, key + ".extract");
+        auto mode = extract_mode_from_name(v);
+        if (!mode)
+          fail(*e, key + ".extract",
+               "unknown extract mode '" + v + "' (valid: snapshot, incremental-appends, incremental-updates)");
+        f.extract_mode = *mode;
+        f.extract_location = at(*e);
+      } else {
+        f.extract_location = f.location;
+      }
+      if (const auto* c = t.get("cursor")) f.cursor = as_string(*c, key + ".cursor");
+      if (const auto* pk = t.get("primary_key")) f.primary_key = as_string_list(*pk, key + ".primary_key");
+      if (const auto* l = t.get("load")) {
+        std::string v = as_string(*l, key + ".load");
+        auto mode = load_mode_from_name(v);
+        if (!mode) fail(*l, key + ".load", "unknown load mode '" + v + "' (valid: append, replace, merge)");
+        f.load_mode = *mode;
+        f.load_location = at(*l);
+      } else {
+        f.load_location = f.location;
+      }
+      if (const auto* q = t.get("queue")) parse_queue(*q, key + ".queue", f.queue);
+      if (const auto* b = t.get("batch_rows")) f.batch_rows = as_positive_int(*b, key + ".batch_rows");
+      if (const auto* p = t.get("parallelism")) f.parallelism = as_positive_int(*p, key + ".parallelism");
+      ff.flows.push_back(std::move(f));
+    }
+  }
+
+  void parse_queue(const toml::node& n, const std::string& key, QueueLimits& q) const {
+    const toml::table& t = as_table(n, key);
+    check_keys(t, key + ".", {"max_batches", "max_bytes"});
+    if (const auto* b = t.get("max_batches")) q.max_batches = as_positive_int(*b, key + ".max_batches");
+    if (const auto* b = t.get("max_bytes")) {
+      if (b->is_integer()) {
+        q.max_bytes = as_positive_int(*b, key + ".max_bytes");
+      } else {
+        std::string text = as_string(*b, key + ".max_bytes");
+        auto size = parse_size(text);
+        if (!size || *size < 1)
+          fail(*b, key + ".max_bytes", "'" + text + "' is not a size (e.g. \"64MiB\", \"500KB\", 1048576)");
+        q.max_bytes = *size;
+      }
+    }
+  }
+
+  static std::string names_of(const std::vector<ComponentDef>& defs) {
+    if (defs.empty()) return "none";
+    std::vector<std::string> names;
+    for (const auto& d : defs) names.push_back(d.name);
+    return join(names, ", ");
+  }
+
+  std::string file_;
+};
+
+}  // namespace
+
+FlowFile load_flow_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    std::string why = std::filesystem::exists(path, ec) ? "not a regular file" : std::strerror(ENOENT);
+    throw ConfigError(Location{path}, "", "cannot read flow file: " + why);
+  }
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(loc(path, e.source()), "", "invalid TOML: " + std::string(e.description()));
+  }
+  FlowFile ff = Parser(path).parse(doc);
+  ff.path = path;
+  ff.dir = std::filesystem::absolute(std::filesystem::path(path)).parent_path().lexically_normal().string();
+  return ff;
+}
+
+}  // namespace ingestd

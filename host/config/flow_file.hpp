@@ -1,0 +1,85 @@
+// The flow file: [state], [sources.NAME], [destinations.NAME], [[flows]].
+//
+// Parsing checks structure only (keys, types, references between sections).
+// Plugin options are checked later against each plugin's option table
+// (config/option_validation.hpp), because that needs the plugins loaded.
+#pragma once
+
+#include "config/location.hpp"
+
+#include <ingestd/sdk/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ingestd {
+
+// A plugin's config table as written: values, and where each key was written.
+// Keys of nested values are paths like "columns[2].type".
+struct ConfigTable {
+  json::Value value = json::Object{};
+  std::map<std::string, Location> locations;
+  Location location;  // of the table itself
+
+  Location location_of(const std::string& key) const;
+};
+
+struct ComponentDef {
+  std::string name;      // [sources.NAME]
+  std::string plugin;    // a plugin name, or a path to a shared object
+  Location location;
+  Location plugin_location;
+  ConfigTable config;
+};
+
+struct QueueLimits {
+  int64_t max_batches = 8;
+  int64_t max_bytes = int64_t{32} << 20;
+};
+
+struct FlowDef {
+  std::string name;
+  Location location;
+  std::string from;
+  Location from_location;
+  std::vector<std::string> to;
+  Location to_location;
+  std::vector<std::string> streams;  // empty: every discovered stream
+  Location streams_location;
+  uint32_t extract_mode = 1;  // INGESTD_EXTRACT_SNAPSHOT
+  Location extract_location;
+  std::string cursor;
+  std::vector<std::string> primary_key;
+  uint32_t load_mode = 1;  // INGESTD_LOAD_APPEND
+  Location load_location;
+  QueueLimits queue;
+  int64_t batch_rows = 16384;
+  int64_t parallelism = 4;  // streams of this flow read at once
+};
+
+struct FlowFile {
+  std::string path;  // as given
+  std::string dir;   // absolute directory of the file: relative paths resolve here
+  std::vector<ComponentDef> sources;
+  std::vector<ComponentDef> destinations;
+  std::vector<FlowDef> flows;
+  std::optional<std::string> state_path;
+  Location state_location;
+
+  const ComponentDef* find_source(const std::string& name) const;
+  const ComponentDef* find_destination(const std::string& name) const;
+  const FlowDef* find_flow(const std::string& name) const;
+  std::vector<std::string> flow_names() const;
+};
+
+// Reads and checks a flow file. Throws ConfigError naming file:line:column and
+// the key for every mistake, and saying what would be valid.
+FlowFile load_flow_file(const std::string& path);
+
+// The documented flow keys, their meaning and defaults (for `--help` and docs).
+const std::vector<std::pair<std::string, std::string>>& flow_key_help();
+
+}  // namespace ingestd

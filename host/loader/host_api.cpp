@@ -1,0 +1,56 @@
+#include "loader/host_api.hpp"
+
+#include "log/logging.hpp"
+
+namespace ingestd {
+
+void Counters::add(const std::string& name, int64_t delta) {
+  std::lock_guard lock(mutex_);
+  values_[name] += delta;
+}
+
+std::map<std::string, int64_t> Counters::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return values_;
+}
+
+int64_t Counters::get(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = values_.find(name);
+  return it == values_.end() ? 0 : it->second;
+}
+
+namespace {
+
+log::Level to_level(int32_t level) {
+  if (level <= INGESTD_LOG_TRACE) return log::Level::Trace;
+  if (level >= INGESTD_LOG_ERROR) return log::Level::Error;
+  return static_cast<log::Level>(level);
+}
+
+void host_log(ingestd_host_context* ctx, int32_t level, const char* message) {
+  log::write(to_level(level), ctx ? ctx->component : std::string_view("plugin"), message ? message : "");
+}
+
+int32_t host_log_enabled(ingestd_host_context*, int32_t level) { return log::enabled(to_level(level)) ? 1 : 0; }
+
+void host_counter_add(ingestd_host_context* ctx, const char* name, int64_t delta) {
+  if (ctx && name) ctx->counters->add(name, delta);
+}
+
+int32_t host_is_cancelled(ingestd_host_context* ctx) { return ctx && ctx->is_cancelled() ? 1 : 0; }
+
+// No host extensions exist yet; plugins must treat NULL as "not offered".
+const void* host_get_extension(ingestd_host_context*, const char*) { return nullptr; }
+
+}  // namespace
+
+const ingestd_host_api* host_api() {
+  static const ingestd_host_api api = {
+      sizeof(ingestd_host_api), &host_log, &host_log_enabled, &host_counter_add, &host_is_cancelled,
+      &host_get_extension,
+  };
+  return &api;
+}
+
+}  // namespace ingestd

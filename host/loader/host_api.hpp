@@ -1,0 +1,42 @@
+// The host API table handed to plugins, and the contexts that attribute their
+// logs, counters and cancellation to an instance, stream or table.
+#pragma once
+
+#include <ingestd/abi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace ingestd {
+
+// Named counters a plugin reports (rows_rejected, ...). Thread-safe.
+class Counters {
+ public:
+  void add(const std::string& name, int64_t delta);
+  std::map<std::string, int64_t> snapshot() const;
+  int64_t get(const std::string& name) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, int64_t> values_;
+};
+
+const ingestd_host_api* host_api();
+
+}  // namespace ingestd
+
+// Opaque to plugins; defined here for the host.
+struct ingestd_host_context {
+  std::string component;  // who speaks in logs: "source shop", "orders/users -> lake"
+  std::atomic<bool> cancelled{false};
+  const std::atomic<bool>* parent_cancelled = nullptr;  // e.g. the whole run
+  std::shared_ptr<ingestd::Counters> counters = std::make_shared<ingestd::Counters>();
+
+  bool is_cancelled() const {
+    return cancelled.load() || (parent_cancelled && parent_cancelled->load());
+  }
+};

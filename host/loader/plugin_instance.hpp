@@ -1,0 +1,140 @@
+// Host-side handles for plugin objects: an instance, an open source stream, an
+// open destination table. They call through the ABI, turn failures into
+// PluginError, and release what the plugin handed over.
+#pragma once
+
+#include "arrow/record_batch.hpp"
+#include "loader/host_api.hpp"
+#include "loader/plugin_registry.hpp"
+
+#include <ingestd/sdk/json.hpp>
+#include <ingestd/sdk/schema.hpp>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ingestd {
+
+class PluginError : public std::runtime_error {
+ public:
+  PluginError(ingestd_status status, int32_t retry_class, int64_t retry_after_ms, const std::string& message)
+      : std::runtime_error(message), status_(status), retry_class_(retry_class), retry_after_ms_(retry_after_ms) {}
+  ingestd_status status() const { return status_; }
+  int32_t retry_class() const { return retry_class_; }
+  int64_t retry_after_ms() const { return retry_after_ms_; }
+  bool is_config() const { return status_ == INGESTD_ERROR_CONFIG || retry_class_ == INGESTD_RETRY_CONFIG; }
+  bool is_cancelled() const { return status_ == INGESTD_ERROR_CANCELLED; }
+
+ private:
+  ingestd_status status_;
+  int32_t retry_class_;
+  int64_t retry_after_ms_;
+};
+
+std::string status_name(ingestd_status status);
+
+struct CatalogStream {
+  std::string name;
+  sdk::Schema schema;
+  std::vector<std::string> primary_key;
+  std::vector<std::string> cursor_candidates;
+  uint32_t extract_modes = 0;
+};
+
+struct StreamOpenRequest {
+  uint32_t index = 0;
+  std::string stream;
+  uint32_t extract_mode = INGESTD_EXTRACT_SNAPSHOT;
+  std::string cursor;
+  std::vector<std::string> primary_key;
+  std::optional<std::string> state;
+  int64_t batch_rows = 16384;
+  json::Value options = json::Object{};
+  ingestd_host_context* context = nullptr;
+};
+
+struct TableOpenRequest {
+  std::string stream;
+  std::string table;
+  uint32_t load_mode = INGESTD_LOAD_APPEND;
+  std::vector<std::string> primary_key;
+  std::string cursor;
+  const ArrowSchema* schema = nullptr;
+  std::string run_id;
+  json::Value options = json::Object{};
+  ingestd_host_context* context = nullptr;
+};
+
+class OpenStream;
+class OpenTable;
+
+class PluginInstance {
+ public:
+  // Calls the plugin's create; throws PluginError.
+  PluginInstance(const LoadedPlugin& plugin, std::string name, uint32_t role, const json::Value& config,
+                 const std::string& base_dir, const std::atomic<bool>* run_cancelled);
+  ~PluginInstance();
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+
+  const LoadedPlugin& plugin() const { return *plugin_; }
+  const std::string& name() const { return name_; }
+  // "source shop (files)"
+  std::string label() const;
+  ingestd_host_context* context() { return &context_; }
+
+  void check();
+  std::vector<CatalogStream> discover();
+  void cancel();  // any thread
+  std::unique_ptr<OpenStream> open_stream(const StreamOpenRequest& request);
+  std::unique_ptr<OpenTable> open_table(const TableOpenRequest& request);
+
+ private:
+  const LoadedPlugin* plugin_;
+  std::string name_;
+  uint32_t role_;
+  ingestd_host_context context_;
+  ingestd_instance* handle_ = nullptr;
+};
+
+class OpenStream {
+ public:
+  OpenStream(const LoadedPlugin& plugin, ingestd_stream* handle, ArrowSchema* schema, uint32_t index);
+  ~OpenStream();
+  OpenStream(const OpenStream&) = delete;
+  OpenStream& operator=(const OpenStream&) = delete;
+
+  const sdk::OwnedSchema& arrow_schema() const { return *arrow_schema_; }
+  std::shared_ptr<const sdk::Schema> schema() const { return schema_; }
+  // Fills `out` (array, rows, bytes, checkpoint, schema change) and returns
+  // true, or returns false at the end of the stream. Throws PluginError.
+  bool next(RecordBatch& out);
+
+ private:
+  const LoadedPlugin* plugin_;
+  ingestd_stream* handle_;
+  std::shared_ptr<sdk::OwnedSchema> arrow_schema_;
+  std::shared_ptr<const sdk::Schema> schema_;
+  uint32_t index_;
+};
+
+class OpenTable {
+ public:
+  OpenTable(const LoadedPlugin& plugin, ingestd_table* handle);
+  ~OpenTable();  // aborts if close() was not called
+  OpenTable(const OpenTable&) = delete;
+  OpenTable& operator=(const OpenTable&) = delete;
+
+  void write(const RecordBatch& batch);
+  void commit(uint64_t sequence);
+  void close(bool complete);
+
+ private:
+  const LoadedPlugin* plugin_;
+  ingestd_table* handle_;
+};
+
+}  // namespace ingestd

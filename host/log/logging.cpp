@@ -1,0 +1,106 @@
+#include "log/logging.hpp"
+
+#include <ingestd/sdk/json.hpp>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+namespace ingestd::log {
+
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(Level::Info)};
+std::atomic<bool> g_json{false};
+
+std::shared_ptr<spdlog::logger>& logger() {
+  static std::shared_ptr<spdlog::logger> l = [] {
+    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    auto lg = std::make_shared<spdlog::logger>("ingestd", sink);
+    lg->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+    lg->set_level(spdlog::level::trace);  // filtering happens in write()
+    return lg;
+  }();
+  return l;
+}
+
+spdlog::level::level_enum to_spdlog(Level l) {
+  switch (l) {
+    case Level::Trace: return spdlog::level::trace;
+    case Level::Debug: return spdlog::level::debug;
+    case Level::Info: return spdlog::level::info;
+    case Level::Warn: return spdlog::level::warn;
+    case Level::Error: return spdlog::level::err;
+    case Level::Off: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+const char* level_name(Level l) {
+  static const char* names[] = {"trace", "debug", "info", "warn", "error", "off"};
+  return names[static_cast<int>(l)];
+}
+
+std::string utc_now() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+}  // namespace
+
+void configure(const std::string& level, const std::string& format) {
+  static const char* names[] = {"trace", "debug", "info", "warn", "error", "off"};
+  int found = -1;
+  for (int i = 0; i < 6; ++i)
+    if (level == names[i]) found = i;
+  if (found < 0)
+    throw std::invalid_argument("unknown log level '" + level + "' (valid: trace, debug, info, warn, error, off)");
+  if (format != "text" && format != "json")
+    throw std::invalid_argument("unknown log format '" + format + "' (valid: text, json)");
+  g_level = found;
+  g_json = format == "json";
+  logger()->set_pattern(g_json ? "%v" : "%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+}
+
+bool enabled(Level level) { return static_cast<int>(level) >= g_level.load() && level != Level::Off; }
+
+void write(Level level, std::string_view component, std::string_view message) {
+  if (!enabled(level)) return;
+  std::string text = redact(message);
+  std::string line;
+  if (g_json) {
+    line = "{\"ts\":";
+    json::write_string(line, utc_now());
+    line += ",\"level\":";
+    json::write_string(line, level_name(level));
+    if (!component.empty()) {
+      line += ",\"component\":";
+      json::write_string(line, component);
+    }
+    line += ",\"msg\":";
+    json::write_string(line, text);
+    line += "}";
+  } else {
+    if (!component.empty()) {
+      line += "[";
+      line += component;
+      line += "] ";
+    }
+    line += text;
+  }
+  logger()->log(to_spdlog(level), "{}", line);
+}
+
+}  // namespace ingestd::log

@@ -1,0 +1,31 @@
+// Logging for the host and, through the host API, for plugins. Every message
+// passes the redactor, so configured secrets never reach the log.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ingestd::log {
+
+enum class Level { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4, Off = 5 };
+
+// level: trace|debug|info|warn|error|off; format: text|json.
+// Throws std::invalid_argument for unknown values.
+void configure(const std::string& level, const std::string& format);
+
+bool enabled(Level level);
+// `component` says who speaks ("source shop", "orders/users -> lake"); may be empty.
+void write(Level level, std::string_view component, std::string_view message);
+
+inline void trace(std::string_view m) { write(Level::Trace, {}, m); }
+inline void debug(std::string_view m) { write(Level::Debug, {}, m); }
+inline void info(std::string_view m) { write(Level::Info, {}, m); }
+inline void warn(std::string_view m) { write(Level::Warn, {}, m); }
+inline void error(std::string_view m) { write(Level::Error, {}, m); }
+
+// Values that must never be printed (passwords, tokens); registered while
+// configs are validated, replaced by "***" wherever they appear.
+void add_secret(const std::string& secret);
+std::string redact(std::string_view text);
+
+}  // namespace ingestd::log

@@ -1,0 +1,39 @@
+// Decides when a source checkpoint may be saved: only once every destination
+// of the stream has committed the batch that carries it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ingestd {
+
+class CheckpointTracker {
+ public:
+  // `save` is called (in order, never concurrently) with each checkpoint
+  // that became durable everywhere; it may throw, which fails the caller.
+  using SaveFn = std::function<void(uint64_t sequence, const std::string& checkpoint)>;
+
+  CheckpointTracker(std::size_t destinations, SaveFn save);
+
+  // The reader registers a batch's checkpoint before handing the batch on.
+  void add(uint64_t sequence, std::string checkpoint);
+  // A destination committed every batch up to `sequence`.
+  void committed(std::size_t destination, uint64_t sequence);
+
+  // The newest checkpoint saved so far, with its sequence.
+  std::optional<std::pair<uint64_t, std::string>> last_saved() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<uint64_t> committed_;
+  std::map<uint64_t, std::string> pending_;
+  std::optional<std::pair<uint64_t, std::string>> saved_;
+  SaveFn save_;
+};
+
+}  // namespace ingestd

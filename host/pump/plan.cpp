@@ -1,0 +1,79 @@
+#include "pump/plan.hpp"
+
+#include "config/names.hpp"
+#include "config/option_validation.hpp"
+#include "log/logging.hpp"
+#include "util/strings.hpp"
+
+namespace ingestd {
+
+namespace {
+
+ComponentPlan plan_component(const ComponentDef& def, const std::string& section, uint32_t role,
+                             PluginRegistry& registry) {
+  const std::string key = section + "." + def.name + ".plugin";
+  const LoadedPlugin& plugin = registry.resolve(def.plugin, def.plugin_location, key);
+  if (!(plugin.descriptor.kinds & role)) {
+    std::string wanted = role == INGESTD_KIND_SOURCE ? "source" : "destination";
+    throw ConfigError(def.plugin_location, key,
+                      "plugin '" + plugin.descriptor.name + "' cannot be a " + wanted + " (it is a " +
+                          join(kind_names(plugin.descriptor.kinds), " and ") + ")");
+  }
+  ValidatedConfig config = validate_config(def, section, plugin.descriptor, role);
+  for (const auto& s : config.secrets) log::add_secret(s);
+  return ComponentPlan{&def, &plugin, role, std::move(config.options)};
+}
+
+void check_modes(const FlowPlan& f) {
+  const FlowDef& d = *f.def;
+  const PluginDescriptor& src = f.source->plugin->descriptor;
+  if (!(src.extract_modes & d.extract_mode))
+    throw ConfigError(d.extract_location, "flows." + d.name + ".extract",
+                      "source '" + d.from + "' (plugin " + src.name + ") does not support " +
+                          mode_name(d.extract_mode, true) + " (it supports: " +
+                          join(extract_mode_names(src.extract_modes), ", ") + ")");
+  for (const ComponentPlan* dest : f.destinations) {
+    const PluginDescriptor& dp = dest->plugin->descriptor;
+    if (!(dp.load_modes & d.load_mode))
+      throw ConfigError(d.load_location, "flows." + d.name + ".load",
+                        "destination '" + dest->def->name + "' (plugin " + dp.name + ") does not support " +
+                            mode_name(d.load_mode, false) + " loads (it supports: " +
+                            join(load_mode_names(dp.load_modes), ", ") + ")");
+  }
+}
+
+}  // namespace
+
+Plan build_plan(FlowFile file, PluginRegistry& registry, const std::optional<std::string>& only_flow) {
+  Plan plan;
+  plan.file = std::move(file);
+  if (only_flow && !plan.file.find_flow(*only_flow))
+    throw ConfigError(Location{plan.file.path}, "--flow",
+                      "no flow named '" + *only_flow + "' (flows: " + join(plan.file.flow_names(), ", ") + ")");
+  // Every component is checked, used by the selected flow or not: a mistake
+  // anywhere in the file is reported before anything runs.
+  plan.sources.reserve(plan.file.sources.size());
+  for (const auto& s : plan.file.sources)
+    plan.sources.push_back(plan_component(s, "sources", INGESTD_KIND_SOURCE, registry));
+  plan.destinations.reserve(plan.file.destinations.size());
+  for (const auto& d : plan.file.destinations)
+    plan.destinations.push_back(plan_component(d, "destinations", INGESTD_KIND_DESTINATION, registry));
+
+  auto find = [](const std::vector<ComponentPlan>& v, const std::string& name) -> const ComponentPlan* {
+    for (const auto& c : v)
+      if (c.def->name == name) return &c;
+    return nullptr;
+  };
+  for (const auto& f : plan.file.flows) {
+    if (only_flow && f.name != *only_flow) continue;
+    FlowPlan fp;
+    fp.def = &f;
+    fp.source = find(plan.sources, f.from);
+    for (const auto& t : f.to) fp.destinations.push_back(find(plan.destinations, t));
+    check_modes(fp);
+    plan.flows.push_back(fp);
+  }
+  return plan;
+}
+
+}  // namespace ingestd

@@ -1,0 +1,47 @@
+// A checked flow file: every component's plugin loaded and its options
+// validated, every flow's modes supported. Built without connecting anywhere,
+// so `validate` and `run` report configuration mistakes the same way.
+#pragma once
+
+#include "config/flow_file.hpp"
+#include "loader/plugin_registry.hpp"
+
+#include <ingestd/sdk/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ingestd {
+
+struct ComponentPlan {
+  const ComponentDef* def = nullptr;
+  const LoadedPlugin* plugin = nullptr;
+  uint32_t role = 0;  // INGESTD_KIND_SOURCE or INGESTD_KIND_DESTINATION
+  json::Value options;  // validated and normalised
+};
+
+struct FlowPlan {
+  const FlowDef* def = nullptr;
+  const ComponentPlan* source = nullptr;
+  std::vector<const ComponentPlan*> destinations;
+};
+
+// Components point into `file`: a Plan moves but never copies.
+struct Plan {
+  Plan() = default;
+  Plan(Plan&&) = default;
+  Plan& operator=(Plan&&) = default;
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
+
+  FlowFile file;
+  std::vector<ComponentPlan> sources;
+  std::vector<ComponentPlan> destinations;
+  std::vector<FlowPlan> flows;  // only the selected flow when one was named
+};
+
+// Throws ConfigError. `only_flow` selects one flow by name.
+Plan build_plan(FlowFile file, PluginRegistry& registry, const std::optional<std::string>& only_flow);
+
+}  // namespace ingestd

@@ -1,0 +1,208 @@
+#include "pump/runner.hpp"
+
+#include "config/names.hpp"
+#include "loader/plugin_instance.hpp"
+#include "log/logging.hpp"
+#include "pump/signals.hpp"
+#include "pump/stream_job.hpp"
+#include "report/progress.hpp"
+#include "report/run_report.hpp"
+#include "report/summary.hpp"
+#include "util/strings.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <random>
+#include <thread>
+
+namespace ingestd {
+
+namespace {
+
+std::string new_run_id() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  std::random_device rd;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffff);
+  return std::string(stamp) + "-" + suffix;
+}
+
+// The instances of a run, created once per named source/destination.
+struct Instances {
+  std::map<const ComponentPlan*, std::unique_ptr<PluginInstance>> by_component;
+  std::map<PluginInstance*, std::unique_ptr<Semaphore>> slots;
+
+  PluginInstance* get(const ComponentPlan* c, const std::string& base_dir, const std::atomic<bool>* cancelled) {
+    auto& slot = by_component[c];
+    if (!slot) {
+      slot = std::make_unique<PluginInstance>(*c->plugin, c->def->name, c->role, c->options, base_dir, cancelled);
+      if (uint32_t n = c->plugin->descriptor.max_concurrent_streams)
+        slots[slot.get()] = std::make_unique<Semaphore>(n);
+    }
+    return slot.get();
+  }
+  Semaphore* slots_of(PluginInstance* i) {
+    auto it = slots.find(i);
+    return it == slots.end() ? nullptr : it->second.get();
+  }
+};
+
+struct PreparedFlow {
+  const FlowPlan* plan;
+  std::vector<StreamJob> jobs;
+  std::vector<StreamStats*> stats;
+};
+
+// Decides which streams a flow reads, checking names against the catalog.
+std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, Instances& instances,
+                                    const std::vector<PluginInstance*>& destinations, const std::string& run_id,
+                                    const std::atomic<bool>* cancelled) {
+  const FlowDef& f = *fp.def;
+  std::vector<CatalogStream> catalog;
+  bool discovered = true;
+  try {
+    catalog = source->discover();
+  } catch (const PluginError& e) {
+    if (e.status() != INGESTD_ERROR_NOT_SUPPORTED) throw;
+    discovered = false;
+  }
+  std::vector<std::string> names = f.streams;
+  if (names.empty()) {
+    if (!discovered)
+      throw ConfigError(f.location, "flows." + f.name + ".streams",
+                        "source '" + f.from + "' cannot list its streams; name them in streams = [...]");
+    for (const auto& s : catalog) names.push_back(s.name);
+    if (names.empty()) log::warn("flow " + f.name + ": source '" + f.from + "' has no streams");
+  }
+  std::vector<StreamJob> jobs;
+  uint32_t index = 0;
+  for (const auto& name : names) {
+    const CatalogStream* found = nullptr;
+    for (const auto& s : catalog)
+      if (s.name == name) found = &s;
+    if (discovered && !found) {
+      std::vector<std::string> available;
+      for (const auto& s : catalog) available.push_back(s.name);
+      throw ConfigError(f.streams_location, "flows." + f.name + ".streams",
+                        "source '" + f.from + "' has no stream '" + name + "' (available: " +
+                            (available.empty() ? std::string("none") : join(available, ", ")) + ")");
+    }
+    StreamJob job;
+    job.flow = &fp;
+    job.source = source;
+    job.source_slots = instances.slots_of(source);
+    job.destinations = destinations;
+    for (auto* d : destinations) job.destination_slots.push_back(instances.slots_of(d));
+    job.stream = name;
+    job.index = index++;
+    job.primary_key = !f.primary_key.empty() ? f.primary_key : (found ? found->primary_key : std::vector<std::string>{});
+    if (f.load_mode == INGESTD_LOAD_MERGE && job.primary_key.empty())
+      throw ConfigError(f.load_location, "flows." + f.name + ".primary_key",
+                        "merge loads need a primary key and stream '" + name +
+                            "' declares none; set primary_key = [\"...\"]");
+    job.run_id = run_id;
+    job.run_cancelled = cancelled;
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+// Runs a flow's jobs with at most `parallelism` streams at a time.
+void run_flow_jobs(PreparedFlow& pf) {
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < pf.jobs.size();) run_stream_job(pf.jobs[i], *pf.stats[i]);
+  };
+  std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(pf.plan->def->parallelism), pf.jobs.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < n; ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace
+
+int run_plan(const Plan& plan, const RunOptions& options) {
+  RunStats run;
+  run.run_id = new_run_id();
+  std::atomic<bool> cancelled{false};
+  Instances instances;
+  std::vector<PreparedFlow> flows;
+  const std::string& base_dir = plan.file.dir;
+  log::info("run " + run.run_id + ": " + std::to_string(plan.flows.size()) + " flow(s) from " + plan.file.path);
+
+  // Instances and stream lists first, before any thread starts.
+  for (const FlowPlan& fp : plan.flows) {
+    const FlowDef& f = *fp.def;
+    try {
+      PluginInstance* source = instances.get(fp.source, base_dir, &cancelled);
+      std::vector<PluginInstance*> destinations;
+      for (const ComponentPlan* d : fp.destinations) destinations.push_back(instances.get(d, base_dir, &cancelled));
+      PreparedFlow pf{&fp, prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled), {}};
+      for (const StreamJob& job : pf.jobs) {
+        auto stats = std::make_unique<StreamStats>();
+        stats->flow = f.name;
+        stats->stream = job.stream;
+        for (PluginInstance* d : destinations) {
+          auto lane = std::make_unique<LaneStats>();
+          lane->destination = d->name();
+          lane->context->component = f.name + "/" + job.stream + " -> " + d->name();
+          stats->lanes.push_back(std::move(lane));
+        }
+        pf.stats.push_back(stats.get());
+        run.streams.push_back(std::move(stats));
+      }
+      flows.push_back(std::move(pf));
+    } catch (const ConfigError& e) {
+      run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), true});
+      log::error(run.flow_errors.back().message);
+    } catch (const PluginError& e) {
+      run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), e.is_config()});
+      log::error(run.flow_errors.back().message);
+    }
+  }
+
+  {
+    SignalWatcher signals([&](int) {
+      cancelled = true;
+      for (auto& [component, instance] : instances.by_component)
+        if (component->role == INGESTD_KIND_SOURCE) instance->cancel();
+    });
+    ProgressDisplay progress(run, options.progress);
+    std::vector<std::thread> flow_threads;
+    for (auto& pf : flows) flow_threads.emplace_back([&pf] { run_flow_jobs(pf); });
+    for (auto& t : flow_threads) t.join();
+  }
+
+  print_summary(run, stdout);
+  if (!options.report_path.empty()) {
+    try {
+      write_run_report(run, options.report_path);
+    } catch (const std::exception& e) {
+      log::error("cannot write the run report: " + std::string(e.what()));
+    }
+  }
+
+  // Exit 2 when every failure is the configuration's, 1 for any other.
+  int failures = 0, config_failures = 0;
+  for (const auto& e : run.flow_errors) {
+    ++failures;
+    config_failures += e.config ? 1 : 0;
+  }
+  for (const auto& s : run.streams) {
+    StreamStatus st = s->status.load();
+    if (st == StreamStatus::Completed) continue;
+    ++failures;
+    std::lock_guard lock(s->mutex);
+    config_failures += st == StreamStatus::Failed && s->config_error ? 1 : 0;
+  }
+  if (failures == 0) return 0;
+  return failures == config_failures ? 2 : 1;
+}
+
+}  // namespace ingestd

@@ -1,0 +1,22 @@
+// Runs the flows of a plan: creates the plugin instances, resolves each
+// flow's streams, runs the stream jobs (flows side by side, each with its own
+// parallelism) and reports.
+#pragma once
+
+#include "pump/plan.hpp"
+#include "pump/run_stats.hpp"
+
+#include <string>
+
+namespace ingestd {
+
+struct RunOptions {
+  bool progress = false;    // live progress on stderr
+  std::string report_path;  // write a JSON run report here when set
+};
+
+// Returns the process exit code: 0 all streams completed, 1 a stream failed
+// or was stopped, 2 a configuration error surfaced while running.
+int run_plan(const Plan& plan, const RunOptions& options);
+
+}  // namespace ingestd

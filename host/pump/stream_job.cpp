@@ -1,0 +1,219 @@
+#include "pump/stream_job.hpp"
+
+#include "log/logging.hpp"
+
+#include <thread>
+
+namespace ingestd {
+
+namespace {
+
+class SlotGuard {
+ public:
+  explicit SlotGuard(Semaphore* s) : s_(s) {
+    if (s_) s_->acquire();
+  }
+  ~SlotGuard() {
+    if (s_) s_->release();
+  }
+  SlotGuard(const SlotGuard&) = delete;
+  SlotGuard& operator=(const SlotGuard&) = delete;
+
+ private:
+  Semaphore* s_;
+};
+
+struct Lane {
+  Lane(int64_t max_batches, int64_t max_bytes) : queue(max_batches, max_bytes) {}
+  std::size_t index = 0;
+  PluginInstance* destination = nullptr;
+  Semaphore* slots = nullptr;
+  LaneStats* stats = nullptr;
+  BoundedQueue<BatchPtr> queue;
+  std::thread thread;
+};
+
+// Shared by the reader and the writers of one job.
+struct JobState {
+  const StreamJob* job;
+  StreamStats* stats;
+  const ArrowSchema* initial_schema = nullptr;
+  CheckpointTracker* tracker = nullptr;
+  std::vector<std::unique_ptr<Lane>>* lanes = nullptr;
+  std::atomic<bool> aborted{false};        // a writer failed: everyone stops
+  std::atomic<bool> read_complete{false};  // the source reached its end
+
+  void abort_all() {
+    aborted = true;
+    stats->context->cancelled = true;
+    for (auto& l : *lanes) {
+      l->stats->context->cancelled = true;
+      l->queue.abort();
+    }
+  }
+};
+
+void write_lane(Lane& lane, JobState& js) {
+  const StreamJob& job = *js.job;
+  LaneStats& ls = *lane.stats;
+  SlotGuard slot(lane.slots);
+  std::unique_ptr<OpenTable> table;
+  uint64_t written = 0, committed = 0;
+  auto commit = [&](uint64_t sequence) {
+    table->commit(sequence);
+    committed = sequence;
+    ls.committed_sequence = sequence;
+    js.tracker->committed(lane.index, sequence);
+  };
+  try {
+    TableOpenRequest req;
+    req.stream = job.stream;
+    req.table = job.stream;
+    req.load_mode = job.flow->def->load_mode;
+    req.primary_key = job.primary_key;
+    req.cursor = job.flow->def->cursor;
+    req.schema = js.initial_schema;
+    req.run_id = job.run_id;
+    req.context = ls.context.get();
+    table = lane.destination->open_table(req);
+    while (auto item = lane.queue.pop()) {
+      const RecordBatch& b = **item;
+      table->write(b);
+      written = b.sequence;
+      ls.rows += b.rows;
+      ls.bytes += b.bytes;
+      ls.batches += 1;
+      if (b.checkpoint) commit(written);
+    }
+    if (js.aborted) {
+      table->close(false);
+      return;
+    }
+    // The queue closed: the stream ended or was stopped. Commit what arrived;
+    // the load is complete only if the source reached its end.
+    if (written > committed) commit(written);
+    table->close(js.read_complete.load());
+  } catch (const std::exception& e) {
+    {
+      std::lock_guard lock(ls.mutex);
+      ls.error = e.what();
+    }
+    log::write(log::Level::Error, ls.context->component, e.what());
+    js.abort_all();
+  }
+}
+
+}  // namespace
+
+void run_stream_job(const StreamJob& job, StreamStats& stats) {
+  const FlowDef& flow = *job.flow->def;
+  stats.mark_started();
+  stats.status = StreamStatus::Running;
+  stats.context->component = flow.name + "/" + job.stream;
+  stats.context->parent_cancelled = job.run_cancelled;
+
+  bool reader_failed = false, stopped = false;
+  auto record_failure = [&](const std::exception& e) {
+    const auto* pe = dynamic_cast<const PluginError*>(&e);
+    if ((pe && pe->is_cancelled()) || stats.context->is_cancelled()) {
+      stopped = true;
+      return;
+    }
+    reader_failed = true;
+    std::lock_guard lock(stats.mutex);
+    stats.error = e.what();
+    stats.config_error = pe && pe->is_config();
+    log::write(log::Level::Error, stats.context->component, e.what());
+  };
+
+  SlotGuard source_slot(job.source_slots);
+  std::unique_ptr<OpenStream> stream;
+  try {
+    StreamOpenRequest req;
+    req.index = job.index;
+    req.stream = job.stream;
+    req.extract_mode = flow.extract_mode;
+    req.cursor = flow.cursor;
+    req.primary_key = job.primary_key;
+    req.state = job.state;
+    req.batch_rows = flow.batch_rows;
+    req.context = stats.context.get();
+    stream = job.source->open_stream(req);
+  } catch (const std::exception& e) {
+    record_failure(e);
+    stats.status = reader_failed ? StreamStatus::Failed : StreamStatus::Stopped;
+    stats.mark_finished();
+    return;
+  }
+
+  std::vector<std::unique_ptr<Lane>> lanes;
+  for (std::size_t i = 0; i < job.destinations.size(); ++i) {
+    auto lane = std::make_unique<Lane>(flow.queue.max_batches, flow.queue.max_bytes);
+    lane->index = i;
+    lane->destination = job.destinations[i];
+    lane->slots = job.destination_slots.empty() ? nullptr : job.destination_slots[i];
+    lane->stats = stats.lanes.at(i).get();
+    lanes.push_back(std::move(lane));
+  }
+
+  CheckpointTracker tracker(lanes.size(), [&](uint64_t sequence, const std::string& checkpoint) {
+    if (job.save) job.save(sequence, checkpoint);
+    std::lock_guard lock(stats.mutex);
+    stats.saved_sequence = sequence;
+    stats.saved_checkpoint = checkpoint;
+  });
+  JobState js;
+  js.job = &job;
+  js.stats = &stats;
+  js.initial_schema = stream->arrow_schema().get();
+  js.tracker = &tracker;
+  js.lanes = &lanes;
+  for (auto& lane : lanes) lane->thread = std::thread([&js, l = lane.get()] { write_lane(*l, js); });
+
+  uint64_t sequence = 0;
+  try {
+    for (;;) {
+      if (js.aborted) break;
+      if (stats.context->is_cancelled()) {
+        stopped = true;
+        break;
+      }
+      RecordBatch batch;
+      if (!stream->next(batch)) {
+        js.read_complete = true;
+        break;
+      }
+      batch.sequence = ++sequence;
+      if (batch.checkpoint) tracker.add(batch.sequence, *batch.checkpoint);
+      stats.rows += batch.rows;
+      stats.bytes += batch.bytes;
+      stats.batches += 1;
+      BatchPtr shared = std::make_shared<const RecordBatch>(std::move(batch));
+      bool delivered = true;
+      for (auto& lane : lanes) delivered = lane->queue.push(shared, shared->bytes) && delivered;
+      if (!delivered) break;
+    }
+  } catch (const std::exception& e) {
+    record_failure(e);
+  }
+
+  for (auto& lane : lanes) lane->queue.close();
+  for (auto& lane : lanes) {
+    lane->thread.join();
+    lane->stats->queue_peak_batches = lane->queue.peak_items();
+    lane->stats->queue_peak_bytes = lane->queue.peak_bytes();
+  }
+  stream.reset();
+
+  bool writer_failed = false;
+  for (auto& ls : stats.lanes) {
+    std::lock_guard lock(ls->mutex);
+    writer_failed = writer_failed || !ls->error.empty();
+  }
+  if (reader_failed || writer_failed) stats.status = StreamStatus::Failed;
+  else if (stopped || !js.read_complete) stats.status = StreamStatus::Stopped;
+  else stats.status = StreamStatus::Completed;
+  stats.mark_finished();
+}
+
+}  // namespace ingestd

@@ -1,0 +1,38 @@
+// Moves one source stream to its destinations: this thread reads, one writer
+// thread per destination table writes, a bounded queue sits between the reader
+// and each writer. Checkpoints are saved only when every writer committed them.
+#pragma once
+
+#include "loader/plugin_instance.hpp"
+#include "pump/bounded_queue.hpp"
+#include "pump/checkpoint_tracker.hpp"
+#include "pump/plan.hpp"
+#include "pump/run_stats.hpp"
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ingestd {
+
+struct StreamJob {
+  const FlowPlan* flow = nullptr;
+  PluginInstance* source = nullptr;
+  Semaphore* source_slots = nullptr;  // NULL: no limit on open streams
+  std::vector<PluginInstance*> destinations;
+  std::vector<Semaphore*> destination_slots;
+  std::string stream;
+  uint32_t index = 0;
+  std::vector<std::string> primary_key;
+  std::optional<std::string> state;  // the last saved checkpoint, if resuming
+  std::string run_id;
+  const std::atomic<bool>* run_cancelled = nullptr;
+  CheckpointTracker::SaveFn save;  // persists a checkpoint; may be empty
+};
+
+// Runs the job to its end on the calling thread, recording everything in
+// `stats`, which holds one LaneStats per destination. Never throws.
+void run_stream_job(const StreamJob& job, StreamStats& stats);
+
+}  // namespace ingestd

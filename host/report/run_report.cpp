@@ -1,0 +1,61 @@
+#include "report/run_report.hpp"
+
+#include <ingestd/sdk/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace ingestd {
+
+void write_run_report(RunStats& run, const std::string& path) {
+  json::Object root;
+  root.set("run_id", run.run_id);
+  json::Array errors;
+  for (const auto& e : run.flow_errors) errors.push_back(json::Value(e.message));
+  root.set("errors", json::Value(std::move(errors)));
+  json::Array streams;
+  for (const auto& s : run.streams) {
+    json::Object o;
+    o.set("flow", s->flow);
+    o.set("stream", s->stream);
+    o.set("status", status_text(s->status.load()));
+    o.set("rows", json::Value(s->rows.load()));
+    o.set("bytes", json::Value(s->bytes.load()));
+    o.set("batches", json::Value(s->batches.load()));
+    o.set("seconds", json::Value(s->seconds()));
+    {
+      std::lock_guard lock(s->mutex);
+      o.set("error", s->error.empty() ? json::Value() : json::Value(s->error));
+      o.set("checkpoint_sequence", s->saved_sequence ? json::Value(static_cast<int64_t>(*s->saved_sequence)) : json::Value());
+      o.set("checkpoint", s->saved_checkpoint ? json::Value(*s->saved_checkpoint) : json::Value());
+    }
+    json::Object counters;
+    for (const auto& [name, value] : s->context->counters->snapshot()) counters.set(name, json::Value(value));
+    o.set("counters", json::Value(std::move(counters)));
+    json::Array lanes;
+    for (const auto& l : s->lanes) {
+      json::Object lo;
+      lo.set("destination", l->destination);
+      lo.set("rows", json::Value(l->rows.load()));
+      lo.set("bytes", json::Value(l->bytes.load()));
+      lo.set("batches", json::Value(l->batches.load()));
+      lo.set("committed_sequence", json::Value(static_cast<int64_t>(l->committed_sequence.load())));
+      lo.set("queue_peak_batches", json::Value(l->queue_peak_batches));
+      lo.set("queue_peak_bytes", json::Value(l->queue_peak_bytes));
+      std::lock_guard lock(l->mutex);
+      lo.set("error", l->error.empty() ? json::Value() : json::Value(l->error));
+      lanes.push_back(json::Value(std::move(lo)));
+    }
+    o.set("destinations", json::Value(std::move(lanes)));
+    streams.push_back(json::Value(std::move(o)));
+  }
+  root.set("streams", json::Value(std::move(streams)));
+  std::ofstream f(path, std::ios::trunc);
+  if (!f) throw std::runtime_error(path + ": " + std::strerror(errno));
+  f << json::Value(std::move(root)).dump() << "\n";
+  if (!f) throw std::runtime_error(path + ": write failed");
+}
+
+}  // namespace ingestd

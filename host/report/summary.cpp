@@ -1,0 +1,73 @@
+#include "report/summary.hpp"
+
+#include "util/strings.hpp"
+
+#include <string>
+#include <vector>
+
+namespace ingestd {
+
+namespace {
+
+void print_table(const std::vector<std::vector<std::string>>& rows, std::FILE* out) {
+  std::vector<std::size_t> width;
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      // Text columns align left, numbers right.
+      bool numeric = i >= 4;
+      std::string pad(width[i] - r[i].size(), ' ');
+      line += numeric ? pad + r[i] : r[i] + pad;
+      if (i + 1 < r.size()) line += "  ";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::fprintf(out, "%s\n", line.c_str());
+  }
+}
+
+}  // namespace
+
+void print_summary(RunStats& run, std::FILE* out) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"FLOW", "STREAM", "DESTINATION", "STATUS", "ROWS", "BYTES", "SECONDS", "ROWS/S"});
+  std::vector<std::string> notes;
+  for (const auto& s : run.streams) {
+    double secs = s->seconds();
+    std::string status = status_text(s->status.load());
+    for (const auto& lane : s->lanes) {
+      int64_t r = lane->rows.load();
+      std::string lane_status = status;
+      {
+        std::lock_guard lock(lane->mutex);
+        if (!lane->error.empty()) lane_status = "failed";
+      }
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%.0f", secs > 0 ? static_cast<double>(r) / secs : 0.0);
+      char sec[32];
+      std::snprintf(sec, sizeof sec, "%.2f", secs);
+      rows.push_back({s->flow, s->stream, lane->destination, lane_status, human_count(r),
+                      human_bytes(static_cast<double>(lane->bytes.load())), sec, human_count(std::atoll(rate))});
+      std::lock_guard lock(lane->mutex);
+      if (!lane->error.empty()) notes.push_back(s->flow + "/" + s->stream + " -> " + lane->destination + ": " + lane->error);
+    }
+    std::lock_guard lock(s->mutex);
+    if (!s->error.empty()) notes.push_back(s->flow + "/" + s->stream + ": " + s->error);
+    if (s->status.load() == StreamStatus::Stopped)
+      notes.push_back(s->flow + "/" + s->stream + ": stopped before the end of the stream; " +
+                      human_count(s->rows.load()) + " rows read were committed, the rest will be read by the next run");
+    for (const auto& [name, value] : s->context->counters->snapshot())
+      if (value) notes.push_back(s->flow + "/" + s->stream + ": " + name + " = " + human_count(value));
+  }
+  std::fprintf(out, "\n");
+  print_table(rows, out);
+  for (const auto& e : run.flow_errors) std::fprintf(out, "error: %s\n", e.message.c_str());
+  for (const auto& n : notes) std::fprintf(out, "%s\n", n.c_str());
+  std::fflush(out);
+}
+
+}  // namespace ingestd
