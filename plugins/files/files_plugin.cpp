@@ -1,1 +1,130 @@
+// The files plugin: CSV and JSON Lines files as a source (a file, a folder or
+// a glob per stream) and as a destination (one file per stream in a folder).
+#include "csv_stream.hpp"
+#include "file_table.hpp"
+#include "jsonl_stream.hpp"
+#include "source_options.hpp"
 
+#include <ingestd/sdk.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+namespace {
+
+using namespace ingestd::sdk;
+
+class FilesSource : public Instance {
+ public:
+  explicit FilesSource(const CreateContext& ctx) : o_(files::parse_source_options(ctx)) {}
+
+  void check() override {
+    if (o_.files.list().empty()) throw config_error("no files match " + o_.files.pattern);
+  }
+
+  std::vector<StreamInfo> discover() override {
+    auto paths = o_.files.list();
+    if (paths.empty()) throw config_error("no files match " + o_.files.pattern);
+    StreamInfo s;
+    s.name = o_.stream;
+    s.schema = format(paths) == files::Format::Csv ? files::infer_csv_schema(o_, paths)
+                                                   : files::infer_jsonl_schema(o_, paths);
+    for (const auto& f : s.schema.fields)
+      if (f.type.id == TypeId::TimestampUs || f.type.id == TypeId::TimestampUsLocal || f.type.id == TypeId::Date32)
+        s.cursor_candidates.push_back(f.name);
+    return {s};
+  }
+
+  std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
+    if (r.stream != o_.stream) throw config_error("no stream '" + r.stream + "' (this source has '" + o_.stream + "')");
+    if (r.extract_mode != INGESTD_EXTRACT_SNAPSHOT) throw not_supported("the files source reads snapshots");
+    auto paths = o_.files.list();
+    if (paths.empty()) throw config_error("no files match " + o_.files.pattern);
+    if (format(paths) == files::Format::Csv) return files::open_csv_stream(o_, std::move(paths), r, *this);
+    return files::open_jsonl_stream(o_, std::move(paths), r, *this);
+  }
+
+ private:
+  files::Format format(const std::vector<std::string>& paths) const {
+    return files::resolve_format(o_.format_option, paths.front());
+  }
+
+  files::SourceOptions o_;
+};
+
+class FilesDestination : public Instance {
+ public:
+  explicit FilesDestination(const CreateContext& ctx) : o_(files::parse_destination_options(ctx)) {}
+
+  void check() override {
+    std::error_code ec;
+    std::filesystem::create_directories(o_.dir, ec);
+    if (ec) throw config_error("cannot create folder " + o_.dir + ": " + ec.message());
+    std::string probe = o_.dir + "/.ingestd-write-check";
+    std::FILE* f = std::fopen(probe.c_str(), "w");
+    if (!f) throw config_error("cannot write in " + o_.dir);
+    std::fclose(f);
+    std::remove(probe.c_str());
+  }
+
+  std::unique_ptr<DestinationTable> open_table(const TableRequest& r) override {
+    return files::open_file_table(o_, r);
+  }
+
+ private:
+  files::DestinationOptions o_;
+};
+
+constexpr uint32_t kSource = INGESTD_KIND_SOURCE;
+
+PluginInfo describe() {
+  PluginInfo p;
+  p.name = "files";
+  p.version = "1.0.0";
+  p.kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION;
+  p.description = "CSV and JSON Lines files: read a file, folder or glob; write one file per stream";
+  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT;
+  p.load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE;
+  p.options = {
+      option("path", INGESTD_OPTION_STRING,
+             "Source: a file, a folder or a glob (data/*.csv). Destination: the folder to write into")
+          .required(),
+      enum_option("format", {"auto", "csv", "jsonl"},
+                  "File format; auto goes by extension (.jsonl/.ndjson/.json are JSON Lines, else CSV)")
+          .default_to("auto"),
+      option("stream", INGESTD_OPTION_STRING,
+             "Stream name (default: the file stem, folder name, or the fixed part of the glob)")
+          .only_for(kSource),
+      option("header", INGESTD_OPTION_BOOL, "CSV: the first line names the columns").default_to("true"),
+      option("delimiter", INGESTD_OPTION_STRING, "CSV field separator (one character; \"\\t\" for tab)")
+          .default_to(","),
+      option("quote", INGESTD_OPTION_STRING, "CSV quote character").default_to("\""),
+      option("columns", INGESTD_OPTION_JSON,
+             "Declared columns, [\"id:int64\", \"name:string\"] or [{ name, type }]: names when header = false, "
+             "types instead of inference otherwise")
+          .only_for(kSource),
+      option("null_values", INGESTD_OPTION_LIST,
+             "Unquoted CSV values read as NULL besides the empty field (e.g. [\"NULL\", \"\\\\N\"])")
+          .default_to("[]")
+          .only_for(kSource),
+      option("sample_rows", INGESTD_OPTION_INT, "Records sampled to infer column types").default_to("1000").only_for(kSource),
+      enum_option("on_error", {"fail", "skip"},
+                  "A malformed record fails the stream (naming file:line), or is skipped into the dead-letter file "
+                  "and counted")
+          .default_to("fail")
+          .only_for(kSource),
+      option("dead_letter", INGESTD_OPTION_STRING,
+             "Where skipped records go, one JSON line each (default .ingestd/dead-letter/SOURCE/STREAM.jsonl)")
+          .only_for(kSource),
+  };
+  return p;
+}
+
+std::unique_ptr<Instance> create(const CreateContext& ctx) {
+  if (ctx.role == INGESTD_KIND_SOURCE) return std::make_unique<FilesSource>(ctx);
+  return std::make_unique<FilesDestination>(ctx);
+}
+
+}  // namespace
+
+INGESTD_PLUGIN(describe, create)

@@ -258,11 +258,50 @@ class ColumnBuilder {
   }
 
   void reserve(int64_t rows) {
-    if (is_var()) offsets_.reserve(static_cast<std::size_t>(rows + 1) * 4);
+    if (is_var()) offsets_.reserve(static_cast<std::size_t>(rows + 1) * (large() ? 8 : 4));
     else if (width_) values_.reserve(static_cast<std::size_t>(rows * width_));
   }
 
+  // Drops values from index `rows` on, as if they had never been appended:
+  // undoes a half-appended record.
+  void truncate(int64_t rows) {
+    if (rows >= length_) return;
+    if (rows < 0) rows = 0;
+    if (has_validity_) {
+      for (int64_t i = rows; i < length_; ++i)
+        if (!(validity_.data()[i >> 3] & (1u << (i & 7)))) --null_count_;
+      clear_bits_from(validity_, rows);
+    } else if (type_.id == TypeId::Null) {
+      null_count_ = rows;
+    }
+    if (type_.id == TypeId::Bool) {
+      clear_bits_from(values_, rows);
+    } else if (is_var()) {
+      std::size_t w = large() ? 8 : 4;
+      int64_t end = 0;
+      if (large()) std::memcpy(&end, offsets_.data() + rows * 8, 8);
+      else {
+        int32_t e32;
+        std::memcpy(&e32, offsets_.data() + rows * 4, 4);
+        end = e32;
+      }
+      offsets_.resize(static_cast<std::size_t>(rows + 1) * w);
+      data_.resize(static_cast<std::size_t>(end));
+    } else if (width_) {
+      values_.resize(static_cast<std::size_t>(rows * width_));
+    }
+    length_ = rows;
+  }
+
  private:
+  // Keeps the first `bits` bits of a bitmap, zeroing the rest of its last byte.
+  static void clear_bits_from(Buffer& b, int64_t bits) {
+    std::size_t bytes = static_cast<std::size_t>((bits + 7) / 8);
+    if (bytes > b.size()) return;
+    b.resize(bytes);
+    if (bits % 8) b.data()[bytes - 1] &= static_cast<uint8_t>((1u << (bits % 8)) - 1);
+  }
+
   bool is_var() const { return type_.is_string_like(); }
   bool large() const { return type_.id == TypeId::LargeUtf8; }
 
@@ -351,6 +390,11 @@ class BatchBuilder {
 
   void reserve(int64_t rows) {
     for (auto& c : columns_) c.reserve(rows);
+  }
+
+  // Drops rows from index `rows` on in every column (undoes a partial row).
+  void truncate(int64_t rows) {
+    for (auto& c : columns_) c.truncate(rows);
   }
 
   // Moves the rows built so far into a struct array and starts a new batch.

@@ -1,0 +1,157 @@
+#include "csv_reader.hpp"
+
+#include <ingestd/sdk/plugin.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace files {
+
+using ingestd::sdk::config_error;
+using ingestd::sdk::data_error;
+using ingestd::sdk::io_error;
+
+namespace {
+constexpr std::size_t kChunk = 1 << 20;
+}
+
+CsvReader::CsvReader(const std::string& path, char delimiter, char quote)
+    : path_(path), delimiter_(delimiter), quote_(quote) {
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw config_error(path + ": " + std::strerror(errno));
+  buffer_.resize(kChunk);
+}
+
+CsvReader::~CsvReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool CsvReader::fill() {
+  if (eof_) return false;
+  // Keep the unread tail (a record cut by the previous read) at the front.
+  if (pos_ > 0) {
+    std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
+    consumed_ += static_cast<int64_t>(pos_);
+    pos_ = 0;
+  }
+  if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a record longer than the buffer
+  ssize_t n;
+  do {
+    n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) throw io_error(path_ + ": " + std::strerror(errno), false);
+  if (n == 0) {
+    eof_ = true;
+    return false;
+  }
+  end_ += static_cast<std::size_t>(n);
+  return true;
+}
+
+bool CsvReader::next(std::vector<CsvField>& fields) {
+  if (first_) {
+    first_ = false;
+    while (end_ - pos_ < 3 && fill()) {
+    }
+    if (end_ - pos_ >= 3 && std::memcmp(buffer_.data() + pos_, "\xEF\xBB\xBF", 3) == 0) pos_ += 3;
+  }
+  for (;;) {
+    if (pos_ >= end_ && !fill()) return false;
+    // Once eof_ is set, the end of the file ends an unquoted record, so only
+    // an unterminated quote can still need more.
+    bool at_eof = eof_;
+    if (scan(fields) == Scan::Record) {
+      if (fields.size() == 1 && fields[0].text.empty() && !fields[0].quoted) continue;  // blank line
+      for (std::size_t i = 0; i < fields.size(); ++i)
+        if (escaped_[i]) unescape(fields[i]);
+      return true;
+    }
+    if (!fill() && at_eof)
+      throw data_error(path_ + ":" + std::to_string(record_line_) +
+                       ": unterminated quoted field (a quote opened here is never closed)");
+  }
+}
+
+// Scans one record from pos_. Leaves pos_ unchanged when the record is not
+// complete in the buffer, so it can be scanned again after a refill.
+CsvReader::Scan CsvReader::scan(std::vector<CsvField>& fields) {
+  fields.clear();
+  escaped_.clear();
+  const char* buf = buffer_.data();
+  std::size_t p = pos_;
+  int64_t line = line_;
+  record_line_ = line_;
+  for (;;) {
+    CsvField field;
+    bool escaped = false;
+    if (p < end_ && buf[p] == quote_) {
+      // Quoted field: runs to the closing quote; "" inside is a literal quote.
+      field.quoted = true;
+      std::size_t start = ++p;
+      for (;;) {
+        const void* q = p < end_ ? std::memchr(buf + p, quote_, end_ - p) : nullptr;
+        if (!q) return Scan::NeedMore;
+        std::size_t at = static_cast<std::size_t>(static_cast<const char*>(q) - buf);
+        for (std::size_t i = p; i < at; ++i) line += buf[i] == '\n';
+        if (at + 1 >= end_ && !eof_) return Scan::NeedMore;
+        if (at + 1 < end_ && buf[at + 1] == quote_) {
+          escaped = true;
+          p = at + 2;
+          continue;
+        }
+        field.text = std::string_view(buf + start, at - start);
+        p = at + 1;
+        break;
+      }
+      if (p < end_ && buf[p] != delimiter_ && buf[p] != '\n' && buf[p] != '\r')
+        throw data_error(path_ + ":" + std::to_string(line) + ": unexpected character '" + std::string(1, buf[p]) +
+                         "' after a closing quote (quotes inside a field must be doubled)");
+    } else {
+      std::size_t start = p;
+      while (p < end_ && buf[p] != delimiter_ && buf[p] != '\n') ++p;
+      std::size_t stop = p;
+      if (p < end_ && buf[p] == '\n' && stop > start && buf[stop - 1] == '\r') --stop;
+      field.text = std::string_view(buf + start, stop - start);
+    }
+    fields.push_back(field);
+    escaped_.push_back(escaped);
+    if (p >= end_) {
+      if (!eof_) return Scan::NeedMore;
+      break;  // the file ends without a final newline
+    }
+    char c = buf[p];
+    if (c == delimiter_) {
+      ++p;
+      continue;
+    }
+    // A line end: LF, CRLF, or a lone CR after a quoted field.
+    if (c == '\r') {
+      if (p + 1 >= end_ && !eof_) return Scan::NeedMore;
+      ++p;
+    }
+    if (p < end_ && buf[p] == '\n') ++p;
+    ++line;
+    break;
+  }
+  pos_ = p;
+  line_ = line;
+  return Scan::Record;
+}
+
+// Collapses doubled quotes in place (the text only gets shorter).
+void CsvReader::unescape(CsvField& field) {
+  char* out = const_cast<char*>(field.text.data());
+  const char* in = field.text.data();
+  const char* stop = in + field.text.size();
+  char* w = out;
+  while (in < stop) {
+    *w++ = *in;
+    in += (*in == quote_ && in + 1 < stop && in[1] == quote_) ? 2 : 1;
+  }
+  field.text = std::string_view(out, static_cast<std::size_t>(w - out));
+}
+
+}  // namespace files

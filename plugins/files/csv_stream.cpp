@@ -1,0 +1,361 @@
+#include "csv_stream.hpp"
+
+#include "csv_reader.hpp"
+#include "dead_letter.hpp"
+#include "value_typing.hpp"
+
+#include <algorithm>
+
+namespace files {
+
+using namespace ingestd::sdk;
+
+namespace {
+
+// Column names of a file: its header, or declared/positional names.
+std::vector<std::string> column_names(const SourceOptions& o, const std::vector<CsvField>& first_record) {
+  std::vector<std::string> names;
+  if (o.header) {
+    for (std::size_t i = 0; i < first_record.size(); ++i) {
+      std::string n(first_record[i].text);
+      if (n.empty()) n = "column_" + std::to_string(i + 1);
+      // Duplicate names get a suffix rather than silently sharing a column.
+      std::string unique = n;
+      for (int k = 2; std::find(names.begin(), names.end(), unique) != names.end(); ++k)
+        unique = n + "_" + std::to_string(k);
+      names.push_back(unique);
+    }
+  } else {
+    for (std::size_t i = 0; i < first_record.size(); ++i)
+      names.push_back(i < o.columns.size() ? o.columns[i].name : "column_" + std::to_string(i + 1));
+  }
+  return names;
+}
+
+bool is_null(const SourceOptions& o, const CsvField& f) {
+  if (f.quoted) return false;
+  if (f.text.empty()) return true;
+  for (const auto& n : o.null_values)
+    if (f.text == n) return true;
+  return false;
+}
+
+// A record as CSV text again, for the dead-letter file.
+std::string to_csv_line(const std::vector<CsvField>& fields, char delimiter, char quote) {
+  std::string out;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) out.push_back(delimiter);
+    std::string_view t = fields[i].text;
+    bool needs = fields[i].quoted || t.find_first_of(std::string{delimiter, quote, '\n', '\r'}) != std::string_view::npos;
+    if (!needs) {
+      out += t;
+      continue;
+    }
+    out.push_back(quote);
+    for (char c : t) {
+      if (c == quote) out.push_back(quote);
+      out.push_back(c);
+    }
+    out.push_back(quote);
+  }
+  return out;
+}
+
+// A column of the stream as the parser tracks it.
+struct Column {
+  std::string name;
+  Shape shape = Shape::Null;  // widened over the values seen
+  bool declared = false;
+  DataType declared_type;
+
+  DataType type() const { return declared ? declared_type : type_of(shape); }
+};
+
+class ColumnSet {
+ public:
+  explicit ColumnSet(const SourceOptions& o) : o_(o) {
+    if (!o.header)
+      for (const auto& d : o.columns) add(d.name);
+  }
+
+  // Index of a column by name, adding it when new.
+  std::size_t index_or_add(const std::string& name) {
+    for (std::size_t i = 0; i < cols_.size(); ++i)
+      if (cols_[i].name == name) return i;
+    return add(name);
+  }
+
+  std::vector<Column>& columns() { return cols_; }
+
+  Schema schema() const {
+    Schema s;
+    for (const auto& c : cols_) s.fields.push_back({c.name, c.type(), true});
+    return s;
+  }
+
+  // Widens the columns by the values of a sample of records.
+  void observe(const std::vector<std::size_t>& map, const std::vector<CsvField>& fields) {
+    for (std::size_t i = 0; i < fields.size() && i < map.size(); ++i) {
+      Column& c = cols_[map[i]];
+      if (c.declared || is_null(o_, fields[i])) continue;
+      c.shape = widen(c.shape, classify(fields[i].text));
+    }
+  }
+
+ private:
+  std::size_t add(const std::string& name) {
+    Column c;
+    c.name = name;
+    if (const DeclaredColumn* d = o_.declared(name)) {
+      c.declared = true;
+      c.declared_type = d->type;
+    }
+    cols_.push_back(c);
+    return cols_.size() - 1;
+  }
+
+  const SourceOptions& o_;
+  std::vector<Column> cols_;
+};
+
+// Opens a file and reads its column names (the first record when header = true).
+struct OpenedFile {
+  std::unique_ptr<CsvReader> reader;
+  std::vector<std::string> names;
+  std::vector<CsvField> first;  // the first data record when header = false
+  bool has_first = false;
+  bool empty = false;
+};
+
+OpenedFile open_file(const SourceOptions& o, const std::string& path) {
+  OpenedFile f;
+  f.reader = std::make_unique<CsvReader>(path, o.delimiter, o.quote);
+  std::vector<CsvField> record;
+  if (!f.reader->next(record)) {
+    f.empty = true;
+    return f;
+  }
+  f.names = column_names(o, record);
+  if (!o.header) {
+    f.first = record;
+    f.has_first = true;
+  }
+  for (const auto& n : f.names)
+    if (!valid_utf8(n)) throw data_error(path + ":" + std::to_string(f.reader->line()) + ": invalid UTF-8 in the header");
+  return f;
+}
+
+// With a header, every declared column must be in it (a typo would
+// otherwise leave the column silently empty).
+void check_declared(const SourceOptions& o, const std::vector<std::string>& names, const std::string& path) {
+  if (!o.header) return;
+  for (const auto& d : o.columns)
+    if (std::find(names.begin(), names.end(), d.name) == names.end())
+      throw config_error("columns: '" + d.name + "' is not in the header of " + path + " (header: " +
+                         [&] {
+                           std::string h;
+                           for (const auto& n : names) h += (h.empty() ? "" : ", ") + n;
+                           return h;
+                         }() +
+                         ")");
+}
+
+// Samples the first rows of a file into `columns`; returns the file's map
+// from field position to column index.
+std::vector<std::size_t> sample_file(const SourceOptions& o, const std::string& path, ColumnSet& columns) {
+  OpenedFile f = open_file(o, path);
+  std::vector<std::size_t> map;
+  if (f.empty) return map;
+  check_declared(o, f.names, path);
+  for (const auto& n : f.names) map.push_back(columns.index_or_add(n));
+  std::vector<CsvField> record;
+  int64_t seen = 0;
+  if (f.has_first) {
+    columns.observe(map, f.first);
+    ++seen;
+  }
+  try {
+    while (seen < o.sample_rows && f.reader->next(record)) {
+      if (record.size() == map.size()) columns.observe(map, record);
+      ++seen;
+    }
+  } catch (const Error&) {
+    // Malformed quoting past the header: the read itself reports it with its line.
+  }
+  return map;
+}
+
+class CsvStream : public SourceStream {
+ public:
+  CsvStream(const SourceOptions& o, std::vector<std::string> paths, const StreamRequest& r, const Instance& owner)
+      : o_(o), paths_(std::move(paths)), batch_rows_(r.batch_rows), host_(r.host), owner_(owner), columns_(o),
+        dead_letter_(o.dead_letter_path, r.host) {
+    // The first file's sample sets the starting schema; later files widen it.
+    if (!paths_.empty()) sample_file(o_, paths_[0], columns_);
+    schema_ = columns_.schema();
+    builder_ = std::make_unique<BatchBuilder>(schema_);
+  }
+
+  Schema schema() override { return schema_; }
+
+  bool next(Batch& out) override {
+    for (;;) {
+      if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
+      if (!file_.reader) {
+        if (!open_next_file()) return finish(out, true);
+        // A file with new columns or wider values: rows of the old schema go first.
+        if (columns_.schema() != schema_ && finish(out, false)) return true;
+        rebuild_if_schema_changed();
+      }
+      if (!pending_ && !read_record()) {
+        file_ = OpenedFile();
+        continue;
+      }
+      pending_ = false;
+      if (!append_record()) {
+        // A value needs a wider column: send what was built with the old
+        // schema, then take this record again with the new one.
+        pending_ = true;
+        if (finish(out, false)) return true;
+        continue;
+      }
+      if (builder_->rows() >= batch_rows_ && finish(out, false)) return true;
+    }
+  }
+
+ private:
+  bool open_next_file() {
+    while (next_file_ < paths_.size()) {
+      const std::string& path = paths_[next_file_++];
+      if (next_file_ > 1) sample_file(o_, path, columns_);  // new columns or wider types
+      file_ = open_file(o_, path);
+      if (file_.empty) {
+        file_ = OpenedFile();
+        continue;
+      }
+      map_.clear();
+      for (const auto& n : file_.names) map_.push_back(columns_.index_or_add(n));
+      check_declared(o_, file_.names, path);
+      return true;
+    }
+    return false;
+  }
+
+  bool read_record() {
+    if (file_.has_first) {
+      file_.has_first = false;
+      record_ = file_.first;
+      return true;
+    }
+    return file_.reader->next(record_);
+  }
+
+  // Appends the current record; false when a column must widen first.
+  bool append_record() {
+    const int64_t row = builder_->rows();
+    const std::string& path = file_.reader->path();
+    const int64_t line = file_.reader->line();
+    if (record_.size() != map_.size()) {
+      reject(line, "expected " + std::to_string(map_.size()) + " fields, found " + std::to_string(record_.size()));
+      return true;
+    }
+    auto& cols = columns_.columns();
+    present_.assign(cols.size(), false);
+    for (std::size_t i = 0; i < record_.size(); ++i) {
+      std::size_t c = map_[i];
+      present_[c] = true;
+      ColumnBuilder& col = builder_->column(c);
+      const CsvField& f = record_[i];
+      if (is_null(o_, f)) {
+        col.append_null();
+        continue;
+      }
+      if (!valid_utf8(f.text)) {
+        builder_->truncate(row);
+        reject(line, "invalid UTF-8 in column '" + cols[c].name + "'");
+        return true;
+      }
+      if (append_text(col, f.text)) continue;
+      builder_->truncate(row);
+      if (cols[c].declared) {
+        reject(line, "column '" + cols[c].name + "': '" + std::string(f.text.substr(0, 100)) + "' is not a valid " +
+                         cols[c].declared_type.name());
+        return true;
+      }
+      Shape wider = widen(cols[c].shape, classify(f.text));
+      if (wider == cols[c].shape) wider = Shape::String;  // e.g. an integer out of range
+      host_.debug(path + ":" + std::to_string(line) + ": column '" + cols[c].name + "' widens from " +
+                  type_of(cols[c].shape).name() + " to " + type_of(wider).name());
+      cols[c].shape = wider;
+      return false;
+    }
+    for (std::size_t c = 0; c < cols.size(); ++c)
+      if (!present_[c]) builder_->column(c).append_null();  // a column this file lacks
+    return true;
+  }
+
+  void reject(int64_t line, const std::string& why) {
+    const std::string& path = file_.reader->path();
+    if (!o_.skip_bad_records) throw data_error(path + ":" + std::to_string(line) + ": " + why);
+    dead_letter_.reject(path, line, why, to_csv_line(record_, o_.delimiter, o_.quote));
+  }
+
+  // Starts a new builder when the columns changed; the next batch carries the schema.
+  void rebuild_if_schema_changed() {
+    Schema now = columns_.schema();
+    if (now == schema_) return;
+    schema_ = now;
+    builder_ = std::make_unique<BatchBuilder>(schema_);
+    schema_changed_ = true;
+  }
+
+  // Emits the rows built so far; at the end, emits them and stops.
+  bool finish(Batch& out, bool at_end) {
+    if (builder_->rows() == 0) {
+      if (!at_end) rebuild_if_schema_changed();
+      return false;
+    }
+    out.array = builder_->finish();
+    if (schema_changed_) {
+      out.new_schema = schema_;
+      schema_changed_ = false;
+    }
+    dead_letter_.flush();
+    if (!at_end) rebuild_if_schema_changed();
+    return true;
+  }
+
+  const SourceOptions& o_;
+  std::vector<std::string> paths_;
+  int64_t batch_rows_;
+  Host host_;
+  const Instance& owner_;
+  ColumnSet columns_;
+  DeadLetter dead_letter_;
+  Schema schema_;
+  std::unique_ptr<BatchBuilder> builder_;
+  bool schema_changed_ = false;
+  std::size_t next_file_ = 0;
+  OpenedFile file_;
+  std::vector<std::size_t> map_;
+  std::vector<CsvField> record_;
+  std::vector<bool> present_;
+  bool pending_ = false;
+};
+
+}  // namespace
+
+Schema infer_csv_schema(const SourceOptions& o, const std::vector<std::string>& paths) {
+  ColumnSet columns(o);
+  for (const auto& p : paths) {
+    if (!sample_file(o, p, columns).empty()) break;  // the first non-empty file decides
+  }
+  return columns.schema();
+}
+
+std::unique_ptr<SourceStream> open_csv_stream(const SourceOptions& o, std::vector<std::string> paths,
+                                              const StreamRequest& r, const Instance& owner) {
+  return std::make_unique<CsvStream>(o, std::move(paths), r, owner);
+}
+
+}  // namespace files

@@ -1,0 +1,29 @@
+// Which files a `path` option means (a file, a directory, or a glob), in
+// which format, and what the stream is called by default.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace files {
+
+enum class Format { Csv, Jsonl };
+
+struct FileSet {
+  std::string pattern;  // the path as resolved against the flow file's folder
+  bool is_pattern = false;  // a directory or a glob: may match more files later
+
+  // The matching files, sorted by name. A missing plain file is an error
+  // (config); an empty directory or glob yields none.
+  std::vector<std::string> list() const;
+  // File stem for a file, folder name for a directory, the pattern's fixed
+  // part for a glob ("orders_*.csv" -> "orders").
+  std::string default_stream_name() const;
+};
+
+FileSet make_file_set(const std::string& resolved_path);
+
+// "auto" decides by extension: .jsonl/.ndjson/.json are JSON Lines, the rest CSV.
+Format resolve_format(const std::string& option, const std::string& sample_path);
+
+}  // namespace files

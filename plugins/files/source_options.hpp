@@ -1,0 +1,38 @@
+// The files source's options, parsed and checked once.
+#pragma once
+
+#include "file_set.hpp"
+
+#include <ingestd/sdk/plugin.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace files {
+
+struct DeclaredColumn {
+  std::string name;
+  ingestd::sdk::DataType type;
+};
+
+struct SourceOptions {
+  FileSet files;
+  std::string format_option;  // auto | csv | jsonl
+  std::string stream;         // the stream's name
+  bool header = true;
+  char delimiter = ',';
+  char quote = '"';
+  std::vector<DeclaredColumn> columns;
+  std::vector<std::string> null_values;
+  int64_t sample_rows = 1000;
+  bool skip_bad_records = false;  // on_error = skip
+  std::string dead_letter_path;
+
+  const DeclaredColumn* declared(const std::string& name) const;
+};
+
+// Throws a config error naming the option at fault.
+SourceOptions parse_source_options(const ingestd::sdk::CreateContext& ctx);
+
+}  // namespace files
