@@ -107,7 +107,8 @@ class OpenStream {
   OpenStream(const OpenStream&) = delete;
   OpenStream& operator=(const OpenStream&) = delete;
 
-  const sdk::OwnedSchema& arrow_schema() const { return *arrow_schema_; }
+  // The current Arrow schema; hold the pointer to keep it alive across changes.
+  std::shared_ptr<sdk::OwnedSchema> arrow_schema() const { return arrow_schema_; }
   std::shared_ptr<const sdk::Schema> schema() const { return schema_; }
   // Fills `out` (array, rows, bytes, checkpoint, schema change) and returns
   // true, or returns false at the end of the stream. Throws PluginError.

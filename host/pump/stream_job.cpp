@@ -37,7 +37,9 @@ struct Lane {
 struct JobState {
   const StreamJob* job;
   StreamStats* stats;
-  const ArrowSchema* initial_schema = nullptr;
+  // The schema tables open with; held here because the stream replaces its
+  // own when the source changes schema, possibly before a writer opens.
+  std::shared_ptr<sdk::OwnedSchema> initial_schema;
   CheckpointTracker* tracker = nullptr;
   std::vector<std::unique_ptr<Lane>>* lanes = nullptr;
   std::atomic<bool> aborted{false};        // a writer failed: everyone stops
@@ -72,7 +74,7 @@ void write_lane(Lane& lane, JobState& js) {
     req.load_mode = job.flow->def->load_mode;
     req.primary_key = job.primary_key;
     req.cursor = job.flow->def->cursor;
-    req.schema = js.initial_schema;
+    req.schema = js.initial_schema->get();
     req.run_id = job.run_id;
     req.context = ls.context.get();
     table = lane.destination->open_table(req);
@@ -165,7 +167,7 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
   JobState js;
   js.job = &job;
   js.stats = &stats;
-  js.initial_schema = stream->arrow_schema().get();
+  js.initial_schema = stream->arrow_schema();
   js.tracker = &tracker;
   js.lanes = &lanes;
   for (auto& lane : lanes) lane->thread = std::thread([&js, l = lane.get()] { write_lane(*l, js); });

@@ -45,7 +45,7 @@ class FileTable : public DestinationTable {
       fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     } else {
       path_ = final_path_;
-      fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);  // read: to check the header
     }
     if (fd_ < 0) fail_io("cannot open", path_);
     committed_size_ = ::lseek(fd_, 0, SEEK_END);

@@ -79,6 +79,8 @@ Shape classify(std::string_view raw) {
     }
     if (leading_zero(s)) return Shape::String;
     if (parse_int(s, i)) return Shape::Int;
+    // Integers beyond int64 would lose digits as floats: keep them as text.
+    if (s.find_first_of(".eE") == std::string_view::npos) return Shape::String;
     if (parse_float(s, d)) return Shape::Float;
   }
   return Shape::String;

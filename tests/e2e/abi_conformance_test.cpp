@@ -1,0 +1,141 @@
+// ABI conformance: plugins built outside the tree against the installed
+// headers and CMake package, loaded by the installed ingestd.
+#include "e2e.hpp"
+
+using namespace e2e;
+using ingestd::json::Value;
+
+namespace {
+
+// Runs the installed ingestd with the test plugins on its search path.
+Result installed(const Workspace& w, std::vector<std::string> args) {
+  std::vector<std::string> argv{INGESTD_INSTALLED_BIN, "--plugin-path", ABI_PLUGIN_DIR};
+  argv.insert(argv.end(), args.begin(), args.end());
+  testing::Options o;
+  o.cwd = w.dir.path();
+  return testing::run(argv, o);
+}
+
+std::string faulty_flow(const std::string& source_mode, const std::string& destination_mode) {
+  return "[sources.src]\nplugin = \"faulty\"\nconfig = { mode = \"" + source_mode +
+         "\", token = \"tok-SOURCE-123456\" }\n"
+         "[destinations.dst]\nplugin = \"faulty\"\nconfig = { mode = \"" + destination_mode +
+         "\", token = \"tok-DEST-654321\" }\n"
+         "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = \"dst\"\n";
+}
+
+}  // namespace
+
+TEST_CASE("conformance: the installed ingestd finds its installed plugins") {
+  Workspace w;
+  Result r = testing::run({INGESTD_INSTALLED_BIN, "plugins", "list", "--format", "json"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  std::string names;
+  Value list = Value::parse(r.out);
+  for (const auto& p : list.as_array()) {
+    names += p["name"].as_string() + " ";
+    CHECK(contains(p["path"].as_string(), "test-install/lib/ingestd/plugins/"));
+  }
+  CHECK(names == "files generate null ");
+}
+
+TEST_CASE("conformance: plugins that are refused are reported with their path and why") {
+  Workspace w;
+  Result r = installed(w, {"plugins", "list"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(contains(r.out, "c_counter"));
+  CHECK(contains(r.out, "faulty"));
+  CHECK(contains(r.err, "abi_v2.so: plugin ABI 2.0, host ABI 1.0"));
+  CHECK(contains(r.err, "missing_function.so: plugin 'incomplete' lacks required function next_batch"));
+  CHECK(contains(r.err, "not_a_plugin.so: not an ingestd plugin (it exports no ingestd_plugin_entry function)"));
+  CHECK(r.signal == 0);
+}
+
+TEST_CASE("conformance: a flow naming a refused plugin explains the refusal") {
+  Workspace w;
+  w.write("flows.toml",
+          "[sources.s]\nplugin = \"abi_v2\"\n[destinations.d]\nplugin = \"null\"\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"s\"\nto = \"d\"\n");
+  Result r = installed(w, {"run", "flows.toml"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "unknown plugin 'abi_v2': "));
+  CHECK(contains(r.err, "abi_v2.so was refused: plugin ABI 2.0, host ABI 1.0"));
+  w.write("flows.toml",
+          "[sources.s]\nplugin = \"" + std::string(ABI_PLUGIN_DIR) + "/abi_v2.so\"\n[destinations.d]\nplugin = \"null\"\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"s\"\nto = \"d\"\n");
+  r = installed(w, {"validate", "flows.toml"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "plugin ABI 2.0, host ABI 1.0"));
+}
+
+TEST_CASE("conformance: a plain C plugin produces Arrow batches the host reads correctly") {
+  Workspace w;
+  w.write("flows.toml",
+          "[sources.count]\nplugin = \"c_counter\"\nconfig = { rows = 2500, label_prefix = \"#\" }\n"
+          "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"count\"\nto = \"out\"\nbatch_rows = 1000\n"
+          "extract = \"incremental-appends\"\ncursor = \"n\"\n");
+  Result r = installed(w, {"run", "flows.toml", "--report", "report.json"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  auto lines = w.lines("out/numbers.jsonl");
+  REQUIRE(lines.size() == 2500);
+  CHECK(lines[0] == R"({"n":1,"label":"#1"})");
+  CHECK(lines[2] == R"({"n":3,"label":null})");
+  CHECK(lines[2499] == R"({"n":2500,"label":"#2500"})");
+  Value report = Value::parse(w.read("report.json"));
+  CHECK(stream_of(report, "numbers")["checkpoint"].as_string() == "{\"n\":2500}");
+  Result inspect = installed(w, {"plugins", "inspect", "c_counter", "--format", "json"});
+  Value p = Value::parse(inspect.out);
+  CHECK(p["extract_modes"].dump() == "[\"snapshot\",\"incremental-appends\"]");
+  CHECK(p["options"].as_array()[0]["name"].as_string() == "rows");
+  Result discover = installed(w, {"discover", "flows.toml", "--source", "count", "--format", "json"});
+  CHECK(Value::parse(discover.out).as_array()[0]["primary_key"].dump() == "[\"n\"]");
+}
+
+TEST_CASE("conformance: a plugin that returns errors is reported, with retry information kept") {
+  Workspace w;
+  w.write("flows.toml", faulty_flow("none", "commit_error"));
+  Result r = installed(w, {"run", "flows.toml"});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "f/rows -> dst: commit refused"));
+  w.write("flows.toml", faulty_flow("data_error", "none"));
+  r = installed(w, {"run", "flows.toml"});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "f/rows: record 15 is malformed"));
+}
+
+TEST_CASE("conformance: exceptions thrown inside a plugin become errors, not crashes") {
+  Workspace w;
+  w.write("flows.toml", faulty_flow("throw_std", "none"));
+  Result r = installed(w, {"run", "flows.toml"});
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "unexpected error: boom from the source"));
+  w.write("flows.toml", faulty_flow("throw_other", "none"));
+  r = installed(w, {"run", "flows.toml"});
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "unexpected error: unknown exception"));
+}
+
+TEST_CASE("conformance: secrets never appear in logs, errors or inspect output") {
+  Workspace w;
+  w.write("flows.toml", faulty_flow("check_error", "write_error"));
+  Result check = installed(w, {"--log-level", "debug", "check", "flows.toml"});
+  CHECK(check.exit_code == 1);
+  CHECK(contains(check.out, "FAIL  source src (faulty): authentication failed for token ***"));
+  Result run = installed(w, {"--log-level", "debug", "run", "flows.toml"});
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.err, "connecting with token ***"));
+  CHECK(contains(run.out, "disk full while writing, token ***"));
+  for (const Result* r : {&check, &run}) {
+    CHECK_FALSE(contains(r->out + r->err, "tok-SOURCE-123456"));
+    CHECK_FALSE(contains(r->out + r->err, "tok-DEST-654321"));
+  }
+  Result inspect = installed(w, {"plugins", "inspect", "faulty", "--format", "json"});
+  CHECK_FALSE(contains(inspect.out, "default-token-never-shown"));
+  CHECK(contains(inspect.out, "\"secret\":true"));
+  Result text = installed(w, {"plugins", "inspect", "faulty"});
+  CHECK(contains(text.out, "token (secret, default (secret))"));
+  CHECK_FALSE(contains(text.out, "default-token-never-shown"));
+}

@@ -1,0 +1,111 @@
+// Bad configuration gets a clear message naming file:line:column and the
+// key, and exit code 2; never a crash.
+#include "e2e.hpp"
+
+using namespace e2e;
+
+namespace {
+
+Result run_flows(Workspace& w, const std::string& flows, const std::vector<std::string>& extra = {}) {
+  w.write("flows.toml", flows);
+  std::vector<std::string> args{"run", "flows.toml"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return w.ingestd(args);
+}
+
+const char* kNullDestination = "\n[destinations.out]\nplugin = \"null\"\n";
+
+}  // namespace
+
+TEST_CASE("config errors: malformed TOML names the line") {
+  Workspace w;
+  Result r = run_flows(w, "[sources.in]\nplugin = \"files\nconfig = {}\n");
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "flows.toml:2:"));
+  CHECK(contains(r.err, "invalid TOML"));
+  CHECK(r.signal == 0);
+}
+
+TEST_CASE("config errors: an unknown plugin lists the installed ones") {
+  Workspace w;
+  Result r = run_flows(w, std::string("[sources.in]\nplugin = \"postgress\"\n") + kNullDestination +
+                              "[[flows]]\nname = \"f\"\nfrom = \"in\"\nto = \"out\"\n");
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "flows.toml:2:10: sources.in.plugin: unknown plugin 'postgress' (installed plugins: files, generate, null"));
+}
+
+TEST_CASE("config errors: an unknown option lists the valid ones") {
+  Workspace w;
+  Result r = run_flows(w, files_to_jsonl("path = \"a.csv\", delimeter = \";\""));
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "flows.toml:3:28: sources.in.config.delimeter: unknown option for plugin 'files' as a source "
+                        "(valid options: path, format, stream, header, delimiter, quote, columns, null_values, "
+                        "sample_rows, on_error, dead_letter)"));
+}
+
+TEST_CASE("config errors: wrong option types and enum values") {
+  Workspace w;
+  Result r = run_flows(w, files_to_jsonl("path = \"a.csv\", header = \"maybe\""));
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "sources.in.config.header: expected true or false, found a string"));
+  r = run_flows(w, files_to_jsonl("path = \"a.csv\", on_error = \"ignore\""));
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "sources.in.config.on_error: invalid value 'ignore' (valid: fail, skip)"));
+  r = run_flows(w, files_to_jsonl("format = \"csv\""));
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "sources.in.config.path: missing required option"));
+}
+
+TEST_CASE("config errors: a missing environment variable is named") {
+  Workspace w;
+  Result r = w.ingestd({"validate", "flows.toml"});  // no file yet
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "cannot read flow file"));
+  w.write("flows.toml", files_to_jsonl("path = \"${INGESTD_E2E_NOT_SET}/a.csv\""));
+  testing::Options o;
+  o.unset_env = {"INGESTD_E2E_NOT_SET"};
+  r = w.ingestd({"validate", "flows.toml"}, o);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "flows.toml:3:12: sources.in.config.path: environment variable INGESTD_E2E_NOT_SET is not set"));
+  o.env["INGESTD_E2E_NOT_SET"] = "data";
+  o.unset_env.clear();
+  CHECK(w.ingestd({"validate", "flows.toml"}, o).exit_code == 0);
+}
+
+TEST_CASE("config errors: a plugin in the wrong role, and modes a plugin lacks") {
+  Workspace w;
+  Result r = run_flows(w, "[sources.in]\nplugin = \"null\"\n[destinations.out]\nplugin = \"null\"\n"
+                          "[[flows]]\nname = \"f\"\nfrom = \"in\"\nto = \"out\"\n");
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "sources.in.plugin: plugin 'null' cannot be a source (it is a destination)"));
+  r = run_flows(w, files_to_jsonl("path = \"a.csv\"") + "extract = \"incremental-updates\"\n");
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "flows.f.extract: source 'in' (plugin files) does not support incremental-updates (it supports: snapshot)"));
+  r = run_flows(w, files_to_jsonl("path = \"a.csv\"") + "load = \"merge\"\n");
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "flows.f.load: destination 'out' (plugin files) does not support merge loads (it supports: append, replace)"));
+}
+
+TEST_CASE("config errors: a missing input file, an unknown stream, an unknown --flow") {
+  Workspace w;
+  Result r = run_flows(w, files_to_jsonl("path = \"missing.csv\""));
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.out + r.err, "missing.csv: no such file"));
+  w.write("a.csv", "x\n1\n");
+  r = run_flows(w, files_to_jsonl("path = \"a.csv\"") + "streams = [\"b\"]\n");
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.out + r.err, "flows.f.streams: source 'in' has no stream 'b' (available: a)"));
+  r = run_flows(w, files_to_jsonl("path = \"a.csv\""), {"--flow", "g"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "--flow: no flow named 'g' (flows: f)"));
+}
+
+TEST_CASE("config errors: merge without a primary key") {
+  Workspace w;
+  Result r = run_flows(w, std::string("[sources.in]\nplugin = \"files\"\nconfig = { path = \"a.csv\" }\n") +
+                              kNullDestination + "[[flows]]\nname = \"f\"\nfrom = \"in\"\nto = \"out\"\nload = \"merge\"\n");
+  w.write("a.csv", "x\n1\n");
+  r = w.ingestd({"run", "flows.toml"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.out + r.err, "merge loads need a primary key"));
+}

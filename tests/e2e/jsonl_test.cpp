@@ -1,0 +1,71 @@
+// JSON Lines through the real binary.
+#include "e2e.hpp"
+
+using namespace e2e;
+using ingestd::json::Value;
+
+TEST_CASE("jsonl: nested values stay JSON text; missing keys are NULL; new keys add columns") {
+  Workspace w;
+  std::string data;
+  for (int i = 0; i < 5; ++i) data += "{\"id\":" + std::to_string(i) + ",\"tags\":[\"a\",\"b\"],\"meta\":{\"k\":1}}\n";
+  data += "\n{\"id\":5,\"extra\":\"late\",\"meta\":null}\n";
+  w.write("events.jsonl", data);
+  w.write("flows.toml", files_to_jsonl("path = \"events.jsonl\", sample_rows = 3"));
+  Result r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  auto lines = w.lines("out/events.jsonl");
+  REQUIRE(lines.size() == 6);
+  CHECK(lines[0] == R"({"id":0,"tags":"[\"a\",\"b\"]","meta":"{\"k\":1}"})");
+  CHECK(lines[5] == R"({"id":5,"tags":null,"meta":null,"extra":"late"})");
+}
+
+TEST_CASE("jsonl: numbers widen, timestamps are recognised, strings stay strings") {
+  Workspace w;
+  w.write("e.jsonl",
+          "{\"n\":1,\"at\":\"2024-05-06T07:08:09Z\",\"code\":\"007\",\"flag\":true}\n"
+          "{\"n\":2.5,\"at\":\"2024-05-06T07:08:09+02:00\",\"code\":\"8\",\"flag\":false}\n");
+  w.write("flows.toml", files_to_jsonl("path = \"e.jsonl\""));
+  Result d = w.ingestd({"discover", "flows.toml", "--source", "in", "--format", "json"});
+  CHECK(Value::parse(d.out).as_array()[0]["columns"].dump() ==
+        R"([{"name":"n","type":"float64","nullable":true},{"name":"at","type":"timestamp","nullable":true},)"
+        R"({"name":"code","type":"string","nullable":true},{"name":"flag","type":"bool","nullable":true}])");
+  Result r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(w.lines("out/e.jsonl")[1] == R"({"n":2.5,"at":"2024-05-06T05:08:09Z","code":"8","flag":false})");
+}
+
+TEST_CASE("jsonl: malformed lines fail with file:line, or are skipped and counted") {
+  Workspace w;
+  w.write("e.jsonl", "{\"a\":1}\n{\"a\":2,}\n[1,2]\n{\"a\":3}\n");
+  w.write("flows.toml", files_to_jsonl("path = \"e.jsonl\""));
+  Result r = w.ingestd({"run", "flows.toml"});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "e.jsonl:2: malformed JSON"));
+
+  w.write("flows.toml", files_to_jsonl("path = \"e.jsonl\", on_error = \"skip\", dead_letter = \"rejects.jsonl\""));
+  Value report = w.run_with_report(r);
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(w.lines("out/e.jsonl") == std::vector<std::string>{R"({"a":1})", R"({"a":3})"});
+  auto dead = w.lines("rejects.jsonl");
+  REQUIRE(dead.size() == 2);
+  CHECK(Value::parse(dead[0])["record"].as_string() == "{\"a\":2,}");
+  CHECK(Value::parse(dead[1])["error"].as_string() == "expected a JSON object");
+  CHECK(Value::parse(dead[1])["line"].as_int() == 3);
+  CHECK(stream_of(report, "e")["counters"]["rows_rejected"].as_int() == 2);
+}
+
+TEST_CASE("jsonl: CSV in, JSON Lines out, and back: values survive the round trip") {
+  Workspace w;
+  w.write("t.csv", "id,name,price,day\n1,\"x, \"\"y\"\"\",1.25,2024-01-31\n2,,,\n");
+  w.write("flows.toml",
+          "[sources.csv]\nplugin = \"files\"\nconfig = { path = \"t.csv\" }\n"
+          "[destinations.json]\nplugin = \"files\"\nconfig = { path = \"j\", format = \"jsonl\" }\n"
+          "[sources.back]\nplugin = \"files\"\nconfig = { path = \"j/t.jsonl\" }\n"
+          "[destinations.csv]\nplugin = \"files\"\nconfig = { path = \"c\", format = \"csv\" }\n"
+          "[[flows]]\nname = \"to-json\"\nfrom = \"csv\"\nto = \"json\"\n"
+          "[[flows]]\nname = \"to-csv\"\nfrom = \"back\"\nto = \"csv\"\n");
+  REQUIRE(w.ingestd({"run", "flows.toml", "--flow", "to-json"}).exit_code == 0);
+  Result r = w.ingestd({"run", "flows.toml", "--flow", "to-csv"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(w.read("c/t.csv") == w.read("t.csv"));
+}

@@ -1,0 +1,99 @@
+#include <doctest/doctest.h>
+
+#include "config/flow_file.hpp"
+#include "support/files.hpp"
+
+#include <ingestd/abi.h>
+
+using namespace ingestd;
+using testing::TempDir;
+
+namespace {
+
+// The message of the ConfigError that loading `text` raises, or "" if none.
+std::string error_of(const std::string& text) {
+  TempDir dir;
+  testing::write_file(dir / "f.toml", text);
+  try {
+    load_flow_file(dir / "f.toml");
+  } catch (const ConfigError& e) {
+    std::string m = e.what();
+    // Keep it independent of the temporary folder's name.
+    auto at = m.find("f.toml");
+    return at == std::string::npos ? m : m.substr(at);
+  }
+  return "";
+}
+
+const char* kGood = R"(
+[sources.src]
+plugin = "generate"
+config = { rows = 10 }
+
+[destinations.a]
+plugin = "null"
+
+[destinations.b]
+plugin = "null"
+
+[[flows]]
+name = "one"
+from = "src"
+to = ["a", "b"]
+extract = "incremental-appends"
+cursor = "id"
+load = "merge"
+primary_key = "id"
+queue = { max_batches = 3, max_bytes = "2MiB" }
+)";
+
+}  // namespace
+
+TEST_CASE("flow file: a good file reads into flows, sources and destinations") {
+  TempDir dir;
+  testing::write_file(dir / "f.toml", kGood);
+  FlowFile f = load_flow_file(dir / "f.toml");
+  REQUIRE(f.flows.size() == 1);
+  const FlowDef& flow = f.flows[0];
+  CHECK(flow.to == std::vector<std::string>{"a", "b"});
+  CHECK(flow.extract_mode == INGESTD_EXTRACT_INCREMENTAL_APPENDS);
+  CHECK(flow.load_mode == INGESTD_LOAD_MERGE);
+  CHECK(flow.primary_key == std::vector<std::string>{"id"});
+  CHECK(flow.queue.max_batches == 3);
+  CHECK(flow.queue.max_bytes == 2 << 20);
+  CHECK(f.find_source("src")->config.value["rows"].as_int() == 10);
+  CHECK(f.find_source("src")->config.location_of("rows").line == 4);
+  CHECK(f.dir == dir.path());
+}
+
+TEST_CASE("flow file: mistakes name file:line:column, the key and what is valid") {
+  CHECK(error_of("[sources.x]\nplugin = \"files\"\n[[flows]]\nname = \"f\"\nfrom = \"x\"\nto = \"nowhere\"\n") ==
+        "f.toml:6:6: flows.f.to: no destination named 'nowhere' (defined destinations: none)");
+  CHECK(error_of("[sources.x]\nplugin = \"files\"\nconfg = {}\n") ==
+        "f.toml:3:1: sources.x.confg: unknown key (valid keys: plugin, config)");
+  CHECK(error_of("[sourcez.x]\n") == "f.toml:1:2: sourcez: unknown key (valid keys: state, sources, destinations, flows)");
+  CHECK(error_of("[sources.x]\n") == "f.toml:1:10: sources.x.plugin: missing; say which plugin provides it, e.g. plugin = \"files\"");
+  std::string bad_mode = error_of(
+      "[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\nload=\"upsert\"\n");
+  CHECK(bad_mode == "f.toml:9:6: flows.f.load: unknown load mode 'upsert' (valid: append, replace, merge)");
+  CHECK(testing::contains(error_of("[[flows]]\nname = \"a\"\n"), "flows.a.from: missing"));
+  CHECK(testing::contains(error_of("x = [1,\n"), "f.toml:1:9: invalid TOML: Error while parsing array"));
+  CHECK(testing::contains(error_of(""), "no [[flows]] defined"));
+  CHECK(testing::contains(
+      error_of("[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\n"
+               "queue = { max_bytes = \"lots\" }\n"),
+      "flows.f.queue.max_bytes: 'lots' is not a size"));
+  CHECK(testing::contains(
+      error_of("[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\n"
+               "[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\n"),
+      "duplicate flow name 'f'"));
+}
+
+TEST_CASE("flow file: a missing file is a clear error") {
+  try {
+    load_flow_file("/nonexistent/flows.toml");
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) == "/nonexistent/flows.toml: cannot read flow file: No such file or directory");
+  }
+}
