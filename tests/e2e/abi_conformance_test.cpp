@@ -139,3 +139,14 @@ TEST_CASE("conformance: secrets never appear in logs, errors or inspect output")
   CHECK(contains(text.out, "token (secret, default (secret))"));
   CHECK_FALSE(contains(text.out, "default-token-never-shown"));
 }
+
+TEST_CASE("conformance: the README's example plugin builds against the install and runs") {
+  Workspace w;
+  w.write("flows.toml",
+          "[sources.c]\nplugin = \"counter\"\nconfig = { n = 5 }\n"
+          "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"csv\" }\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"c\"\nto = \"out\"\n");
+  Result r = installed(w, {"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(w.read("out/numbers.csv") == "n\n1\n2\n3\n4\n5\n");
+}

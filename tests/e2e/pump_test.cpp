@@ -52,7 +52,9 @@ TEST_CASE("pump: a slow destination holds its source back; memory stays bounded"
   // The byte limit, not the batch limit, is what held.
   CHECK(lane["queue_peak_bytes"].as_int() <= int64_t{4} << 20);
   CHECK(lane["queue_peak_batches"].as_int() < 100);
+#ifndef INGESTD_SANITIZED
   CHECK_MESSAGE(r.max_rss_kb < 120 * 1024, "peak RSS " << r.max_rss_kb << " KiB");
+#endif
 }
 
 TEST_CASE("pump: a slow flow does not stall an unrelated one") {
