@@ -1,3 +1,6 @@
+# `cmake --build BUILD --target plugins` builds every plugin.
+add_custom_target(plugins)
+
 # ingestd_add_plugin(NAME SOURCES ... [LIBRARIES ...])
 # Builds plugins/NAME as the shared object ingestd_NAME.so in the plugin folder
 # of the build tree and installs it where the installed ingestd looks.
@@ -15,4 +18,5 @@ function(ingestd_add_plugin name)
   target_link_libraries(${target} PRIVATE ingestd::plugin-sdk ingestd_warnings ${ARG_LIBRARIES})
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
   install(TARGETS ${target} LIBRARY DESTINATION ${INGESTD_PLUGIN_INSTALL_DIR})
+  add_dependencies(plugins ${target})
 endfunction()

@@ -2,6 +2,7 @@
 
 #include "csv_reader.hpp"
 #include "dead_letter.hpp"
+#include "stream_columns.hpp"
 #include "value_typing.hpp"
 
 #include <algorithm>
@@ -61,62 +62,23 @@ std::string to_csv_line(const std::vector<CsvField>& fields, char delimiter, cha
   return out;
 }
 
-// A column of the stream as the parser tracks it.
-struct Column {
-  std::string name;
-  Shape shape = Shape::Null;  // widened over the values seen
-  bool declared = false;
-  DataType declared_type;
-
-  DataType type() const { return declared ? declared_type : type_of(shape); }
-};
-
-class ColumnSet {
- public:
-  explicit ColumnSet(const SourceOptions& o) : o_(o) {
-    if (!o.header)
-      for (const auto& d : o.columns) add(d.name);
+// Widens columns by the values of one sampled record.
+void observe(const SourceOptions& o, ColumnSet& columns, const std::vector<std::size_t>& map,
+             const std::vector<CsvField>& fields) {
+  for (std::size_t i = 0; i < fields.size() && i < map.size(); ++i) {
+    Column& c = columns[map[i]];
+    if (c.declared || is_null(o, fields[i])) continue;
+    c.shape = widen(c.shape, classify(fields[i].text));
   }
+}
 
-  // Index of a column by name, adding it when new.
-  std::size_t index_or_add(const std::string& name) {
-    for (std::size_t i = 0; i < cols_.size(); ++i)
-      if (cols_[i].name == name) return i;
-    return add(name);
-  }
-
-  std::vector<Column>& columns() { return cols_; }
-
-  Schema schema() const {
-    Schema s;
-    for (const auto& c : cols_) s.fields.push_back({c.name, c.type(), true});
-    return s;
-  }
-
-  // Widens the columns by the values of a sample of records.
-  void observe(const std::vector<std::size_t>& map, const std::vector<CsvField>& fields) {
-    for (std::size_t i = 0; i < fields.size() && i < map.size(); ++i) {
-      Column& c = cols_[map[i]];
-      if (c.declared || is_null(o_, fields[i])) continue;
-      c.shape = widen(c.shape, classify(fields[i].text));
-    }
-  }
-
- private:
-  std::size_t add(const std::string& name) {
-    Column c;
-    c.name = name;
-    if (const DeclaredColumn* d = o_.declared(name)) {
-      c.declared = true;
-      c.declared_type = d->type;
-    }
-    cols_.push_back(c);
-    return cols_.size() - 1;
-  }
-
-  const SourceOptions& o_;
-  std::vector<Column> cols_;
-};
+// Without a header, declared columns are the file's columns, in order.
+ColumnSet initial_columns(const SourceOptions& o) {
+  ColumnSet columns(o);
+  if (!o.header)
+    for (const auto& d : o.columns) columns.add(d.name);
+  return columns;
+}
 
 // Opens a file and reads its column names (the first record when header = true).
 struct OpenedFile {
@@ -171,12 +133,12 @@ std::vector<std::size_t> sample_file(const SourceOptions& o, const std::string& 
   std::vector<CsvField> record;
   int64_t seen = 0;
   if (f.has_first) {
-    columns.observe(map, f.first);
+    observe(o, columns, map, f.first);
     ++seen;
   }
   try {
     while (seen < o.sample_rows && f.reader->next(record)) {
-      if (record.size() == map.size()) columns.observe(map, record);
+      if (record.size() == map.size()) observe(o, columns, map, record);
       ++seen;
     }
   } catch (const Error&) {
@@ -188,24 +150,23 @@ std::vector<std::size_t> sample_file(const SourceOptions& o, const std::string& 
 class CsvStream : public SourceStream {
  public:
   CsvStream(const SourceOptions& o, std::vector<std::string> paths, const StreamRequest& r, const Instance& owner)
-      : o_(o), paths_(std::move(paths)), batch_rows_(r.batch_rows), host_(r.host), owner_(owner), columns_(o),
-        dead_letter_(o.dead_letter_path, r.host) {
+      : o_(o), paths_(std::move(paths)), batch_rows_(r.batch_rows), host_(r.host), owner_(owner),
+        columns_(initial_columns(o)), dead_letter_(o.dead_letter_path, r.host) {
     // The first file's sample sets the starting schema; later files widen it.
     if (!paths_.empty()) sample_file(o_, paths_[0], columns_);
-    schema_ = columns_.schema();
-    builder_ = std::make_unique<BatchBuilder>(schema_);
+    batches_ = std::make_unique<BatchAssembler>(columns_);
   }
 
-  Schema schema() override { return schema_; }
+  Schema schema() override { return batches_->schema(); }
 
   bool next(Batch& out) override {
     for (;;) {
       if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
       if (!file_.reader) {
-        if (!open_next_file()) return finish(out, true);
+        if (!open_next_file()) return finish(out);
         // A file with new columns or wider values: rows of the old schema go first.
-        if (columns_.schema() != schema_ && finish(out, false)) return true;
-        rebuild_if_schema_changed();
+        if (batches_->columns_changed() && finish(out)) return true;
+        batches_->follow_columns();
       }
       if (!pending_ && !read_record()) {
         file_ = OpenedFile();
@@ -216,10 +177,10 @@ class CsvStream : public SourceStream {
         // A value needs a wider column: send what was built with the old
         // schema, then take this record again with the new one.
         pending_ = true;
-        if (finish(out, false)) return true;
+        if (finish(out)) return true;
         continue;
       }
-      if (builder_->rows() >= batch_rows_ && finish(out, false)) return true;
+      if (batches_->rows().rows() >= batch_rows_ && finish(out)) return true;
     }
   }
 
@@ -252,45 +213,45 @@ class CsvStream : public SourceStream {
 
   // Appends the current record; false when a column must widen first.
   bool append_record() {
-    const int64_t row = builder_->rows();
-    const std::string& path = file_.reader->path();
+    BatchBuilder& rows = batches_->rows();
+    const int64_t row = rows.rows();
     const int64_t line = file_.reader->line();
     if (record_.size() != map_.size()) {
       reject(line, "expected " + std::to_string(map_.size()) + " fields, found " + std::to_string(record_.size()));
       return true;
     }
-    auto& cols = columns_.columns();
-    present_.assign(cols.size(), false);
+    present_.assign(rows.column_count(), false);
     for (std::size_t i = 0; i < record_.size(); ++i) {
       std::size_t c = map_[i];
       present_[c] = true;
-      ColumnBuilder& col = builder_->column(c);
+      ColumnBuilder& col = rows.column(c);
       const CsvField& f = record_[i];
       if (is_null(o_, f)) {
         col.append_null();
         continue;
       }
       if (!valid_utf8(f.text)) {
-        builder_->truncate(row);
-        reject(line, "invalid UTF-8 in column '" + cols[c].name + "'");
+        rows.truncate(row);
+        reject(line, "invalid UTF-8 in column '" + columns_[c].name + "'");
         return true;
       }
       if (append_text(col, f.text)) continue;
-      builder_->truncate(row);
-      if (cols[c].declared) {
-        reject(line, "column '" + cols[c].name + "': '" + std::string(f.text.substr(0, 100)) + "' is not a valid " +
-                         cols[c].declared_type.name());
+      rows.truncate(row);
+      Column& column = columns_[c];
+      if (column.declared) {
+        reject(line, "column '" + column.name + "': '" + std::string(f.text.substr(0, 100)) + "' is not a valid " +
+                         column.declared_type.name());
         return true;
       }
-      Shape wider = widen(cols[c].shape, classify(f.text));
-      if (wider == cols[c].shape) wider = Shape::String;  // e.g. an integer out of range
-      host_.debug(path + ":" + std::to_string(line) + ": column '" + cols[c].name + "' widens from " +
-                  type_of(cols[c].shape).name() + " to " + type_of(wider).name());
-      cols[c].shape = wider;
+      Shape wider = widen(column.shape, classify(f.text));
+      if (wider == column.shape) wider = Shape::String;  // e.g. an integer out of range
+      host_.debug(file_.reader->path() + ":" + std::to_string(line) + ": column '" + column.name + "' widens from " +
+                  type_of(column.shape).name() + " to " + type_of(wider).name());
+      column.shape = wider;
       return false;
     }
-    for (std::size_t c = 0; c < cols.size(); ++c)
-      if (!present_[c]) builder_->column(c).append_null();  // a column this file lacks
+    for (std::size_t c = 0; c < present_.size(); ++c)
+      if (!present_[c]) rows.column(c).append_null();  // a column this file lacks
     return true;
   }
 
@@ -300,28 +261,9 @@ class CsvStream : public SourceStream {
     dead_letter_.reject(path, line, why, to_csv_line(record_, o_.delimiter, o_.quote));
   }
 
-  // Starts a new builder when the columns changed; the next batch carries the schema.
-  void rebuild_if_schema_changed() {
-    Schema now = columns_.schema();
-    if (now == schema_) return;
-    schema_ = now;
-    builder_ = std::make_unique<BatchBuilder>(schema_);
-    schema_changed_ = true;
-  }
-
-  // Emits the rows built so far; at the end, emits them and stops.
-  bool finish(Batch& out, bool at_end) {
-    if (builder_->rows() == 0) {
-      if (!at_end) rebuild_if_schema_changed();
-      return false;
-    }
-    out.array = builder_->finish();
-    if (schema_changed_) {
-      out.new_schema = schema_;
-      schema_changed_ = false;
-    }
+  bool finish(Batch& out) {
+    if (!batches_->finish(out)) return false;
     dead_letter_.flush();
-    if (!at_end) rebuild_if_schema_changed();
     return true;
   }
 
@@ -332,9 +274,7 @@ class CsvStream : public SourceStream {
   const Instance& owner_;
   ColumnSet columns_;
   DeadLetter dead_letter_;
-  Schema schema_;
-  std::unique_ptr<BatchBuilder> builder_;
-  bool schema_changed_ = false;
+  std::unique_ptr<BatchAssembler> batches_;
   std::size_t next_file_ = 0;
   OpenedFile file_;
   std::vector<std::size_t> map_;
@@ -346,7 +286,7 @@ class CsvStream : public SourceStream {
 }  // namespace
 
 Schema infer_csv_schema(const SourceOptions& o, const std::vector<std::string>& paths) {
-  ColumnSet columns(o);
+  ColumnSet columns = initial_columns(o);
   for (const auto& p : paths) {
     if (!sample_file(o, p, columns).empty()) break;  // the first non-empty file decides
   }

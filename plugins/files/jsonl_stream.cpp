@@ -2,13 +2,13 @@
 
 #include "dead_letter.hpp"
 #include "line_reader.hpp"
+#include "stream_columns.hpp"
 #include "value_typing.hpp"
 
 #include <ingestd/sdk/values.hpp>
 
 #include <simdjson.h>
 
-#include <unordered_map>
 
 namespace files {
 
@@ -36,53 +36,12 @@ Shape shape_of_json(const dom::element& v) {
   }
 }
 
-struct Column {
-  std::string name;
-  Shape shape = Shape::Null;
-  bool declared = false;
-  DataType declared_type;
-  DataType type() const { return declared ? declared_type : type_of(shape); }
-};
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-class ColumnSet {
- public:
-  explicit ColumnSet(const SourceOptions& o) : o_(o) {
-    for (const auto& d : o.columns) add(d.name);
-  }
-
-  // Index of a column, or -1.
-  int find(std::string_view name) const {
-    auto it = index_.find(name);
-    return it == index_.end() ? -1 : static_cast<int>(it->second);
-  }
-  std::size_t add(std::string_view name) {
-    Column c;
-    c.name = std::string(name);
-    if (const DeclaredColumn* d = o_.declared(c.name)) {
-      c.declared = true;
-      c.declared_type = d->type;
-    }
-    cols_.push_back(c);
-    index_.emplace(c.name, cols_.size() - 1);
-    return cols_.size() - 1;
-  }
-  std::vector<Column>& columns() { return cols_; }
-  Schema schema() const {
-    Schema s;
-    for (const auto& c : cols_) s.fields.push_back({c.name, c.type(), true});
-    return s;
-  }
-
- private:
-  const SourceOptions& o_;
-  std::vector<Column> cols_;
-  std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> index_;
-};
+// Declared columns come first, in their declared order.
+ColumnSet initial_columns(const SourceOptions& o) {
+  ColumnSet columns(o);
+  for (const auto& d : o.columns) columns.add(d.name);
+  return columns;
+}
 
 // Parses a line in place (the reader leaves padding after it).
 simdjson::error_code parse_line(dom::parser& parser, std::string_view line, dom::element& out) {
@@ -101,8 +60,7 @@ void sample(const SourceOptions& o, const std::string& path, ColumnSet& columns)
     dom::element doc;
     if (parse_line(parser, line, doc) || doc.type() != dom::element_type::OBJECT) continue;
     for (auto field : dom::object(doc)) {
-      int c = columns.find(field.key);
-      Column& col = columns.columns()[c < 0 ? columns.add(field.key) : static_cast<std::size_t>(c)];
+      Column& col = columns[columns.index_or_add(field.key)];
       if (!col.declared) col.shape = widen(col.shape, shape_of_json(field.value));
     }
   }
@@ -111,14 +69,13 @@ void sample(const SourceOptions& o, const std::string& path, ColumnSet& columns)
 class JsonlStream : public SourceStream {
  public:
   JsonlStream(const SourceOptions& o, std::vector<std::string> paths, const StreamRequest& r, const Instance& owner)
-      : o_(o), paths_(std::move(paths)), batch_rows_(r.batch_rows), host_(r.host), owner_(owner), columns_(o),
+      : o_(o), paths_(std::move(paths)), batch_rows_(r.batch_rows), host_(r.host), owner_(owner), columns_(initial_columns(o)),
         dead_letter_(o.dead_letter_path, r.host) {
     if (!paths_.empty()) sample(o_, paths_[0], columns_);
-    schema_ = columns_.schema();
-    builder_ = std::make_unique<BatchBuilder>(schema_);
+    batches_ = std::make_unique<BatchAssembler>(columns_);
   }
 
-  Schema schema() override { return schema_; }
+  Schema schema() override { return batches_->schema(); }
 
   bool next(Batch& out) override {
     for (;;) {
@@ -139,17 +96,17 @@ class JsonlStream : public SourceStream {
         // New or wider columns: send the rows of the old schema first.
         pending_ = true;
         if (finish(out)) return true;
-        rebuild();
         continue;
       }
-      if (builder_->rows() >= batch_rows_ && finish(out)) return true;
+      if (batches_->rows().rows() >= batch_rows_ && finish(out)) return true;
     }
   }
 
  private:
   // Appends the current line; false when the schema must change first.
   bool append_line() {
-    const int64_t row = builder_->rows();
+    BatchBuilder& rows = batches_->rows();
+    const int64_t row = rows.rows();
     dom::element doc;
     if (auto err = parse_line(parser_, line_, doc)) {
       reject(std::string("malformed JSON: ") + simdjson::error_message(err));
@@ -159,30 +116,28 @@ class JsonlStream : public SourceStream {
       reject("expected a JSON object");
       return true;
     }
-    auto& cols = columns_.columns();
-    present_.assign(cols.size(), false);
+    present_.assign(rows.column_count(), false);
     bool grew = false;
     for (auto field : dom::object(doc)) {
       int c = columns_.find(field.key);
       if (c < 0) {
         // A key the sample did not show: add a column, then take the line again.
-        Column& col = cols[columns_.add(field.key)];
-        col.shape = shape_of_json(field.value);
+        columns_[columns_.add(field.key)].shape = shape_of_json(field.value);
         grew = true;
         continue;
       }
       if (grew || static_cast<std::size_t>(c) >= present_.size()) continue;
       if (present_[static_cast<std::size_t>(c)]) continue;  // a repeated key: the first wins
       present_[static_cast<std::size_t>(c)] = true;
-      Column& col = cols[static_cast<std::size_t>(c)];
-      switch (append_value(builder_->column(static_cast<std::size_t>(c)), field.value)) {
+      Column& col = columns_[static_cast<std::size_t>(c)];
+      switch (append_value(rows.column(static_cast<std::size_t>(c)), field.value)) {
         case Fit::Yes: break;
         case Fit::Invalid:
-          builder_->truncate(row);
+          rows.truncate(row);
           reject("key '" + col.name + "': invalid UTF-8");
           return true;
         case Fit::No:
-          builder_->truncate(row);
+          rows.truncate(row);
           if (col.declared) {
             reject("key '" + col.name + "': " + simdjson::minify(field.value).substr(0, 100) + " is not a valid " +
                    col.declared_type.name());
@@ -196,11 +151,11 @@ class JsonlStream : public SourceStream {
       }
     }
     if (grew) {
-      builder_->truncate(row);
+      rows.truncate(row);
       return false;
     }
     for (std::size_t c = 0; c < present_.size(); ++c)
-      if (!present_[c]) builder_->column(c).append_null();
+      if (!present_[c]) rows.column(c).append_null();
     return true;
   }
 
@@ -251,23 +206,9 @@ class JsonlStream : public SourceStream {
     dead_letter_.reject(reader_->path(), reader_->line_number(), why, line_);
   }
 
-  void rebuild() {
-    Schema now = columns_.schema();
-    if (now == schema_) return;
-    schema_ = now;
-    builder_ = std::make_unique<BatchBuilder>(schema_);
-    schema_changed_ = true;
-  }
-
   bool finish(Batch& out) {
-    if (builder_->rows() == 0) return false;
-    out.array = builder_->finish();
-    if (schema_changed_) {
-      out.new_schema = schema_;
-      schema_changed_ = false;
-    }
+    if (!batches_->finish(out)) return false;
     dead_letter_.flush();
-    rebuild();
     return true;
   }
 
@@ -278,9 +219,7 @@ class JsonlStream : public SourceStream {
   const Instance& owner_;
   ColumnSet columns_;
   DeadLetter dead_letter_;
-  Schema schema_;
-  std::unique_ptr<BatchBuilder> builder_;
-  bool schema_changed_ = false;
+  std::unique_ptr<BatchAssembler> batches_;
   std::size_t next_file_ = 0;
   std::unique_ptr<LineReader> reader_;
   dom::parser parser_;
@@ -293,7 +232,7 @@ class JsonlStream : public SourceStream {
 }  // namespace
 
 Schema infer_jsonl_schema(const SourceOptions& o, const std::vector<std::string>& paths) {
-  ColumnSet columns(o);
+  ColumnSet columns = initial_columns(o);
   if (!paths.empty()) sample(o, paths[0], columns);
   return columns.schema();
 }
