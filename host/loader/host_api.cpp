@@ -14,12 +14,6 @@ std::map<std::string, int64_t> Counters::snapshot() const {
   return values_;
 }
 
-int64_t Counters::get(const std::string& name) const {
-  std::lock_guard lock(mutex_);
-  auto it = values_.find(name);
-  return it == values_.end() ? 0 : it->second;
-}
-
 namespace {
 
 log::Level to_level(int32_t level) {

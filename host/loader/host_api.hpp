@@ -18,7 +18,6 @@ class Counters {
  public:
   void add(const std::string& name, int64_t delta);
   std::map<std::string, int64_t> snapshot() const;
-  int64_t get(const std::string& name) const;
 
  private:
   mutable std::mutex mutex_;

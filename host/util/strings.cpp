@@ -24,13 +24,6 @@ std::vector<std::string> split(std::string_view text, char sep) {
   }
 }
 
-std::string trim(std::string_view text) {
-  std::size_t b = text.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  std::size_t e = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(b, e - b + 1));
-}
-
 std::string human_bytes(double bytes) {
   static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;
@@ -64,15 +57,6 @@ std::string human_count(int64_t n) {
     ++k;
   }
   if (n < 0) out.insert(out.begin(), '-');
-  return out;
-}
-
-std::string quoted_list(const std::vector<std::string>& items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ", ";
-    out += "'" + items[i] + "'";
-  }
   return out;
 }
 
