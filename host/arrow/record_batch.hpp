@@ -17,6 +17,7 @@ struct RecordBatch {
   std::shared_ptr<sdk::OwnedSchema> schema_change;
   std::shared_ptr<const sdk::Schema> schema;  // the schema these rows follow
   std::optional<std::string> checkpoint;
+  int64_t generation = 0;  // with a checkpoint: its place among the stream's checkpoints
   std::string metadata_json;
   uint32_t stream_index = 0;
   int64_t rows = 0;

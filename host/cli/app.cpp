@@ -31,7 +31,10 @@ const char* kRunFooter =
     "and a config table) and [[flows]] wiring them:\n"
     "  name, from, to (a name or a list), streams (default: all), extract, cursor,\n"
     "  primary_key, load, queue = { max_batches = 8, max_bytes = \"32MiB\" },\n"
-    "  batch_rows (16384), parallelism (4).\n"
+    "  batch_rows (16384), parallelism (4); lookback, start, deleted_column,\n"
+    "  schema_changes (evolve|freeze|discard), hard_delete, delete_stale;\n"
+    "  per-stream settings in [flows.streams.\"NAME\"] (also: table).\n"
+    "State (checkpoints, run history): [state] path = \".ingestd/state.db\" (the default, beside this file).\n"
     "${VAR} in strings reads the environment (${VAR:-default} for a fallback).\n"
     "SIGINT/SIGTERM stop reading, commit what was read and exit 1; a second one exits at once.";
 
@@ -62,6 +65,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--flow", run.flow, "Run only the flow of this name");
   run_cmd->add_option("--report", run.report, "Write a JSON report of the run to FILE")->type_name("FILE");
   run_cmd->add_flag("--no-progress", run.no_progress, "No live progress, even on a terminal");
+  run_cmd->add_flag("--full-refresh", run.full_refresh,
+                    "Ignore stored state for this run: read every stream from the start (state is saved again)");
   run_cmd->footer(kRunFooter);
   run_cmd->callback([&] { command = [&] { return run_command(g, run); }; });
 
@@ -83,6 +88,30 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "yaml"}))
       ->capture_default_str();
   discover_cmd->callback([&] { command = [&] { return discover_command(g, discover); }; });
+
+  auto* state_cmd = app.add_subcommand("state", "Show or reset saved checkpoints (where incremental runs resume)");
+  state_cmd->require_subcommand(1);
+  StateArgs show;
+  auto* show_cmd = state_cmd->add_subcommand("show", "Show saved checkpoints per flow, stream and destination");
+  show_cmd->add_option("FLOWS", show.flows, "Flow file (TOML)")->required();
+  show_cmd->add_option("--flow", show.flow, "Only this flow");
+  show_cmd->add_option("--stream", show.stream, "Only this stream");
+  show_cmd->add_option("--format", show.format, "text|json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  show_cmd->callback([&] { command = [&] { return state_show_command(g, show); }; });
+  StateArgs reset;
+  auto* reset_cmd = state_cmd->add_subcommand(
+      "reset", "Forget a flow's checkpoints (all streams, or one): the next run reads from the start");
+  reset_cmd->add_option("FLOWS", reset.flows, "Flow file (TOML)")->required();
+  reset_cmd->add_option("--flow", reset.flow, "The flow to reset")->required();
+  reset_cmd->add_option("--stream", reset.stream, "Only this stream");
+  reset_cmd->callback([&] { command = [&] { return state_reset_command(g, reset); }; });
+
+  RunsArgs runs;
+  auto* runs_cmd = app.add_subcommand("runs", "Show the run history: status, times, rows, errors");
+  runs_cmd->add_option("FLOWS", runs.flows, "Flow file (TOML)")->required();
+  runs_cmd->add_option("--limit", runs.limit, "How many runs, newest first")->check(CLI::PositiveNumber)->capture_default_str();
+  runs_cmd->add_option("--format", runs.format, "text|json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  runs_cmd->callback([&] { command = [&] { return runs_command(g, runs); }; });
 
   auto* plugins_cmd = app.add_subcommand("plugins", "List installed plugins or show one's options");
   plugins_cmd->require_subcommand(1);

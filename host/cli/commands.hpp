@@ -19,6 +19,7 @@ struct RunArgs {
   std::optional<std::string> flow;
   std::string report;
   bool no_progress = false;
+  bool full_refresh = false;
 };
 int run_command(const GlobalOptions& g, const RunArgs& a);
 
@@ -31,6 +32,23 @@ struct DiscoverArgs {
   std::string format = "text";
 };
 int discover_command(const GlobalOptions& g, const DiscoverArgs& a);
+
+struct StateArgs {
+  std::string flows;
+  std::optional<std::string> flow;
+  std::optional<std::string> stream;
+  std::string format = "text";
+};
+int state_show_command(const GlobalOptions& g, const StateArgs& a);
+// Needs a.flow.
+int state_reset_command(const GlobalOptions& g, const StateArgs& a);
+
+struct RunsArgs {
+  std::string flows;
+  int limit = 20;
+  std::string format = "text";
+};
+int runs_command(const GlobalOptions& g, const RunsArgs& a);
 
 int plugins_list_command(const GlobalOptions& g, const std::string& format);
 int plugins_inspect_command(const GlobalOptions& g, const std::string& name, const std::string& format);

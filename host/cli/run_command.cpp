@@ -3,6 +3,7 @@
 #include "loader/plugin_registry.hpp"
 #include "pump/plan.hpp"
 #include "pump/runner.hpp"
+#include "state/state_store.hpp"
 
 #include <unistd.h>
 
@@ -14,7 +15,9 @@ int run_command(const GlobalOptions& g, const RunArgs& a) {
   RunOptions options;
   options.progress = !a.no_progress && g.log_format == "text" && isatty(STDERR_FILENO);
   options.report_path = a.report;
-  return run_plan(plan, options);
+  options.full_refresh = a.full_refresh;
+  std::unique_ptr<StateStore> state = open_state_store(plan.file);
+  return run_plan(plan, *state, options);
 }
 
 }  // namespace ingestd::cli

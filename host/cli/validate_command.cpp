@@ -21,7 +21,10 @@ int validate_command(const GlobalOptions& g, const std::string& flows) {
     for (const auto* d : f.destinations) to.push_back(d->def->name + " (" + d->plugin->descriptor.name + ")");
     std::printf("  flow %s: %s (%s) -> %s; extract %s, load %s\n", f.def->name.c_str(), f.source->def->name.c_str(),
                 f.source->plugin->descriptor.name.c_str(), join(to, ", ").c_str(),
-                mode_name(f.def->extract_mode, true).c_str(), mode_name(f.def->load_mode, false).c_str());
+                mode_name(f.def->settings.extract_mode, true).c_str(), mode_name(f.def->settings.load_mode, false).c_str());
+    for (const auto& [stream, s] : f.def->overrides)
+      std::printf("    stream %s: extract %s, load %s\n", stream.c_str(), mode_name(s.extract_mode, true).c_str(),
+                  mode_name(s.load_mode, false).c_str());
   }
   return kExitOk;
 }

@@ -51,16 +51,46 @@ const std::vector<std::pair<std::string, std::string>>& flow_key_help() {
       {"name", "unique name of the flow (required)"},
       {"from", "the [sources.NAME] to read (required)"},
       {"to", "a [destinations.NAME], or a list of them (required)"},
-      {"streams", "stream names to read (default: every stream the source discovers)"},
+      {"streams", "stream names to read (default: every stream the source discovers), or a table of per-stream "
+                  "settings: [flows.streams.\"NAME\"]"},
       {"extract", "snapshot | incremental-appends | incremental-updates (default snapshot)"},
       {"cursor", "cursor column for incremental extract modes"},
-      {"primary_key", "key column(s) for merge loads and deduplication"},
+      {"primary_key", "key column(s) for merge loads"},
       {"load", "append | replace | merge (default append)"},
+      {"lookback", "re-read rows this far behind the stored cursor: a duration (\"2h\") or a number"},
+      {"start", "the cursor value to begin from on the first run"},
+      {"deleted_column", "a boolean source column whose true rows are deletes (incremental-updates)"},
+      {"schema_changes", "evolve | freeze | discard (default evolve)"},
+      {"hard_delete", "merge: remove deleted rows instead of setting _ingestd_deleted (default false)"},
+      {"delete_stale", "snapshot + merge: rows not delivered by a complete run are deleted (default false)"},
+      {"table", "destination table name (per stream; default: the stream name)"},
       {"queue", "{ max_batches = 8, max_bytes = \"32MiB\" }: per-destination queue limits"},
       {"batch_rows", "preferred rows per batch (default 16384)"},
       {"parallelism", "streams of this flow read at the same time (default 4)"},
   };
   return keys;
+}
+
+const StreamSettings& FlowDef::settings_for(const std::string& stream) const {
+  auto it = overrides.find(stream);
+  return it == overrides.end() ? settings : it->second;
+}
+
+json::Value StreamSettings::source_options() const {
+  json::Object o;
+  if (lookback.is_object())
+    for (const auto& [k, v] : lookback.as_object()) o.set(k, v);
+  if (!start.is_null()) o.set("start", start);
+  if (!deleted_column.empty()) o.set("deleted_column", deleted_column);
+  return o;
+}
+
+json::Value StreamSettings::table_options() const {
+  json::Object o;
+  o.set("schema_changes", schema_changes);
+  o.set("hard_delete", hard_delete);
+  o.set("delete_stale", delete_stale);
+  return o;
 }
 
 namespace {
@@ -259,12 +289,100 @@ class Parser {
     return out;
   }
 
+  // Keys a [[flows]] entry sets for all its streams, and a per-stream table
+  // may override.
+  static const std::vector<std::string>& setting_keys() {
+    static const std::vector<std::string> keys = {"extract",  "cursor",         "primary_key",
+                                                  "load",     "lookback",       "start",
+                                                  "deleted_column", "schema_changes", "hard_delete",
+                                                  "delete_stale"};
+    return keys;
+  }
+
+  bool as_bool(const toml::node& n, const std::string& key) const {
+    const auto* b = n.as_boolean();
+    if (!b) fail(n, key, "expected true or false, found " + type_of(n));
+    return b->get();
+  }
+
+  // Reads the settings keys present in `t` over `s` (which holds the defaults).
+  void parse_settings(const toml::table& t, const std::string& key, StreamSettings& s) const {
+    if (const auto* e = t.get("extract")) {
+      std::string v = as_string(*e, key + ".extract");
+      auto mode = extract_mode_from_name(v);
+      if (!mode)
+        fail(*e, key + ".extract",
+             "unknown extract mode '" + v + "' (valid: snapshot, incremental-appends, incremental-updates)");
+      s.extract_mode = *mode;
+      s.extract_location = at(*e);
+    }
+    if (const auto* c = t.get("cursor")) s.cursor = as_string(*c, key + ".cursor");
+    if (const auto* pk = t.get("primary_key")) s.primary_key = as_string_list(*pk, key + ".primary_key");
+    if (const auto* l = t.get("load")) {
+      std::string v = as_string(*l, key + ".load");
+      auto mode = load_mode_from_name(v);
+      if (!mode) fail(*l, key + ".load", "unknown load mode '" + v + "' (valid: append, replace, merge)");
+      s.load_mode = *mode;
+      s.load_location = at(*l);
+    }
+    if (const auto* lb = t.get("lookback")) {
+      json::Object o;
+      if (lb->is_string()) {
+        std::string text = as_string(*lb, key + ".lookback");
+        auto ms = parse_duration_ms(text);
+        if (!ms) fail(*lb, key + ".lookback", "'" + text + "' is not a duration (e.g. \"2h\", \"15m\") or a number");
+        o.set("lookback_ms", *ms);
+      } else if (lb->is_integer() || lb->is_floating_point()) {
+        o.set("lookback", lb->is_integer() ? json::Value(lb->as_integer()->get()) : json::Value(lb->as_floating_point()->get()));
+      } else {
+        fail(*lb, key + ".lookback", "expected a duration string or a number, found " + type_of(*lb));
+      }
+      s.lookback = o;
+    }
+    if (const auto* st = t.get("start")) {
+      std::map<std::string, Location> ignored;
+      if (st->is_table() || st->is_array()) fail(*st, key + ".start", "expected a single value, found " + type_of(*st));
+      s.start = to_json(*st, file_, "", ignored);
+    }
+    if (const auto* d = t.get("deleted_column")) s.deleted_column = as_string(*d, key + ".deleted_column");
+    if (const auto* sc = t.get("schema_changes")) {
+      std::string v = as_string(*sc, key + ".schema_changes");
+      if (v != "evolve" && v != "freeze" && v != "discard")
+        fail(*sc, key + ".schema_changes", "unknown policy '" + v + "' (valid: evolve, freeze, discard)");
+      s.schema_changes = v;
+    }
+    if (const auto* h = t.get("hard_delete")) s.hard_delete = as_bool(*h, key + ".hard_delete");
+    if (const auto* ds = t.get("delete_stale")) {
+      s.delete_stale = as_bool(*ds, key + ".delete_stale");
+      s.delete_stale_location = at(*ds);
+    }
+    if (const auto* tb = t.get("table")) {
+      s.table = as_string(*tb, key + ".table");
+      if (s.table.empty()) fail(*tb, key + ".table", "must not be empty");
+    }
+  }
+
+  // Combinations that cannot work, named where they were written.
+  void check_settings(const StreamSettings& s, const std::string& key, const Location& where) const {
+    if (s.delete_stale && (s.extract_mode != INGESTD_EXTRACT_SNAPSHOT || s.load_mode != INGESTD_LOAD_MERGE))
+      throw ConfigError(s.delete_stale_location.line ? s.delete_stale_location : where, key + ".delete_stale",
+                        "delete_stale needs extract = \"snapshot\" and load = \"merge\" (it infers deletes from "
+                        "rows a complete snapshot did not deliver)");
+    if (s.hard_delete && s.load_mode != INGESTD_LOAD_MERGE)
+      throw ConfigError(where, key + ".hard_delete", "hard_delete applies to merge loads");
+    if (!s.deleted_column.empty() && s.extract_mode != INGESTD_EXTRACT_INCREMENTAL_UPDATES)
+      throw ConfigError(where, key + ".deleted_column", "deleted_column applies to extract = \"incremental-updates\"");
+  }
+
   void parse_flows(const toml::node& n, FlowFile& ff) const {
     const auto* arr = n.as_array();
     if (!arr) fail(n, "flows", "expected [[flows]] (an array of tables), found " + type_of(n));
     std::set<std::string> names;
     std::vector<std::string> valid_keys;
-    for (const auto& [k, help] : flow_key_help()) valid_keys.push_back(k);
+    for (const auto& [k, help] : flow_key_help())
+      if (k != "table") valid_keys.push_back(k);
+    std::vector<std::string> stream_keys = setting_keys();
+    stream_keys.push_back("table");
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const toml::node& fn = (*arr)[i];
       std::string prefix = "flows[" + std::to_string(i) + "]";
@@ -300,31 +418,28 @@ class Parser {
         if (!seen.insert(d).second) fail(*to, key + ".to", "destination '" + d + "' listed twice");
       }
 
+      f.settings.extract_location = f.settings.load_location = f.location;
+      parse_settings(t, key, f.settings);
+      check_settings(f.settings, key, f.location);
+
       if (const auto* s = t.get("streams")) {
-        f.streams = as_string_list(*s, key + ".streams");
         f.streams_location = at(*s);
-      }
-      if (const auto* e = t.get("extract")) {
-        std::string v = as_string(*e, key + ".extract");
-        auto mode = extract_mode_from_name(v);
-        if (!mode)
-          fail(*e, key + ".extract",
-               "unknown extract mode '" + v + "' (valid: snapshot, incremental-appends, incremental-updates)");
-        f.extract_mode = *mode;
-        f.extract_location = at(*e);
-      } else {
-        f.extract_location = f.location;
-      }
-      if (const auto* c = t.get("cursor")) f.cursor = as_string(*c, key + ".cursor");
-      if (const auto* pk = t.get("primary_key")) f.primary_key = as_string_list(*pk, key + ".primary_key");
-      if (const auto* l = t.get("load")) {
-        std::string v = as_string(*l, key + ".load");
-        auto mode = load_mode_from_name(v);
-        if (!mode) fail(*l, key + ".load", "unknown load mode '" + v + "' (valid: append, replace, merge)");
-        f.load_mode = *mode;
-        f.load_location = at(*l);
-      } else {
-        f.load_location = f.location;
+        if (const auto* per_stream = s->as_table()) {
+          // [flows.streams."NAME"]: the streams to read, each with its overrides.
+          for (auto&& [k, v] : *per_stream) {
+            std::string stream(k.str());
+            std::string skey = key + ".streams." + stream;
+            const toml::table& st = as_table(v, skey);
+            check_keys(st, skey + ".", stream_keys);
+            StreamSettings settings = f.settings;
+            parse_settings(st, skey, settings);
+            check_settings(settings, skey, loc(file_, k.source()));
+            f.streams.push_back(stream);
+            f.overrides.emplace(stream, std::move(settings));
+          }
+        } else {
+          f.streams = as_string_list(*s, key + ".streams");
+        }
       }
       if (const auto* q = t.get("queue")) parse_queue(*q, key + ".queue", f.queue);
       if (const auto* b = t.get("batch_rows")) f.batch_rows = as_positive_int(*b, key + ".batch_rows");

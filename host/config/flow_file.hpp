@@ -40,6 +40,32 @@ struct QueueLimits {
   int64_t max_bytes = int64_t{32} << 20;
 };
 
+// What a flow does with a stream. Set on the flow, and overridable per
+// stream in [flows.streams."NAME"].
+struct StreamSettings {
+  uint32_t extract_mode = 1;  // INGESTD_EXTRACT_SNAPSHOT
+  Location extract_location;
+  std::string cursor;
+  std::vector<std::string> primary_key;
+  uint32_t load_mode = 1;  // INGESTD_LOAD_APPEND
+  Location load_location;
+  // Re-read this far behind the stored cursor: {"lookback_ms": N} for a
+  // duration, {"lookback": N} for a distance in cursor units; null for none.
+  json::Value lookback;
+  json::Value start;  // the cursor to begin from when there is no state
+  std::string deleted_column;
+  std::string schema_changes = "evolve";  // evolve | freeze | discard
+  bool hard_delete = false;
+  bool delete_stale = false;
+  Location delete_stale_location;
+  std::string table;  // destination table; empty: the stream's name
+
+  // The JSON objects handed to the source (stream options) and to each
+  // destination (table options).
+  json::Value source_options() const;
+  json::Value table_options() const;
+};
+
 struct FlowDef {
   std::string name;
   Location location;
@@ -49,15 +75,13 @@ struct FlowDef {
   Location to_location;
   std::vector<std::string> streams;  // empty: every discovered stream
   Location streams_location;
-  uint32_t extract_mode = 1;  // INGESTD_EXTRACT_SNAPSHOT
-  Location extract_location;
-  std::string cursor;
-  std::vector<std::string> primary_key;
-  uint32_t load_mode = 1;  // INGESTD_LOAD_APPEND
-  Location load_location;
+  StreamSettings settings;                          // the flow's own
+  std::map<std::string, StreamSettings> overrides;  // per stream
   QueueLimits queue;
   int64_t batch_rows = 16384;
   int64_t parallelism = 4;  // streams of this flow read at once
+
+  const StreamSettings& settings_for(const std::string& stream) const;
 };
 
 struct FlowFile {

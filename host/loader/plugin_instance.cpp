@@ -137,6 +137,24 @@ std::vector<CatalogStream> PluginInstance::discover() {
   return out;
 }
 
+std::optional<StoredCheckpoint> PluginInstance::load_state(const std::string& key) {
+  ingestd_state_blob blob{};
+  blob.struct_size = sizeof blob;
+  ErrorSlot err;
+  ingestd_status st = plugin_->transactional_state->load_state(handle_, key.c_str(), &blob, &err.e);
+  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "load_state");
+  std::optional<StoredCheckpoint> out;
+  if (blob.data) out = StoredCheckpoint{std::string(reinterpret_cast<const char*>(blob.data), blob.size), blob.generation};
+  if (blob.release) blob.release(&blob);
+  return out;
+}
+
+void PluginInstance::clear_state(const std::string& key) {
+  ErrorSlot err;
+  ingestd_status st = plugin_->transactional_state->clear_state(handle_, key.c_str(), &err.e);
+  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "clear_state");
+}
+
 void PluginInstance::cancel() {
   if (plugin_->table.cancel) plugin_->table.cancel(handle_);
 }
@@ -279,6 +297,14 @@ void OpenTable::commit(uint64_t sequence) {
   ErrorSlot err;
   ingestd_status st = plugin_->table.commit(handle_, sequence, &err.e);
   if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "commit");
+}
+
+void OpenTable::commit_with_state(uint64_t sequence, const std::string& key, const std::string& state,
+                                  int64_t generation) {
+  ErrorSlot err;
+  ingestd_status st = plugin_->transactional_state->commit_with_state(
+      handle_, sequence, key.c_str(), reinterpret_cast<const uint8_t*>(state.data()), state.size(), generation, &err.e);
+  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "commit_with_state");
 }
 
 void OpenTable::close(bool complete) {

@@ -44,6 +44,12 @@ struct CatalogStream {
   uint32_t extract_modes = 0;
 };
 
+// A checkpoint as stored, with the generation that orders checkpoints of a stream.
+struct StoredCheckpoint {
+  std::string data;
+  int64_t generation = 0;
+};
+
 struct StreamOpenRequest {
   uint32_t index = 0;
   std::string stream;
@@ -88,6 +94,11 @@ class PluginInstance {
 
   void check();
   std::vector<CatalogStream> discover();
+  // True when the destination stores checkpoints with its data.
+  bool stores_state() const { return plugin_->transactional_state.has_value(); }
+  // What a transactional destination stored under `key` (stores_state() only).
+  std::optional<StoredCheckpoint> load_state(const std::string& key);
+  void clear_state(const std::string& key);
   void cancel();  // any thread
   std::unique_ptr<OpenStream> open_stream(const StreamOpenRequest& request);
   std::unique_ptr<OpenTable> open_table(const TableOpenRequest& request);
@@ -131,6 +142,9 @@ class OpenTable {
 
   void write(const RecordBatch& batch);
   void commit(uint64_t sequence);
+  // Commits and stores the checkpoint in the same transaction (transactional
+  // destinations only).
+  void commit_with_state(uint64_t sequence, const std::string& key, const std::string& state, int64_t generation);
   void close(bool complete);
 
  private:

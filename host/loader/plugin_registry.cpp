@@ -113,6 +113,16 @@ LoadResult load_plugin(const std::string& path) {
   } catch (const std::exception& e) {
     return refuse(path, std::string("malformed descriptor: ") + e.what());
   }
+  if (plugin->table.get_extension) {
+    const auto* ext = static_cast<const ingestd_transactional_state_v1*>(
+        plugin->table.get_extension(INGESTD_EXT_TRANSACTIONAL_STATE));
+    if (ext && INGESTD_HAS_MEMBER(ext, ingestd_transactional_state_v1, clear_state) && ext->commit_with_state &&
+        ext->load_state && ext->clear_state) {
+      ingestd_transactional_state_v1 copy{};
+      std::memcpy(&copy, ext, sizeof copy);
+      plugin->transactional_state = copy;
+    }
+  }
   auto missing = missing_functions(plugin->table, plugin->descriptor.kinds);
   if (!missing.empty())
     return refuse(path, "plugin '" + plugin->descriptor.name + "' lacks required function" +

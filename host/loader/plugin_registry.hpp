@@ -7,6 +7,7 @@
 #include <ingestd/abi.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct LoadedPlugin {
   // The plugin table, zero-extended to the host's sizeof: functions the
   // plugin's (older) table lacks read as NULL.
   ingestd_plugin table{};
+  // "ingestd.transactional-state/1", when the plugin offers it completely.
+  std::optional<ingestd_transactional_state_v1> transactional_state;
 };
 
 struct LoadFailure {

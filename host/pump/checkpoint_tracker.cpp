@@ -7,9 +7,9 @@ namespace ingestd {
 CheckpointTracker::CheckpointTracker(std::size_t destinations, SaveFn save)
     : committed_(destinations, 0), save_(std::move(save)) {}
 
-void CheckpointTracker::add(uint64_t sequence, std::string checkpoint) {
+void CheckpointTracker::add(uint64_t sequence, std::string checkpoint, int64_t generation) {
   std::lock_guard lock(mutex_);
-  pending_[sequence] = std::move(checkpoint);
+  pending_[sequence] = Pending{std::move(checkpoint), generation};
 }
 
 void CheckpointTracker::committed(std::size_t destination, uint64_t sequence) {
@@ -20,8 +20,8 @@ void CheckpointTracker::committed(std::size_t destination, uint64_t sequence) {
   auto it = pending_.upper_bound(everywhere);
   if (it == pending_.begin()) return;
   --it;
-  if (save_) save_(it->first, it->second);
-  saved_ = std::make_pair(it->first, it->second);
+  if (save_) save_(it->first, it->second.checkpoint, it->second.generation);
+  saved_ = std::make_pair(it->first, it->second.checkpoint);
   pending_.erase(pending_.begin(), std::next(it));
 }
 

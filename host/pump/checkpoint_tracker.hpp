@@ -16,12 +16,12 @@ class CheckpointTracker {
  public:
   // `save` is called (in order, never concurrently) with each checkpoint
   // that became durable everywhere; it may throw, which fails the caller.
-  using SaveFn = std::function<void(uint64_t sequence, const std::string& checkpoint)>;
+  using SaveFn = std::function<void(uint64_t sequence, const std::string& checkpoint, int64_t generation)>;
 
   CheckpointTracker(std::size_t destinations, SaveFn save);
 
   // The reader registers a batch's checkpoint before handing the batch on.
-  void add(uint64_t sequence, std::string checkpoint);
+  void add(uint64_t sequence, std::string checkpoint, int64_t generation);
   // A destination committed every batch up to `sequence`.
   void committed(std::size_t destination, uint64_t sequence);
 
@@ -31,7 +31,11 @@ class CheckpointTracker {
  private:
   mutable std::mutex mutex_;
   std::vector<uint64_t> committed_;
-  std::map<uint64_t, std::string> pending_;
+  struct Pending {
+    std::string checkpoint;
+    int64_t generation;
+  };
+  std::map<uint64_t, Pending> pending_;
   std::optional<std::pair<uint64_t, std::string>> saved_;
   SaveFn save_;
 };

@@ -24,22 +24,28 @@ ComponentPlan plan_component(const ComponentDef& def, const std::string& section
   return ComponentPlan{&def, &plugin, role, std::move(config.options)};
 }
 
-void check_modes(const FlowPlan& f) {
+void check_modes(const FlowPlan& f, const StreamSettings& s, const std::string& key) {
   const FlowDef& d = *f.def;
   const PluginDescriptor& src = f.source->plugin->descriptor;
-  if (!(src.extract_modes & d.extract_mode))
-    throw ConfigError(d.extract_location, "flows." + d.name + ".extract",
+  if (!(src.extract_modes & s.extract_mode))
+    throw ConfigError(s.extract_location, key + ".extract",
                       "source '" + d.from + "' (plugin " + src.name + ") does not support " +
-                          mode_name(d.extract_mode, true) + " (it supports: " +
+                          mode_name(s.extract_mode, true) + " (it supports: " +
                           join(extract_mode_names(src.extract_modes), ", ") + ")");
   for (const ComponentPlan* dest : f.destinations) {
     const PluginDescriptor& dp = dest->plugin->descriptor;
-    if (!(dp.load_modes & d.load_mode))
-      throw ConfigError(d.load_location, "flows." + d.name + ".load",
+    if (!(dp.load_modes & s.load_mode))
+      throw ConfigError(s.load_location, key + ".load",
                         "destination '" + dest->def->name + "' (plugin " + dp.name + ") does not support " +
-                            mode_name(d.load_mode, false) + " loads (it supports: " +
+                            mode_name(s.load_mode, false) + " loads (it supports: " +
                             join(load_mode_names(dp.load_modes), ", ") + ")");
   }
+}
+
+void check_modes(const FlowPlan& f) {
+  check_modes(f, f.def->settings, "flows." + f.def->name);
+  for (const auto& [stream, settings] : f.def->overrides)
+    check_modes(f, settings, "flows." + f.def->name + ".streams." + stream);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "report/progress.hpp"
 #include "report/run_report.hpp"
 #include "report/summary.hpp"
+#include "state/state_store.hpp"
 #include "util/strings.hpp"
 
 #include <cstdio>
@@ -58,10 +59,41 @@ struct PreparedFlow {
   std::vector<StreamStats*> stats;
 };
 
+// The checkpoint a stream resumes from. Each destination's last durable
+// checkpoint is its own record for destinations that store state with their
+// data, the state store's otherwise. A destination without one means reading
+// from the start; when they differ, the oldest wins (the others get some rows
+// again, which merge absorbs). Sets the generation new checkpoints count from.
+void choose_start_state(StreamJob& job, const std::string& flow, StateStore& store,
+                        const std::vector<PluginInstance*>& destinations) {
+  auto stored = store.checkpoints(flow, job.stream);
+  std::optional<StoredCheckpoint> oldest;
+  bool all = true;
+  for (PluginInstance* d : destinations) {
+    std::optional<StoredCheckpoint> cp;
+    if (d->stores_state()) {
+      cp = d->load_state(job.state_key);
+    } else {
+      for (const auto& r : stored)
+        if (r.destination == d->name()) cp = StoredCheckpoint{r.checkpoint, r.generation};
+    }
+    if (!cp) {
+      all = false;
+      continue;
+    }
+    job.base_generation = std::max(job.base_generation, cp->generation);
+    if (!oldest || cp->generation < oldest->generation) oldest = cp;
+  }
+  for (const auto& r : stored) job.base_generation = std::max(job.base_generation, r.generation);
+  if (!all && oldest)
+    log::info(flow + "/" + job.stream + ": a destination has no saved state yet; reading from the start");
+  if (all && oldest) job.state = oldest->data;
+}
+
 // Decides which streams a flow reads, checking names against the catalog.
 std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, Instances& instances,
                                     const std::vector<PluginInstance*>& destinations, const std::string& run_id,
-                                    const std::atomic<bool>* cancelled) {
+                                    const std::atomic<bool>* cancelled, StateStore& store, bool full_refresh) {
   const FlowDef& f = *fp.def;
   std::vector<CatalogStream> catalog;
   bool discovered = true;
@@ -92,6 +124,7 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
                         "source '" + f.from + "' has no stream '" + name + "' (available: " +
                             (available.empty() ? std::string("none") : join(available, ", ")) + ")");
     }
+    const StreamSettings& settings = f.settings_for(name);
     StreamJob job;
     job.flow = &fp;
     job.source = source;
@@ -100,13 +133,24 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     for (auto* d : destinations) job.destination_slots.push_back(instances.slots_of(d));
     job.stream = name;
     job.index = index++;
-    job.primary_key = !f.primary_key.empty() ? f.primary_key : (found ? found->primary_key : std::vector<std::string>{});
-    if (f.load_mode == INGESTD_LOAD_MERGE && job.primary_key.empty())
-      throw ConfigError(f.load_location, "flows." + f.name + ".primary_key",
+    job.settings = &settings;
+    job.table = settings.table.empty() ? name : settings.table;
+    job.primary_key = !settings.primary_key.empty() ? settings.primary_key
+                                                    : (found ? found->primary_key : std::vector<std::string>{});
+    if (settings.load_mode == INGESTD_LOAD_MERGE && job.primary_key.empty())
+      throw ConfigError(settings.load_location, "flows." + f.name + ".primary_key",
                         "merge loads need a primary key and stream '" + name +
                             "' declares none; set primary_key = [\"...\"]");
     job.run_id = run_id;
     job.run_cancelled = cancelled;
+    job.state_key = f.name + "/" + name;
+    if (!full_refresh) choose_start_state(job, f.name, store, destinations);
+    std::vector<std::string> names_of_destinations;
+    for (auto* d : destinations) names_of_destinations.push_back(d->name());
+    job.save = [&store, flow = f.name, stream = name, names_of_destinations, run_id](
+                   uint64_t, const std::string& checkpoint, int64_t generation) {
+      store.save(flow, stream, names_of_destinations, checkpoint, generation, run_id);
+    };
     jobs.push_back(std::move(job));
   }
   return jobs;
@@ -125,11 +169,56 @@ void run_flow_jobs(PreparedFlow& pf) {
   for (auto& t : threads) t.join();
 }
 
+// Writes the run's outcome and figures into the run history.
+void record_run_end(RunStats& run, RunRecord& record, const std::string& status, StateStore& store) {
+  record.ended_at = utc_timestamp();
+  record.status = status;
+  std::vector<std::string> errors;
+  for (const auto& e : run.flow_errors) errors.push_back(e.message);
+  for (const auto& s : run.streams) {
+    std::string stream_error;
+    {
+      std::lock_guard lock(s->mutex);
+      stream_error = s->error;
+    }
+    if (!stream_error.empty()) errors.push_back(s->flow + "/" + s->stream + ": " + stream_error);
+    for (const auto& lane : s->lanes) {
+      RunStreamRecord r;
+      r.flow = s->flow;
+      r.stream = s->stream;
+      r.destination = lane->destination;
+      r.rows = lane->rows.load();
+      r.bytes = lane->bytes.load();
+      r.seconds = s->seconds();
+      r.status = status_text(s->status.load());
+      std::lock_guard lock(lane->mutex);
+      r.error = !lane->error.empty() ? lane->error : stream_error;
+      if (!lane->error.empty()) {
+        r.status = "failed";
+        errors.push_back(s->flow + "/" + s->stream + " -> " + lane->destination + ": " + lane->error);
+      }
+      record.streams.push_back(std::move(r));
+    }
+  }
+  record.error = join(errors, "; ");
+  try {
+    store.end_run(record);
+  } catch (const std::exception& e) {
+    log::error("cannot record the run in the state store: " + std::string(e.what()));
+  }
+}
+
 }  // namespace
 
-int run_plan(const Plan& plan, const RunOptions& options) {
+int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
   RunStats run;
   run.run_id = new_run_id();
+  RunRecord record;
+  record.run_id = run.run_id;
+  record.flow_file = plan.file.path;
+  record.started_at = utc_timestamp();
+  record.status = "running";
+  store.begin_run(record);
   std::atomic<bool> cancelled{false};
   Instances instances;
   std::vector<PreparedFlow> flows;
@@ -143,7 +232,10 @@ int run_plan(const Plan& plan, const RunOptions& options) {
       PluginInstance* source = instances.get(fp.source, base_dir, &cancelled);
       std::vector<PluginInstance*> destinations;
       for (const ComponentPlan* d : fp.destinations) destinations.push_back(instances.get(d, base_dir, &cancelled));
-      PreparedFlow pf{&fp, prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled), {}};
+      PreparedFlow pf{&fp,
+                      prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store,
+                                   options.full_refresh),
+                      {}};
       for (const StreamJob& job : pf.jobs) {
         auto stats = std::make_unique<StreamStats>();
         stats->flow = f.name;
@@ -190,6 +282,7 @@ int run_plan(const Plan& plan, const RunOptions& options) {
 
   // Exit 2 when every failure is the configuration's, 1 for any other.
   int failures = 0, config_failures = 0;
+  bool stopped = false;
   for (const auto& e : run.flow_errors) {
     ++failures;
     config_failures += e.config ? 1 : 0;
@@ -198,9 +291,11 @@ int run_plan(const Plan& plan, const RunOptions& options) {
     StreamStatus st = s->status.load();
     if (st == StreamStatus::Completed) continue;
     ++failures;
+    stopped = stopped || st == StreamStatus::Stopped;
     std::lock_guard lock(s->mutex);
     config_failures += st == StreamStatus::Failed && s->config_error ? 1 : 0;
   }
+  record_run_end(run, record, failures == 0 ? "ok" : stopped ? "stopped" : "failed", store);
   if (failures == 0) return 0;
   return failures == config_failures ? 2 : 1;
 }

@@ -11,12 +11,16 @@
 namespace ingestd {
 
 struct RunOptions {
-  bool progress = false;    // live progress on stderr
-  std::string report_path;  // write a JSON run report here when set
+  bool progress = false;      // live progress on stderr
+  bool full_refresh = false;  // ignore stored state: read every stream from the start
+  std::string report_path;    // write a JSON run report here when set
 };
 
+class StateStore;
+
 // Returns the process exit code: 0 all streams completed, 1 a stream failed
-// or was stopped, 2 a configuration error surfaced while running.
-int run_plan(const Plan& plan, const RunOptions& options);
+// or was stopped, 2 a configuration error surfaced while running. Checkpoints
+// and the run's history go to `state`.
+int run_plan(const Plan& plan, StateStore& state, const RunOptions& options);
 
 }  // namespace ingestd

@@ -61,8 +61,13 @@ void write_lane(Lane& lane, JobState& js) {
   SlotGuard slot(lane.slots);
   std::unique_ptr<OpenTable> table;
   uint64_t written = 0, committed = 0;
-  auto commit = [&](uint64_t sequence) {
-    table->commit(sequence);
+  const bool stores_state = lane.destination->stores_state();
+  auto commit = [&](uint64_t sequence, const RecordBatch* with_checkpoint) {
+    // A destination that stores state commits the checkpoint with the data.
+    if (stores_state && with_checkpoint)
+      table->commit_with_state(sequence, job.state_key, *with_checkpoint->checkpoint, with_checkpoint->generation);
+    else
+      table->commit(sequence);
     committed = sequence;
     ls.committed_sequence = sequence;
     js.tracker->committed(lane.index, sequence);
@@ -70,12 +75,13 @@ void write_lane(Lane& lane, JobState& js) {
   try {
     TableOpenRequest req;
     req.stream = job.stream;
-    req.table = job.stream;
-    req.load_mode = job.flow->def->load_mode;
+    req.table = job.table;
+    req.load_mode = job.settings->load_mode;
     req.primary_key = job.primary_key;
-    req.cursor = job.flow->def->cursor;
+    req.cursor = job.settings->cursor;
     req.schema = js.initial_schema->get();
     req.run_id = job.run_id;
+    req.options = job.settings->table_options();
     req.context = ls.context.get();
     table = lane.destination->open_table(req);
     while (auto item = lane.queue.pop()) {
@@ -85,7 +91,7 @@ void write_lane(Lane& lane, JobState& js) {
       ls.rows += b.rows;
       ls.bytes += b.bytes;
       ls.batches += 1;
-      if (b.checkpoint) commit(written);
+      if (b.checkpoint) commit(written, &b);
     }
     if (js.aborted) {
       table->close(false);
@@ -93,7 +99,7 @@ void write_lane(Lane& lane, JobState& js) {
     }
     // The queue closed: the stream ended or was stopped. Commit what arrived;
     // the load is complete only if the source reached its end.
-    if (written > committed) commit(written);
+    if (written > committed) commit(written, nullptr);
     table->close(js.read_complete.load());
   } catch (const std::exception& e) {
     {
@@ -134,11 +140,12 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
     StreamOpenRequest req;
     req.index = job.index;
     req.stream = job.stream;
-    req.extract_mode = flow.extract_mode;
-    req.cursor = flow.cursor;
+    req.extract_mode = job.settings->extract_mode;
+    req.cursor = job.settings->cursor;
     req.primary_key = job.primary_key;
     req.state = job.state;
     req.batch_rows = flow.batch_rows;
+    req.options = job.settings->source_options();
     req.context = stats.context.get();
     stream = job.source->open_stream(req);
   } catch (const std::exception& e) {
@@ -158,8 +165,8 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
     lanes.push_back(std::move(lane));
   }
 
-  CheckpointTracker tracker(lanes.size(), [&](uint64_t sequence, const std::string& checkpoint) {
-    if (job.save) job.save(sequence, checkpoint);
+  CheckpointTracker tracker(lanes.size(), [&](uint64_t sequence, const std::string& checkpoint, int64_t generation) {
+    if (job.save) job.save(sequence, checkpoint, generation);
     std::lock_guard lock(stats.mutex);
     stats.saved_sequence = sequence;
     stats.saved_checkpoint = checkpoint;
@@ -173,6 +180,7 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
   for (auto& lane : lanes) lane->thread = std::thread([&js, l = lane.get()] { write_lane(*l, js); });
 
   uint64_t sequence = 0;
+  int64_t generation = job.base_generation;
   try {
     for (;;) {
       if (js.aborted) break;
@@ -186,7 +194,10 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
         break;
       }
       batch.sequence = ++sequence;
-      if (batch.checkpoint) tracker.add(batch.sequence, *batch.checkpoint);
+      if (batch.checkpoint) {
+        batch.generation = ++generation;
+        tracker.add(batch.sequence, *batch.checkpoint, batch.generation);
+      }
       stats.rows += batch.rows;
       stats.bytes += batch.bytes;
       stats.batches += 1;

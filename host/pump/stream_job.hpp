@@ -24,8 +24,12 @@ struct StreamJob {
   std::vector<Semaphore*> destination_slots;
   std::string stream;
   uint32_t index = 0;
+  const StreamSettings* settings = nullptr;
+  std::string table;  // the destination table name
   std::vector<std::string> primary_key;
-  std::optional<std::string> state;  // the last saved checkpoint, if resuming
+  std::optional<std::string> state;  // the checkpoint to resume from, if any
+  int64_t base_generation = 0;       // checkpoints of this run count up from here
+  std::string state_key;             // "flow/stream", for destinations that store state
   std::string run_id;
   const std::atomic<bool>* run_cancelled = nullptr;
   CheckpointTracker::SaveFn save;  // persists a checkpoint; may be empty

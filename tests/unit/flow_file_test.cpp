@@ -56,9 +56,9 @@ TEST_CASE("flow file: a good file reads into flows, sources and destinations") {
   REQUIRE(f.flows.size() == 1);
   const FlowDef& flow = f.flows[0];
   CHECK(flow.to == std::vector<std::string>{"a", "b"});
-  CHECK(flow.extract_mode == INGESTD_EXTRACT_INCREMENTAL_APPENDS);
-  CHECK(flow.load_mode == INGESTD_LOAD_MERGE);
-  CHECK(flow.primary_key == std::vector<std::string>{"id"});
+  CHECK(flow.settings.extract_mode == INGESTD_EXTRACT_INCREMENTAL_APPENDS);
+  CHECK(flow.settings.load_mode == INGESTD_LOAD_MERGE);
+  CHECK(flow.settings.primary_key == std::vector<std::string>{"id"});
   CHECK(flow.queue.max_batches == 3);
   CHECK(flow.queue.max_bytes == 2 << 20);
   CHECK(f.find_source("src")->config.value["rows"].as_int() == 10);

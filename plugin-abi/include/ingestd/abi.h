@@ -282,8 +282,11 @@ typedef struct ingestd_stream_request {
   const uint8_t* state;
   uint64_t state_size;
   int64_t batch_rows; /* preferred rows per batch; a hint, not a limit */
-  /* A JSON object of flow options for this stream (lookback, start, ...);
-   * never NULL, "{}" when there are none. */
+  /* A JSON object of flow options for this stream; never NULL, "{}" when
+   * there are none. Keys: "lookback_ms" (integer) or "lookback" (a number in
+   * cursor units): re-read that far behind the stored cursor; "start": the
+   * cursor value to begin from when there is no state; "deleted_column": a
+   * boolean column whose true rows are deletes. */
   const char* options_json;
   ingestd_host_context* context; /* logs and counters of this stream */
 } ingestd_stream_request;
@@ -298,8 +301,12 @@ typedef struct ingestd_table_request {
   const char* cursor_field; /* may be NULL */
   const struct ArrowSchema* schema; /* the stream's schema when it opened */
   const char* run_id;       /* identifies this run in metadata columns */
-  /* A JSON object of flow options for this table (schema_changes, hard_delete,
-   * delete_stale, ...); never NULL. */
+  /* A JSON object of flow options for this table; never NULL. Keys:
+   * "schema_changes": "evolve" (add columns, widen types), "freeze" (fail
+   * naming the new or changed columns) or "discard" (drop unknown columns);
+   * "hard_delete": deleted rows are removed rather than marked; "delete_stale":
+   * on a complete snapshot merge, rows not delivered by this run are deleted
+   * (or marked). */
   const char* options_json;
   ingestd_host_context* context; /* logs and counters of this table */
 } ingestd_table_request;
@@ -335,6 +342,13 @@ typedef struct ingestd_batch {
   void (*release)(struct ingestd_batch* batch);
   void* private_data;
 } ingestd_batch;
+
+/* Reserved columns. A source marks a deleted row (incremental-updates) with a
+ * boolean column of this name set to true; its key columns identify the row.
+ * Destinations add all three to every table they create. */
+#define INGESTD_COLUMN_DELETED "_ingestd_deleted"
+#define INGESTD_COLUMN_SYNCED_AT "_ingestd_synced_at"
+#define INGESTD_COLUMN_RUN_ID "_ingestd_run_id"
 
 /* close_table outcomes */
 #define INGESTD_CLOSE_COMPLETE 0 /* the stream ended: finish the load (replace swaps, stale rows go) */
@@ -407,6 +421,44 @@ typedef struct ingestd_plugin {
    * ("ingestd.transactional-state/1"), or NULL. May itself be NULL. */
   const void* (*get_extension)(const char* id);
 } ingestd_plugin;
+
+/* ------------------------------------------------------------------------
+ * Extension "ingestd.transactional-state/1" (plugin side, destinations)
+ *
+ * A destination that can store the source checkpoint in the same transaction
+ * as the data offers this through get_extension. The host then commits with
+ * commit_with_state instead of commit, and on the next run reads the stored
+ * checkpoint back with load_state: what the destination holds and the state
+ * it resumes from can never disagree, which makes the load exactly-once.
+ * ------------------------------------------------------------------------ */
+#define INGESTD_EXT_TRANSACTIONAL_STATE "ingestd.transactional-state/1"
+
+/* A stored checkpoint handed back by load_state. */
+typedef struct ingestd_state_blob {
+  uint32_t struct_size;
+  const uint8_t* data; /* NULL: nothing stored under the key */
+  uint64_t size;
+  int64_t generation; /* as given to commit_with_state */
+  void (*release)(struct ingestd_state_blob* blob);
+  void* private_data;
+} ingestd_state_blob;
+
+typedef struct ingestd_transactional_state_v1 {
+  uint32_t struct_size;
+  /* Table thread, in place of commit: makes every batch written so far
+   * durable and stores `state` under `key` with `generation`, atomically.
+   * `key` names the flow and stream ("orders/public.orders"). */
+  ingestd_status (*commit_with_state)(ingestd_table* table, uint64_t sequence, const char* key,
+                                      const uint8_t* state, uint64_t state_size, int64_t generation,
+                                      ingestd_error* error);
+  /* Control thread, no table open. Fills `out` (zeroed, struct_size set by
+   * the host) with what commit_with_state last stored under `key`. */
+  ingestd_status (*load_state)(ingestd_instance* instance, const char* key, ingestd_state_blob* out,
+                               ingestd_error* error);
+  /* Control thread, no table open. Forgets what is stored under `key` (the
+   * user reset the stream's state). */
+  ingestd_status (*clear_state)(ingestd_instance* instance, const char* key, ingestd_error* error);
+} ingestd_transactional_state_v1;
 
 /* ------------------------------------------------------------------------
  * Entry point: the one exported symbol

@@ -203,6 +203,9 @@ struct PluginInfo {
   uint32_t load_modes = 0;
   std::vector<OptionSpec> options;
   uint32_t max_concurrent_streams = 0;
+  // Offer "ingestd.transactional-state/1": tables implement commit_with_state
+  // and instances load_state.
+  bool transactional_state = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -271,6 +274,12 @@ class SourceStream {
   virtual bool next(Batch& batch) = 0;
 };
 
+// A checkpoint a destination stored with its data (transactional state).
+struct StoredState {
+  std::string data;
+  int64_t generation = 0;
+};
+
 class DestinationTable {
  public:
   virtual ~DestinationTable() = default;
@@ -278,6 +287,13 @@ class DestinationTable {
   virtual void schema_changed(const Schema& schema) { (void)schema; }
   virtual void write(const BatchReader& batch) = 0;
   virtual void commit(uint64_t sequence) = 0;
+  // With PluginInfo::transactional_state: commit, storing `state` under `key`
+  // in the same transaction.
+  virtual void commit_with_state(uint64_t sequence, const std::string& key, std::string_view state,
+                                 int64_t generation) {
+    (void)sequence, (void)key, (void)state, (void)generation;
+    throw not_supported("this destination does not store state");
+  }
   // complete: finish the load; otherwise drop what was not committed.
   virtual void close(bool complete) = 0;
 };
@@ -296,6 +312,15 @@ class Instance {
   virtual std::unique_ptr<DestinationTable> open_table(const TableRequest& request) {
     (void)request;
     throw not_supported("this plugin is not a destination");
+  }
+  // With PluginInfo::transactional_state: what commit_with_state stored.
+  virtual std::optional<StoredState> load_state(const std::string& key) {
+    (void)key;
+    throw not_supported("this destination does not store state");
+  }
+  virtual void clear_state(const std::string& key) {
+    (void)key;
+    throw not_supported("this destination does not store state");
   }
   // Called from any thread; blocking work should notice cancelled() soon.
   virtual void cancel() { cancelled_.store(true); }
@@ -399,6 +424,12 @@ struct BatchPrivate {
   std::string metadata;
 };
 
+inline void release_state_blob(ingestd_state_blob* b) {
+  if (!b || !b->release) return;
+  delete static_cast<std::string*>(b->private_data);
+  b->release = nullptr;
+}
+
 inline void release_batch(ingestd_batch* b) {
   if (!b || !b->release) return;
   delete static_cast<BatchPrivate*>(b->private_data);
@@ -500,7 +531,46 @@ struct Adapter {
       p.commit = &commit;
       p.close_table = &close_table;
     }
-    p.get_extension = nullptr;
+    p.get_extension = info.transactional_state ? &get_extension : nullptr;
+  }
+
+  static const void* get_extension(const char* id) {
+    static const ingestd_transactional_state_v1 state = {sizeof(ingestd_transactional_state_v1),
+                                                         &commit_with_state, &load_state, &clear_state};
+    if (id && std::string_view(id) == INGESTD_EXT_TRANSACTIONAL_STATE) return &state;
+    return nullptr;
+  }
+
+  static ingestd_status commit_with_state(ingestd_table* table, uint64_t sequence, const char* key,
+                                          const uint8_t* state, uint64_t state_size, int64_t generation,
+                                          ingestd_error* err) {
+    return guarded(err, [&] {
+      std::string_view data(reinterpret_cast<const char*>(state), state ? state_size : 0);
+      reinterpret_cast<TableHandle*>(table)->table->commit_with_state(sequence, key ? key : "", data, generation);
+      return INGESTD_OK;
+    });
+  }
+
+  static ingestd_status clear_state(ingestd_instance* instance, const char* key, ingestd_error* err) {
+    return guarded(err, [&] {
+      handle(instance)->instance->clear_state(key ? key : "");
+      return INGESTD_OK;
+    });
+  }
+
+  static ingestd_status load_state(ingestd_instance* instance, const char* key, ingestd_state_blob* out,
+                                   ingestd_error* err) {
+    return guarded(err, [&] {
+      std::optional<StoredState> s = handle(instance)->instance->load_state(key ? key : "");
+      if (!s) return INGESTD_OK;
+      auto* data = new std::string(std::move(s->data));
+      out->data = reinterpret_cast<const uint8_t*>(data->data());
+      out->size = data->size();
+      out->generation = s->generation;
+      out->release = &release_state_blob;
+      out->private_data = data;
+      return INGESTD_OK;
+    });
   }
 
   static ingestd_status entry(uint32_t host_major, uint32_t host_minor, const ingestd_host_api* host,

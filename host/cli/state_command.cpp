@@ -1,0 +1,135 @@
+#include "cli/commands.hpp"
+#include "config/flow_file.hpp"
+#include "loader/plugin_instance.hpp"
+#include "pump/plan.hpp"
+#include "state/state_store.hpp"
+#include "util/strings.hpp"
+
+#include <ingestd/sdk/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+namespace ingestd::cli {
+
+namespace {
+
+std::string shorten(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
+
+void check_flow(const FlowFile& ff, const std::optional<std::string>& flow) {
+  if (flow && !ff.find_flow(*flow))
+    throw ConfigError(Location{ff.path}, "--flow",
+                      "no flow named '" + *flow + "' (flows: " + join(ff.flow_names(), ", ") + ")");
+}
+
+}  // namespace
+
+int state_show_command(const GlobalOptions&, const StateArgs& a) {
+  FlowFile ff = load_flow_file(a.flows);
+  check_flow(ff, a.flow);
+  auto store = open_state_store(ff);
+  auto rows = store->checkpoints(a.flow, a.stream);
+  if (a.format == "json") {
+    json::Array out;
+    for (const auto& r : rows) {
+      json::Object o;
+      o.set("flow", r.flow);
+      o.set("stream", r.stream);
+      o.set("destination", r.destination);
+      o.set("checkpoint", r.checkpoint);
+      o.set("generation", json::Value(r.generation));
+      o.set("run_id", r.run_id);
+      o.set("saved_at", r.saved_at);
+      out.push_back(json::Value(std::move(o)));
+    }
+    std::printf("%s\n", json::Value(std::move(out)).dump().c_str());
+    return kExitOk;
+  }
+  std::printf("state store: %s\n", store->describe().c_str());
+  if (rows.empty()) {
+    std::printf("(no saved state)\n");
+    return kExitOk;
+  }
+  std::printf("%-16s %-20s %-14s %5s  %-24s  %s\n", "FLOW", "STREAM", "DESTINATION", "GEN", "SAVED AT", "CHECKPOINT");
+  for (const auto& r : rows)
+    std::printf("%-16s %-20s %-14s %5lld  %-24s  %s\n", r.flow.c_str(), r.stream.c_str(), r.destination.c_str(),
+                static_cast<long long>(r.generation), r.saved_at.c_str(), shorten(r.checkpoint, 60).c_str());
+  return kExitOk;
+}
+
+int state_reset_command(const GlobalOptions& g, const StateArgs& a) {
+  PluginRegistry registry(g.plugin_paths);
+  Plan plan = build_plan(load_flow_file(a.flows), registry, a.flow);
+  auto store = open_state_store(plan.file);
+  const FlowPlan& flow = plan.flows.at(0);
+  // Destinations that keep state with their data forget it too, or the next
+  // run would resume from there.
+  std::set<std::string> streams;
+  if (a.stream) {
+    streams.insert(*a.stream);
+  } else {
+    for (const auto& r : store->checkpoints(*a.flow, std::nullopt)) streams.insert(r.stream);
+    for (const auto& s : flow.def->streams) streams.insert(s);
+  }
+  std::atomic<bool> cancelled{false};
+  for (const ComponentPlan* d : flow.destinations) {
+    if (!d->plugin->transactional_state) continue;
+    PluginInstance instance(*d->plugin, d->def->name, INGESTD_KIND_DESTINATION, d->options, plan.file.dir, &cancelled);
+    for (const auto& s : streams) instance.clear_state(*a.flow + "/" + s);
+  }
+  int64_t n = store->reset(*a.flow, a.stream);
+  std::printf("reset %s%s: %lld saved checkpoint(s) removed; the next run reads %s from the start\n", a.flow->c_str(),
+              a.stream ? ("/" + *a.stream).c_str() : "", static_cast<long long>(n),
+              a.stream ? "the stream" : "every stream");
+  return kExitOk;
+}
+
+int runs_command(const GlobalOptions&, const RunsArgs& a) {
+  FlowFile ff = load_flow_file(a.flows);
+  auto store = open_state_store(ff);
+  auto runs = store->runs(a.limit);
+  if (a.format == "json") {
+    json::Array out;
+    for (const auto& r : runs) {
+      json::Object o;
+      o.set("run_id", r.run_id);
+      o.set("flow_file", r.flow_file);
+      o.set("started_at", r.started_at);
+      o.set("ended_at", r.ended_at.empty() ? json::Value() : json::Value(r.ended_at));
+      o.set("status", r.status);
+      o.set("error", r.error.empty() ? json::Value() : json::Value(r.error));
+      json::Array streams;
+      for (const auto& s : r.streams) {
+        json::Object so;
+        so.set("flow", s.flow);
+        so.set("stream", s.stream);
+        so.set("destination", s.destination);
+        so.set("rows", json::Value(s.rows));
+        so.set("bytes", json::Value(s.bytes));
+        so.set("seconds", json::Value(s.seconds));
+        so.set("status", s.status);
+        so.set("error", s.error.empty() ? json::Value() : json::Value(s.error));
+        streams.push_back(json::Value(std::move(so)));
+      }
+      o.set("streams", json::Value(std::move(streams)));
+      out.push_back(json::Value(std::move(o)));
+    }
+    std::printf("%s\n", json::Value(std::move(out)).dump().c_str());
+    return kExitOk;
+  }
+  if (runs.empty()) {
+    std::printf("(no runs recorded in %s)\n", store->describe().c_str());
+    return kExitOk;
+  }
+  std::printf("%-24s %-12s %-24s %-24s %12s  %s\n", "RUN", "STATUS", "STARTED", "ENDED", "ROWS", "ERROR");
+  for (const auto& r : runs) {
+    int64_t rows = 0;
+    for (const auto& s : r.streams) rows += s.rows;
+    std::printf("%-24s %-12s %-24s %-24s %12s  %s\n", r.run_id.c_str(), r.status.c_str(), r.started_at.c_str(),
+                r.ended_at.c_str(), human_count(rows).c_str(), shorten(r.error, 80).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace ingestd::cli

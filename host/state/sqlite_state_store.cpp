@@ -1,0 +1,299 @@
+#include "config/flow_file.hpp"
+#include "state/state_store.hpp"
+
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+#include <signal.h>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace ingestd {
+
+std::string utc_timestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+namespace {
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS checkpoints (
+  flow TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  checkpoint BLOB NOT NULL,
+  generation INTEGER NOT NULL,
+  run_id TEXT NOT NULL,
+  saved_at TEXT NOT NULL,
+  PRIMARY KEY (flow, stream, destination)
+);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY,
+  flow_file TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  status TEXT NOT NULL,
+  error TEXT,
+  pid INTEGER,
+  host TEXT
+);
+CREATE TABLE IF NOT EXISTS run_streams (
+  run_id TEXT NOT NULL,
+  flow TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  rows INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  seconds REAL NOT NULL,
+  status TEXT NOT NULL,
+  error TEXT,
+  PRIMARY KEY (run_id, flow, stream, destination)
+);
+)sql";
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("state store: ") + sqlite3_errmsg(db));
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind_blob(int i, const std::string& v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& bind(int i, double v) {
+    sqlite3_bind_double(stmt_, i, v);
+    return *this;
+  }
+  // true while there is a row
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw std::runtime_error(std::string("state store: ") + sqlite3_errmsg(db_));
+  }
+  void run() {
+    while (step()) {
+    }
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string text(int i) const {
+    const unsigned char* t = sqlite3_column_text(stmt_, i);
+    return t ? std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
+             : std::string();
+  }
+  std::string blob(int i) const {
+    const void* b = sqlite3_column_blob(stmt_, i);
+    return b ? std::string(static_cast<const char*>(b), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
+             : std::string();
+  }
+  int64_t integer(int i) const { return sqlite3_column_int64(stmt_, i); }
+  double real(int i) const { return sqlite3_column_double(stmt_, i); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteStateStore : public StateStore {
+ public:
+  explicit SqliteStateStore(const std::string& path) : path_(path) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+      std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw std::runtime_error("cannot open state store " + path + ": " + why);
+    }
+    // Other ingestd processes may share the store: wait for their writes.
+    sqlite3_busy_timeout(db_, 30000);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");  // a saved checkpoint survives a power cut
+    exec(kSchema);
+  }
+  ~SqliteStateStore() override { sqlite3_close(db_); }
+
+  std::vector<CheckpointRecord> checkpoints(const std::optional<std::string>& flow,
+                                            const std::optional<std::string>& stream) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_,
+                "SELECT flow, stream, destination, checkpoint, generation, run_id, saved_at FROM checkpoints "
+                "WHERE (?1 IS NULL OR flow = ?1) AND (?2 IS NULL OR stream = ?2) ORDER BY flow, stream, destination");
+    if (flow) q.bind(1, *flow);
+    if (stream) q.bind(2, *stream);
+    std::vector<CheckpointRecord> out;
+    while (q.step())
+      out.push_back({q.text(0), q.text(1), q.text(2), q.blob(3), q.integer(4), q.text(5), q.text(6)});
+    return out;
+  }
+
+  void save(const std::string& flow, const std::string& stream, const std::vector<std::string>& destinations,
+            const std::string& checkpoint, int64_t generation, const std::string& run_id) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(*this);
+    Statement up(db_,
+                 "INSERT INTO checkpoints (flow, stream, destination, checkpoint, generation, run_id, saved_at) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (flow, stream, destination) DO UPDATE SET "
+                 "checkpoint = excluded.checkpoint, generation = excluded.generation, run_id = excluded.run_id, "
+                 "saved_at = excluded.saved_at");
+    std::string now = utc_timestamp();
+    for (const auto& d : destinations) {
+      up.bind(1, flow).bind(2, stream).bind(3, d).bind_blob(4, checkpoint).bind(5, generation).bind(6, run_id).bind(7, now);
+      up.run();
+    }
+    tx.commit();
+  }
+
+  int64_t reset(const std::string& flow, const std::optional<std::string>& stream) override {
+    std::lock_guard lock(mutex_);
+    Statement del(db_, "DELETE FROM checkpoints WHERE flow = ?1 AND (?2 IS NULL OR stream = ?2)");
+    del.bind(1, flow);
+    if (stream) del.bind(2, *stream);
+    del.run();
+    return sqlite3_changes(db_);
+  }
+
+  void begin_run(const RunRecord& run) override {
+    std::lock_guard lock(mutex_);
+    mark_interrupted();
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    Statement ins(db_, "INSERT INTO runs (run_id, flow_file, started_at, status, pid, host) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    ins.bind(1, run.run_id).bind(2, run.flow_file).bind(3, run.started_at).bind(4, run.status);
+    ins.bind(5, static_cast<int64_t>(getpid())).bind(6, std::string(host));
+    ins.run();
+  }
+
+  void end_run(const RunRecord& run) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(*this);
+    Statement up(db_, "UPDATE runs SET ended_at = ?2, status = ?3, error = ?4 WHERE run_id = ?1");
+    up.bind(1, run.run_id).bind(2, run.ended_at).bind(3, run.status).bind(4, run.error);
+    up.run();
+    Statement ins(db_,
+                  "INSERT OR REPLACE INTO run_streams (run_id, flow, stream, destination, rows, bytes, seconds, status, "
+                  "error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    for (const auto& s : run.streams) {
+      ins.bind(1, run.run_id).bind(2, s.flow).bind(3, s.stream).bind(4, s.destination).bind(5, s.rows);
+      ins.bind(6, s.bytes).bind(7, s.seconds).bind(8, s.status).bind(9, s.error);
+      ins.run();
+    }
+    tx.commit();
+  }
+
+  std::vector<RunRecord> runs(int limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<RunRecord> out;
+    Statement q(db_,
+                "SELECT run_id, flow_file, started_at, coalesce(ended_at, ''), status, coalesce(error, '') FROM runs "
+                "ORDER BY started_at DESC, rowid DESC LIMIT ?1");
+    q.bind(1, static_cast<int64_t>(limit));
+    while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), {}});
+    Statement s(db_,
+                "SELECT flow, stream, destination, rows, bytes, seconds, status, coalesce(error, '') FROM run_streams "
+                "WHERE run_id = ?1 ORDER BY flow, stream, destination");
+    for (auto& r : out) {
+      s.bind(1, r.run_id);
+      while (s.step())
+        r.streams.push_back({s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4), s.real(5), s.text(6), s.text(7)});
+      s.reset();
+    }
+    return out;
+  }
+
+  std::string describe() const override { return path_; }
+
+ private:
+  struct Transaction {
+    explicit Transaction(SqliteStateStore& s) : s_(s) { s_.exec("BEGIN IMMEDIATE"); }
+    ~Transaction() {
+      if (!done_) sqlite3_exec(s_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    void commit() {
+      s_.exec("COMMIT");
+      done_ = true;
+    }
+    SqliteStateStore& s_;
+    bool done_ = false;
+  };
+
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string why = err ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      throw std::runtime_error("state store " + path_ + ": " + why);
+    }
+  }
+
+  // Runs of this host whose process is gone were cut off (killed, crashed).
+  void mark_interrupted() {
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    Statement q(db_, "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?1");
+    q.bind(1, std::string(host));
+    std::vector<std::string> gone;
+    while (q.step())
+      if (kill(static_cast<pid_t>(q.integer(1)), 0) != 0 && errno == ESRCH) gone.push_back(q.text(0));
+    Statement up(db_, "UPDATE runs SET status = 'interrupted', error = 'the process ended without finishing the run' "
+                      "WHERE run_id = ?1");
+    for (const auto& id : gone) {
+      up.bind(1, id);
+      up.run();
+    }
+  }
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<StateStore> open_sqlite_state_store(const std::string& path) {
+  return std::make_unique<SqliteStateStore>(path);
+}
+
+std::unique_ptr<StateStore> open_state_store(const FlowFile& flows) {
+  std::filesystem::path p = flows.state_path ? std::filesystem::path(*flows.state_path)
+                                             : std::filesystem::path(".ingestd/state.db");
+  if (p.is_relative()) p = std::filesystem::path(flows.dir) / p;
+  try {
+    return open_sqlite_state_store(p.lexically_normal().string());
+  } catch (const std::exception& e) {
+    throw ConfigError(flows.state_location.file.empty() ? Location{flows.path} : flows.state_location, "state.path",
+                      e.what());
+  }
+}
+
+}  // namespace ingestd

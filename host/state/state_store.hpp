@@ -1,0 +1,82 @@
+// Where checkpoints and run history live between runs. A checkpoint is saved
+// only after every destination committed the data before it (the pump
+// guarantees that); the store makes each save durable and atomic.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ingestd {
+
+struct FlowFile;
+
+struct CheckpointRecord {
+  std::string flow;
+  std::string stream;
+  std::string destination;
+  std::string checkpoint;
+  int64_t generation = 0;  // grows with every save of the stream
+  std::string run_id;
+  std::string saved_at;    // RFC 3339, UTC
+};
+
+struct RunStreamRecord {
+  std::string flow;
+  std::string stream;
+  std::string destination;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  double seconds = 0;
+  std::string status;
+  std::string error;
+};
+
+struct RunRecord {
+  std::string run_id;
+  std::string flow_file;
+  std::string started_at;
+  std::string ended_at;  // empty while running
+  std::string status;    // running | ok | failed | stopped | interrupted
+  std::string error;
+  std::vector<RunStreamRecord> streams;
+};
+
+// Thread-safe: writers of several streams save at once.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // Saved checkpoints, of one flow (and stream) or of all.
+  virtual std::vector<CheckpointRecord> checkpoints(const std::optional<std::string>& flow,
+                                                    const std::optional<std::string>& stream) = 0;
+  // Saves the checkpoint of a stream for all its destinations in one
+  // transaction, durably, before returning.
+  virtual void save(const std::string& flow, const std::string& stream, const std::vector<std::string>& destinations,
+                    const std::string& checkpoint, int64_t generation, const std::string& run_id) = 0;
+  // Forgets the checkpoints of a flow (or one stream of it); returns how many.
+  virtual int64_t reset(const std::string& flow, const std::optional<std::string>& stream) = 0;
+
+  virtual void begin_run(const RunRecord& run) = 0;
+  // Records the outcome, with per-stream and per-destination figures.
+  virtual void end_run(const RunRecord& run) = 0;
+  // The newest runs first.
+  virtual std::vector<RunRecord> runs(int limit) = 0;
+
+  // Where it lives, for messages.
+  virtual std::string describe() const = 0;
+};
+
+// Opens the store a flow file names ([state] path; default .ingestd/state.db
+// beside the flow file), creating it on first use. Throws ConfigError when it
+// cannot be opened.
+std::unique_ptr<StateStore> open_state_store(const FlowFile& flows);
+
+std::unique_ptr<StateStore> open_sqlite_state_store(const std::string& path);
+
+// The current time as RFC 3339 UTC with milliseconds.
+std::string utc_timestamp();
+
+}  // namespace ingestd
