@@ -368,6 +368,10 @@ class Parser {
       throw ConfigError(s.delete_stale_location.line ? s.delete_stale_location : where, key + ".delete_stale",
                         "delete_stale needs extract = \"snapshot\" and load = \"merge\" (it infers deletes from "
                         "rows a complete snapshot did not deliver)");
+    if (s.load_mode == INGESTD_LOAD_REPLACE && s.extract_mode != INGESTD_EXTRACT_SNAPSHOT)
+      throw ConfigError(s.load_location.line ? s.load_location : where, key + ".load",
+                        "load = \"replace\" rebuilds the whole table every run, so it needs extract = \"snapshot\" "
+                        "(an incremental run would leave only the new rows)");
     if (s.hard_delete && s.load_mode != INGESTD_LOAD_MERGE)
       throw ConfigError(where, key + ".hard_delete", "hard_delete applies to merge loads");
     if (!s.deleted_column.empty() && s.extract_mode != INGESTD_EXTRACT_INCREMENTAL_UPDATES)

@@ -1,0 +1,439 @@
+#include "destination.hpp"
+
+#include "db.hpp"
+#include "types.hpp"
+
+#include <ingestd/sdk/values.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+
+namespace sqlite_plugin {
+
+using namespace ingestd::sdk;
+
+namespace {
+
+const char* kStateTable = "_ingestd_state";
+
+std::string now_utc() {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  std::string out;
+  format_timestamp(us, out, true);
+  return out;
+}
+
+// Columns of an existing table: name -> declared type, in table order.
+std::vector<std::pair<std::string, std::string>> table_columns(const Db& db, const std::string& table) {
+  std::vector<std::pair<std::string, std::string>> out;
+  Stmt info(db, "SELECT name, type FROM pragma_table_info(?1) ORDER BY cid");
+  info.bind_text(1, table);
+  while (info.step()) out.emplace_back(info.text(0), info.text(1));
+  return out;
+}
+
+bool is_metadata(const std::string& name) {
+  return name == INGESTD_COLUMN_DELETED || name == INGESTD_COLUMN_SYNCED_AT || name == INGESTD_COLUMN_RUN_ID;
+}
+
+std::string join_quoted(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + quote(names[i]);
+  return out;
+}
+
+void open_pragmas(Db& db, bool synchronous_full) {
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec(synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+}
+
+void ensure_state_table(Db& db) {
+  db.exec(std::string("CREATE TABLE IF NOT EXISTS ") + kStateTable +
+          " (key TEXT PRIMARY KEY, checkpoint BLOB NOT NULL, generation INTEGER NOT NULL, run_id TEXT, saved_at TEXT)");
+}
+
+class SqliteTable : public DestinationTable {
+ public:
+  SqliteTable(const DestinationSettings& s, const TableRequest& r, WriterLock& lock)
+      : db_(s.path, true, false), host_(r.host), lock_(lock), table_(r.table), run_id_(r.run_id),
+        load_(r.load_mode), primary_key_(r.primary_key) {
+    open_pragmas(db_, s.synchronous_full);
+    policy_ = r.options.string("schema_changes", "evolve");
+    hard_delete_ = r.options.boolean("hard_delete");
+    delete_stale_ = r.options.boolean("delete_stale");
+    target_ = load_ == INGESTD_LOAD_REPLACE ? "_ingestd_stage_" + table_ + "_" + r.run_id : table_;
+    with_lock([&] { prepare_table(r.schema); });
+  }
+
+  ~SqliteTable() override {
+    if (in_transaction_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  void schema_changed(const Schema& schema) override {
+    begin();  // DDL joins the open transaction, committed with the data
+    reconcile(schema);
+    prepare_statements();
+  }
+
+  void write(const BatchReader& batch) override {
+    begin();
+    const std::string synced = now_utc();
+    for (int64_t r = 0; r < batch.rows(); ++r) {
+      bool deleted = deleted_col_ >= 0 && !batch.column(static_cast<std::size_t>(deleted_col_)).is_null(r) &&
+                     batch.column(static_cast<std::size_t>(deleted_col_)).bool_value(r);
+      if (deleted && load_ == INGESTD_LOAD_MERGE) {
+        Stmt& s = hard_delete_ ? *delete_ : *soft_delete_;
+        int n = 1;
+        for (int k : key_cols_) bind(s, n++, batch.column(static_cast<std::size_t>(k)), r);
+        if (!hard_delete_) bind_metadata(s, n, synced, true);
+        s.step();
+        s.reset();
+        continue;
+      }
+      int n = 1;
+      for (int c : write_cols_) bind(*insert_, n++, batch.column(static_cast<std::size_t>(c)), r);
+      bind_metadata(*insert_, n, synced, deleted);
+      insert_->step();
+      insert_->reset();
+    }
+  }
+
+  void commit(uint64_t) override {
+    if (!in_transaction_) return;
+    db_.exec("COMMIT");
+    end_transaction();
+  }
+
+  void commit_with_state(uint64_t, const std::string& key, std::string_view state, int64_t generation) override {
+    begin();
+    ensure_state_table(db_);
+    Stmt up(db_, std::string("INSERT INTO ") + kStateTable +
+                     " (key, checkpoint, generation, run_id, saved_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+                     "ON CONFLICT (key) DO UPDATE SET checkpoint = excluded.checkpoint, generation = "
+                     "excluded.generation, run_id = excluded.run_id, saved_at = excluded.saved_at");
+    up.bind_text(1, key);
+    up.bind_blob(2, state);
+    up.bind(3, generation);
+    up.bind_text(4, run_id_);
+    up.bind_text(5, now_utc());
+    up.step();
+    db_.exec("COMMIT");
+    end_transaction();
+  }
+
+  void close(bool complete) override {
+    if (in_transaction_) {
+      db_.exec(complete ? "COMMIT" : "ROLLBACK");
+      end_transaction();
+    }
+    if (load_ == INGESTD_LOAD_REPLACE) {
+      with_lock([&] {
+        if (complete) {
+          // Readers see the old table or the new one, never half of either.
+          db_.exec("BEGIN IMMEDIATE");
+          db_.exec("DROP TABLE IF EXISTS " + quote(table_));
+          db_.exec("ALTER TABLE " + quote(target_) + " RENAME TO " + quote(table_));
+          db_.exec("COMMIT");
+        } else {
+          db_.exec("DROP TABLE IF EXISTS " + quote(target_));
+        }
+      });
+      return;
+    }
+    if (complete && delete_stale_) {
+      with_lock([&] {
+        // Rows this complete snapshot did not deliver are gone at the source.
+        std::string sql = hard_delete_ ? "DELETE FROM " + quote(table_) + " WHERE " + quote(INGESTD_COLUMN_RUN_ID) +
+                                             " IS NOT ?1"
+                                       : "UPDATE " + quote(table_) + " SET " + quote(INGESTD_COLUMN_DELETED) + " = 1, " +
+                                             quote(INGESTD_COLUMN_SYNCED_AT) + " = ?2 WHERE " +
+                                             quote(INGESTD_COLUMN_RUN_ID) + " IS NOT ?1 AND " +
+                                             quote(INGESTD_COLUMN_DELETED) + " = 0";
+        db_.exec("BEGIN IMMEDIATE");
+        Stmt s(db_, sql);
+        s.bind_text(1, run_id_);
+        if (!hard_delete_) s.bind_text(2, now_utc());
+        s.step();
+        int64_t stale = sqlite3_changes64(db_.handle());
+        db_.exec("COMMIT");
+        if (stale) host_.count(hard_delete_ ? "rows_deleted_stale" : "rows_marked_stale", stale);
+      });
+    }
+  }
+
+ private:
+  template <class F>
+  void with_lock(F&& f) {
+    std::lock_guard guard(lock_);
+    f();
+  }
+
+  void begin() {
+    if (in_transaction_) return;
+    held_ = std::unique_lock(lock_);
+    db_.exec("BEGIN IMMEDIATE");
+    in_transaction_ = true;
+  }
+
+  void end_transaction() {
+    in_transaction_ = false;
+    if (held_.owns_lock()) held_.unlock();
+  }
+
+  void prepare_table(const Schema& schema) {
+    if (load_ == INGESTD_LOAD_REPLACE) {
+      // Leftovers of runs that died before their swap.
+      Stmt old(db_, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE ?1 ESCAPE '\\'");
+      std::string prefix = "\\_ingestd\\_stage\\_" + table_ + "\\_%";
+      old.bind_text(1, prefix);
+      std::vector<std::string> names;
+      while (old.step()) names.push_back(old.text(0));
+      for (const auto& n : names) db_.exec("DROP TABLE IF EXISTS " + quote(n));
+      // The new table starts with the columns the old one has.
+      existing_ = table_columns(db_, table_);
+      create_table(schema);
+    } else {
+      existing_ = table_columns(db_, table_);
+      if (existing_.empty()) create_table(schema);
+    }
+    reconcile(schema);
+    if (load_ == INGESTD_LOAD_MERGE) ensure_unique_key();
+    prepare_statements();
+  }
+
+  void create_table(const Schema& schema) {
+    std::vector<std::pair<std::string, std::string>> cols = existing_;
+    for (const auto& f : schema.fields) {
+      if (is_metadata(f.name)) continue;
+      bool known = false;
+      for (const auto& [n, t] : cols) known = known || n == f.name;
+      if (!known && (existing_.empty() || policy_ == "evolve")) cols.emplace_back(f.name, declared_for(f.type));
+    }
+    std::string sql = "CREATE TABLE " + quote(target_) + " (";
+    for (const auto& [n, t] : cols)
+      if (!is_metadata(n)) sql += quote(n) + " " + t + ", ";
+    sql += quote(INGESTD_COLUMN_SYNCED_AT) + " TIMESTAMP, " + quote(INGESTD_COLUMN_DELETED) +
+           " BOOLEAN NOT NULL DEFAULT 0, " + quote(INGESTD_COLUMN_RUN_ID) + " TEXT";
+    if (load_ == INGESTD_LOAD_MERGE && !primary_key_.empty()) sql += ", PRIMARY KEY (" + join_quoted(primary_key_) + ")";
+    sql += ")";
+    db_.exec(sql);
+    existing_ = table_columns(db_, target_);
+  }
+
+  // Decides which incoming columns are written, applying schema_changes to
+  // columns the table lacks or holds with a narrower type.
+  void reconcile(const Schema& schema) {
+    existing_ = table_columns(db_, target_);
+    std::vector<std::string> added, changed;
+    write_cols_.clear();
+    write_names_.clear();
+    deleted_col_ = -1;
+    for (std::size_t i = 0; i < schema.size(); ++i) {
+      const Field& f = schema[i];
+      if (f.name == INGESTD_COLUMN_DELETED) {
+        deleted_col_ = static_cast<int>(i);
+        continue;
+      }
+      if (is_metadata(f.name)) continue;
+      const std::string* declared = nullptr;
+      for (const auto& [n, t] : existing_)
+        if (n == f.name) declared = &t;
+      if (!declared) {
+        if (policy_ == "freeze") {
+          added.push_back(f.name + " (" + f.type.name() + ")");
+          continue;
+        }
+        if (policy_ == "discard") {
+          if (discarded_.insert(f.name).second) {
+            host_.count("columns_discarded", 1);
+            host_.info("column '" + f.name + "' is not in table " + table_ + ": discarded (schema_changes = discard)");
+          }
+          continue;
+        }
+        db_.exec("ALTER TABLE " + quote(target_) + " ADD COLUMN " + quote(f.name) + " " + declared_for(f.type));
+        host_.info("table " + table_ + ": added column '" + f.name + "' (" + f.type.name() + ")");
+      } else {
+        DataType had = type_from_declared(*declared);
+        if (had != f.type && wider(had, f.type) != had && !(had.id == TypeId::TimestampUs && f.type.id == TypeId::TimestampUsLocal)) {
+          // SQLite keeps every value as given, so evolve needs no DDL: the
+          // column simply holds the wider values from now on.
+          if (policy_ == "freeze") changed.push_back(f.name + " (" + had.name() + " -> " + f.type.name() + ")");
+        }
+      }
+      write_cols_.push_back(static_cast<int>(i));
+      write_names_.push_back(f.name);
+    }
+    if (!added.empty() || !changed.empty()) {
+      std::string msg = "table " + table_ + " would need to change and schema_changes = \"freeze\":";
+      if (!added.empty()) msg += " new columns " + join(added);
+      if (!changed.empty()) msg += std::string(added.empty() ? "" : ";") + " changed columns " + join(changed);
+      throw schema_error(msg);
+    }
+    key_cols_.clear();
+    for (const auto& k : primary_key_) {
+      int idx = schema.index_of(k);
+      if (idx < 0) throw config_error("primary key column '" + k + "' is not in stream " + table_);
+      key_cols_.push_back(idx);
+    }
+  }
+
+  static std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+  }
+
+  // Merge needs a unique key to find rows by; tables ingestd made have it.
+  void ensure_unique_key() {
+    Stmt idx(db_, "SELECT il.name FROM pragma_index_list(?1) il WHERE il.\"unique\" = 1");
+    idx.bind_text(1, target_);
+    std::vector<std::string> unique;
+    while (idx.step()) unique.push_back(idx.text(0));
+    for (const auto& name : unique) {
+      Stmt cols(db_, "SELECT name FROM pragma_index_info(?1) ORDER BY seqno");
+      cols.bind_text(1, name);
+      std::vector<std::string> c;
+      while (cols.step()) c.push_back(cols.text(0));
+      if (c == primary_key_) return;
+    }
+    std::vector<std::string> pk;
+    Stmt info(db_, "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk");
+    info.bind_text(1, target_);
+    while (info.step()) pk.push_back(info.text(0));
+    if (pk == primary_key_) return;
+    try {
+      db_.exec("CREATE UNIQUE INDEX " + quote("_ingestd_key_" + table_) + " ON " + quote(target_) + " (" +
+               join_quoted(primary_key_) + ")");
+    } catch (const Error& e) {
+      throw data_error("merge into " + table_ + " needs a unique key on (" + join(primary_key_) +
+                       ") and one cannot be created: " + e.what());
+    }
+  }
+
+  void prepare_statements() {
+    std::vector<std::string> names = write_names_;
+    names.push_back(INGESTD_COLUMN_SYNCED_AT);
+    names.push_back(INGESTD_COLUMN_DELETED);
+    names.push_back(INGESTD_COLUMN_RUN_ID);
+    std::string placeholders;
+    for (std::size_t i = 0; i < names.size(); ++i) placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
+    std::string sql = "INSERT INTO " + quote(target_) + " (" + join_quoted(names) + ") VALUES (" + placeholders + ")";
+    if (load_ == INGESTD_LOAD_MERGE) {
+      sql += " ON CONFLICT (" + join_quoted(primary_key_) + ") DO UPDATE SET ";
+      for (std::size_t i = 0; i < names.size(); ++i)
+        sql += (i ? ", " : "") + quote(names[i]) + " = excluded." + quote(names[i]);
+      std::vector<std::string> keys = primary_key_;
+      std::string where;
+      for (std::size_t i = 0; i < keys.size(); ++i)
+        where += (i ? " AND " : "") + quote(keys[i]) + " = ?" + std::to_string(i + 1);
+      delete_ = std::make_unique<Stmt>(db_, "DELETE FROM " + quote(target_) + " WHERE " + where);
+      std::vector<std::string> soft = keys;
+      soft.push_back(INGESTD_COLUMN_SYNCED_AT);
+      soft.push_back(INGESTD_COLUMN_DELETED);
+      soft.push_back(INGESTD_COLUMN_RUN_ID);
+      std::string ph;
+      for (std::size_t i = 0; i < soft.size(); ++i) ph += (i ? ", ?" : "?") + std::to_string(i + 1);
+      soft_delete_ = std::make_unique<Stmt>(
+          db_, "INSERT INTO " + quote(target_) + " (" + join_quoted(soft) + ") VALUES (" + ph + ") ON CONFLICT (" +
+                   join_quoted(keys) + ") DO UPDATE SET " + quote(INGESTD_COLUMN_DELETED) + " = 1, " +
+                   quote(INGESTD_COLUMN_SYNCED_AT) + " = excluded." + quote(INGESTD_COLUMN_SYNCED_AT) + ", " +
+                   quote(INGESTD_COLUMN_RUN_ID) + " = excluded." + quote(INGESTD_COLUMN_RUN_ID));
+    }
+    insert_ = std::make_unique<Stmt>(db_, sql);
+  }
+
+  void bind_metadata(Stmt& s, int n, const std::string& synced, bool deleted) {
+    s.bind_text(n, synced);
+    s.bind(n + 1, static_cast<int64_t>(deleted ? 1 : 0));
+    s.bind_text(n + 2, run_id_);
+  }
+
+  void bind(Stmt& s, int n, const ColumnReader& c, int64_t r) {
+    if (c.is_null(r)) {
+      s.bind_null(n);
+      return;
+    }
+    switch (c.type().id) {
+      case TypeId::Bool: s.bind(n, static_cast<int64_t>(c.bool_value(r))); return;
+      case TypeId::Int8:
+      case TypeId::Int16:
+      case TypeId::Int32:
+      case TypeId::Int64: s.bind(n, c.int_value(r)); return;
+      case TypeId::Float32:
+      case TypeId::Float64: s.bind(n, c.double_value(r)); return;
+      case TypeId::Utf8:
+      case TypeId::LargeUtf8: s.bind_text(n, c.string_value(r)); return;
+      case TypeId::Binary: s.bind_blob(n, c.string_value(r)); return;
+      default:
+        // Dates, times and decimals as ISO / exact text: sortable, and
+        // readable by SQLite's date functions.
+        scratch_.clear();
+        append_text(c, r, scratch_);
+        s.bind_text(n, scratch_);
+        return;
+    }
+  }
+
+  Db db_;
+  Host host_;
+  WriterLock& lock_;
+  std::unique_lock<WriterLock> held_;
+  bool in_transaction_ = false;
+  std::string table_, target_, run_id_;
+  uint32_t load_;
+  std::vector<std::string> primary_key_;
+  std::string policy_;
+  bool hard_delete_ = false, delete_stale_ = false;
+  std::vector<std::pair<std::string, std::string>> existing_;
+  std::vector<int> write_cols_, key_cols_;
+  std::vector<std::string> write_names_;
+  std::set<std::string> discarded_;
+  int deleted_col_ = -1;
+  std::unique_ptr<Stmt> insert_, delete_, soft_delete_;
+  std::string scratch_;
+};
+
+// The state table, if the database and table exist.
+std::unique_ptr<Db> open_existing(const DestinationSettings& s) {
+  std::error_code ec;
+  if (!std::filesystem::exists(s.path, ec)) return nullptr;
+  auto db = std::make_unique<Db>(s.path, false, false);
+  Stmt t(*db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+  t.bind_text(1, kStateTable);
+  if (!t.step()) return nullptr;
+  return db;
+}
+
+}  // namespace
+
+std::unique_ptr<DestinationTable> open_destination_table(const DestinationSettings& settings, const TableRequest& request,
+                                                        WriterLock& lock) {
+  return std::make_unique<SqliteTable>(settings, request, lock);
+}
+
+std::optional<StoredState> load_stored_state(const DestinationSettings& settings, const std::string& key) {
+  auto db = open_existing(settings);
+  if (!db) return std::nullopt;
+  Stmt q(*db, std::string("SELECT checkpoint, generation FROM ") + kStateTable + " WHERE key = ?1");
+  q.bind_text(1, key);
+  if (!q.step()) return std::nullopt;
+  const void* blob = sqlite3_column_blob(q.raw(), 0);
+  StoredState s;
+  s.data.assign(static_cast<const char*>(blob), static_cast<std::size_t>(sqlite3_column_bytes(q.raw(), 0)));
+  s.generation = q.integer(1);
+  return s;
+}
+
+void clear_stored_state(const DestinationSettings& settings, const std::string& key) {
+  auto db = open_existing(settings);
+  if (!db) return;
+  Stmt d(*db, std::string("DELETE FROM ") + kStateTable + " WHERE key = ?1");
+  d.bind_text(1, key);
+  d.step();
+}
+
+}  // namespace sqlite_plugin
