@@ -2,6 +2,7 @@
 
 #include "csv_reader.hpp"
 #include "dead_letter.hpp"
+#include "file_progress.hpp"
 #include "stream_columns.hpp"
 #include "value_typing.hpp"
 
@@ -149,8 +150,9 @@ std::vector<std::size_t> sample_file(const SourceOptions& o, const std::string& 
 
 class CsvStream : public SourceStream {
  public:
-  CsvStream(const SourceOptions& o, std::vector<std::string> paths, const StreamRequest& r, const Instance& owner)
-      : o_(o), paths_(std::move(paths)), batch_rows_(r.batch_rows), host_(r.host), owner_(owner),
+  CsvStream(const SourceOptions& o, std::vector<std::string> paths, const StreamRequest& r, const Instance& owner,
+            FileProgress* progress)
+      : o_(o), paths_(std::move(paths)), progress_(progress), batch_rows_(r.batch_rows), host_(r.host), owner_(owner),
         columns_(initial_columns(o)), dead_letter_(o.dead_letter_path, r.host) {
     // The first file's sample sets the starting schema; later files widen it.
     if (!paths_.empty()) sample_file(o_, paths_[0], columns_);
@@ -163,13 +165,15 @@ class CsvStream : public SourceStream {
     for (;;) {
       if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
       if (!file_.reader) {
-        if (!open_next_file()) return finish(out);
+        if (!open_next_file()) return finish(out, unsaved_);
         // A file with new columns or wider values: rows of the old schema go first.
         if (batches_->columns_changed() && finish(out)) return true;
         batches_->follow_columns();
       }
       if (!pending_ && !read_record()) {
+        std::string done = file_.reader->path();
         file_ = OpenedFile();
+        if (progress_) return finish_file(out, done);
         continue;
       }
       pending_ = false;
@@ -192,6 +196,10 @@ class CsvStream : public SourceStream {
       file_ = open_file(o_, path);
       if (file_.empty) {
         file_ = OpenedFile();
+        if (progress_) {
+          progress_->complete(path);  // saved with the next checkpoint
+          unsaved_ = true;
+        }
         continue;
       }
       map_.clear();
@@ -261,14 +269,27 @@ class CsvStream : public SourceStream {
     dead_letter_.reject(path, line, why, to_csv_line(record_, o_.delimiter, o_.quote));
   }
 
-  bool finish(Batch& out) {
-    if (!batches_->finish(out)) return false;
+  bool finish(Batch& out, bool even_empty = false) {
+    if (!batches_->finish(out, even_empty)) return false;
+    if (progress_ && unsaved_) {
+      out.checkpoint = progress_->checkpoint();
+      unsaved_ = false;
+    }
     dead_letter_.flush();
     return true;
   }
 
+  // A file was read to its end: its rows go out with a checkpoint covering it.
+  bool finish_file(Batch& out, const std::string& path) {
+    progress_->complete(path);
+    unsaved_ = true;
+    return finish(out, true);
+  }
+
   const SourceOptions& o_;
   std::vector<std::string> paths_;
+  FileProgress* progress_;  // incremental reads: checkpoints after each file
+  bool unsaved_ = false;    // files completed since the last checkpoint
   int64_t batch_rows_;
   Host host_;
   const Instance& owner_;
@@ -294,8 +315,8 @@ Schema infer_csv_schema(const SourceOptions& o, const std::vector<std::string>& 
 }
 
 std::unique_ptr<SourceStream> open_csv_stream(const SourceOptions& o, std::vector<std::string> paths,
-                                              const StreamRequest& r, const Instance& owner) {
-  return std::make_unique<CsvStream>(o, std::move(paths), r, owner);
+                                              const StreamRequest& r, const Instance& owner, FileProgress* progress) {
+  return std::make_unique<CsvStream>(o, std::move(paths), r, owner, progress);
 }
 
 }  // namespace files

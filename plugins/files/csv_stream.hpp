@@ -12,6 +12,8 @@
 
 namespace files {
 
+class FileProgress;
+
 // The schema a sample of the files implies (declared columns keep their
 // declared types). Columns of later files with new names are added.
 ingestd::sdk::Schema infer_csv_schema(const SourceOptions& options, const std::vector<std::string>& paths);
@@ -19,6 +21,7 @@ ingestd::sdk::Schema infer_csv_schema(const SourceOptions& options, const std::v
 std::unique_ptr<ingestd::sdk::SourceStream> open_csv_stream(const SourceOptions& options,
                                                             std::vector<std::string> paths,
                                                             const ingestd::sdk::StreamRequest& request,
-                                                            const ingestd::sdk::Instance& owner);
+                                                            const ingestd::sdk::Instance& owner,
+                                                            FileProgress* progress);
 
 }  // namespace files

@@ -1,6 +1,7 @@
 // The files plugin: CSV and JSON Lines files as a source (a file, a folder or
 // a glob per stream) and as a destination (one file per stream in a folder).
 #include "csv_stream.hpp"
+#include "file_progress.hpp"
 #include "file_table.hpp"
 #include "jsonl_stream.hpp"
 #include "source_options.hpp"
@@ -9,6 +10,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 
 namespace {
 
@@ -37,11 +39,23 @@ class FilesSource : public Instance {
 
   std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
     if (r.stream != o_.stream) throw config_error("no stream '" + r.stream + "' (this source has '" + o_.stream + "')");
-    if (r.extract_mode != INGESTD_EXTRACT_SNAPSHOT) throw not_supported("the files source reads snapshots");
     auto paths = o_.files.list();
     if (paths.empty()) throw config_error("no files match " + o_.files.pattern);
-    if (format(paths) == files::Format::Csv) return files::open_csv_stream(o_, std::move(paths), r, *this);
-    return files::open_jsonl_stream(o_, std::move(paths), r, *this);
+    files::Format f = format(paths);
+    files::FileProgress* progress = nullptr;
+    if (r.extract_mode == INGESTD_EXTRACT_INCREMENTAL_APPENDS) {
+      // New and changed files only; the state remembers each file read.
+      auto p = std::make_unique<files::FileProgress>(r.state, paths);
+      paths = p->pending();
+      r.host.info(std::to_string(paths.size()) + " new or changed file(s) to read");
+      progress = p.get();
+      std::lock_guard lock(mutex_);
+      progress_.push_back(std::move(p));
+    } else if (r.extract_mode != INGESTD_EXTRACT_SNAPSHOT) {
+      throw not_supported("the files source reads snapshots or incremental-appends (new and changed files)");
+    }
+    if (f == files::Format::Csv) return files::open_csv_stream(o_, std::move(paths), r, *this, progress);
+    return files::open_jsonl_stream(o_, std::move(paths), r, *this, progress);
   }
 
  private:
@@ -50,6 +64,8 @@ class FilesSource : public Instance {
   }
 
   files::SourceOptions o_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<files::FileProgress>> progress_;  // live as long as their streams
 };
 
 class FilesDestination : public Instance {
@@ -83,7 +99,7 @@ PluginInfo describe() {
   p.version = "1.0.0";
   p.kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION;
   p.description = "CSV and JSON Lines files: read a file, folder or glob; write one file per stream";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT;
+  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS;
   p.load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE;
   p.options = {
       option("path", INGESTD_OPTION_STRING,

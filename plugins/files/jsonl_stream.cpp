@@ -1,6 +1,7 @@
 #include "jsonl_stream.hpp"
 
 #include "dead_letter.hpp"
+#include "file_progress.hpp"
 #include "line_reader.hpp"
 #include "stream_columns.hpp"
 #include "value_typing.hpp"
@@ -68,8 +69,9 @@ void sample(const SourceOptions& o, const std::string& path, ColumnSet& columns)
 
 class JsonlStream : public SourceStream {
  public:
-  JsonlStream(const SourceOptions& o, std::vector<std::string> paths, const StreamRequest& r, const Instance& owner)
-      : o_(o), paths_(std::move(paths)), batch_rows_(r.batch_rows), host_(r.host), owner_(owner), columns_(initial_columns(o)),
+  JsonlStream(const SourceOptions& o, std::vector<std::string> paths, const StreamRequest& r, const Instance& owner,
+              FileProgress* progress)
+      : o_(o), paths_(std::move(paths)), progress_(progress), batch_rows_(r.batch_rows), host_(r.host), owner_(owner), columns_(initial_columns(o)),
         dead_letter_(o.dead_letter_path, r.host) {
     if (!paths_.empty()) sample(o_, paths_[0], columns_);
     batches_ = std::make_unique<BatchAssembler>(columns_);
@@ -81,12 +83,14 @@ class JsonlStream : public SourceStream {
     for (;;) {
       if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
       if (!reader_) {
-        if (next_file_ >= paths_.size()) return finish(out);
+        if (next_file_ >= paths_.size()) return finish(out, unsaved_);
         reader_ = std::make_unique<LineReader>(paths_[next_file_++]);
       }
       if (!pending_) {
         if (!reader_->next(line_)) {
+          std::string done = reader_->path();
           reader_.reset();
+          if (progress_) return finish_file(out, done);
           continue;
         }
         if (blank(line_)) continue;
@@ -206,14 +210,27 @@ class JsonlStream : public SourceStream {
     dead_letter_.reject(reader_->path(), reader_->line_number(), why, line_);
   }
 
-  bool finish(Batch& out) {
-    if (!batches_->finish(out)) return false;
+  bool finish(Batch& out, bool even_empty = false) {
+    if (!batches_->finish(out, even_empty)) return false;
+    if (progress_ && unsaved_) {
+      out.checkpoint = progress_->checkpoint();
+      unsaved_ = false;
+    }
     dead_letter_.flush();
     return true;
   }
 
+  // A file was read to its end: its rows go out with a checkpoint covering it.
+  bool finish_file(Batch& out, const std::string& path) {
+    progress_->complete(path);
+    unsaved_ = true;
+    return finish(out, true);
+  }
+
   const SourceOptions& o_;
   std::vector<std::string> paths_;
+  FileProgress* progress_;  // incremental reads: checkpoints after each file
+  bool unsaved_ = false;    // files completed since the last checkpoint
   int64_t batch_rows_;
   Host host_;
   const Instance& owner_;
@@ -238,8 +255,8 @@ Schema infer_jsonl_schema(const SourceOptions& o, const std::vector<std::string>
 }
 
 std::unique_ptr<SourceStream> open_jsonl_stream(const SourceOptions& o, std::vector<std::string> paths,
-                                                const StreamRequest& r, const Instance& owner) {
-  return std::make_unique<JsonlStream>(o, std::move(paths), r, owner);
+                                                const StreamRequest& r, const Instance& owner, FileProgress* progress) {
+  return std::make_unique<JsonlStream>(o, std::move(paths), r, owner, progress);
 }
 
 }  // namespace files

@@ -12,11 +12,14 @@
 
 namespace files {
 
+class FileProgress;
+
 ingestd::sdk::Schema infer_jsonl_schema(const SourceOptions& options, const std::vector<std::string>& paths);
 
 std::unique_ptr<ingestd::sdk::SourceStream> open_jsonl_stream(const SourceOptions& options,
                                                               std::vector<std::string> paths,
                                                               const ingestd::sdk::StreamRequest& request,
-                                                              const ingestd::sdk::Instance& owner);
+                                                              const ingestd::sdk::Instance& owner,
+                                                            FileProgress* progress);
 
 }  // namespace files

@@ -43,8 +43,8 @@ void BatchAssembler::follow_columns() {
   announce_ = true;
 }
 
-bool BatchAssembler::finish(Batch& out) {
-  if (builder_->rows() == 0) {
+bool BatchAssembler::finish(Batch& out, bool even_empty) {
+  if (builder_->rows() == 0 && !even_empty) {
     follow_columns();
     return false;
   }

@@ -59,9 +59,9 @@ class BatchAssembler {
   ingestd::sdk::BatchBuilder& rows() { return *builder_; }
   // True when the columns no longer match the schema of the rows being built.
   bool columns_changed() const { return columns_.schema() != schema_; }
-  // Moves the rows built so far into `out` (false when there are none), then
-  // follows any column change.
-  bool finish(ingestd::sdk::Batch& out);
+  // Moves the rows built so far into `out` (false when there are none, unless
+  // `even_empty`), then follows any column change.
+  bool finish(ingestd::sdk::Batch& out, bool even_empty = false);
   // Follows a column change now; only valid when no rows are being built.
   void follow_columns();
 

@@ -37,7 +37,7 @@ TEST_CASE("cli: plugins list --format json describes the installed plugins") {
     CHECK_FALSE(p["description"].as_string().empty());
     CHECK(testing::file_exists(p["path"].as_string()));
   }
-  CHECK(names == std::vector<std::string>{"files", "generate", "null"});
+  CHECK(names == std::vector<std::string>{"files", "generate", "null", "sqlite"});
   Value files = list.as_array()[0];
   CHECK(files["kinds"].dump() == "[\"source\",\"destination\"]");
 }
@@ -48,7 +48,7 @@ TEST_CASE("cli: plugins inspect shows modes and the option table") {
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   Value p = Value::parse(r.out);
   CHECK(p["name"].as_string() == "files");
-  CHECK(p["extract_modes"].dump() == "[\"snapshot\"]");
+  CHECK(p["extract_modes"].dump() == "[\"snapshot\",\"incremental-appends\"]");
   CHECK(p["load_modes"].dump() == "[\"append\",\"replace\"]");
   bool saw_path = false, saw_on_error = false;
   for (const auto& o : p["options"].as_array()) {
@@ -77,7 +77,7 @@ TEST_CASE("cli: plugins inspect of an unknown plugin lists the installed ones") 
   Result r = w.ingestd({"plugins", "inspect", "postgress"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "unknown plugin 'postgress'"));
-  CHECK(contains(r.err, "installed plugins: files, generate, null"));
+  CHECK(contains(r.err, "installed plugins: files, generate, null, sqlite"));
 }
 
 TEST_CASE("cli: discover prints columns, types and cursor candidates as text, JSON and YAML") {

@@ -31,7 +31,7 @@ TEST_CASE("config errors: an unknown plugin lists the installed ones") {
   Result r = run_flows(w, std::string("[sources.in]\nplugin = \"postgress\"\n") + kNullDestination +
                               "[[flows]]\nname = \"f\"\nfrom = \"in\"\nto = \"out\"\n");
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.err, "flows.toml:2:10: sources.in.plugin: unknown plugin 'postgress' (installed plugins: files, generate, null"));
+  CHECK(contains(r.err, "flows.toml:2:10: sources.in.plugin: unknown plugin 'postgress' (installed plugins: files, generate, null, sqlite"));
 }
 
 TEST_CASE("config errors: an unknown option lists the valid ones") {
@@ -80,7 +80,7 @@ TEST_CASE("config errors: a plugin in the wrong role, and modes a plugin lacks")
   CHECK(contains(r.err, "sources.in.plugin: plugin 'null' cannot be a source (it is a destination)"));
   r = run_flows(w, files_to_jsonl("path = \"a.csv\"") + "extract = \"incremental-updates\"\n");
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.err, "flows.f.extract: source 'in' (plugin files) does not support incremental-updates (it supports: snapshot)"));
+  CHECK(contains(r.err, "flows.f.extract: source 'in' (plugin files) does not support incremental-updates (it supports: snapshot, incremental-appends)"));
   r = run_flows(w, files_to_jsonl("path = \"a.csv\"") + "load = \"merge\"\n");
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "flows.f.load: destination 'out' (plugin files) does not support merge loads (it supports: append, replace)"));
