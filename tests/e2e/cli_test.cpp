@@ -105,7 +105,7 @@ TEST_CASE("cli: discover prints columns, types and cursor candidates as text, JS
   CHECK(contains(missing.err, "no source named 'nope' (sources: in)"));
 }
 
-TEST_CASE("cli: validate reports the flows without touching data; check connects and reports each") {
+TEST_CASE("cli: validate reports the flows without touching data: check connects and reports each") {
   Workspace w;
   w.write("flows.toml", files_to_jsonl("path = \"data/absent.csv\""));
   Result v = w.ingestd({"validate", "flows.toml"});

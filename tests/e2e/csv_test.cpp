@@ -38,7 +38,7 @@ TEST_CASE("csv: RFC 4180 quoting, CRLF, BOM, embedded newlines, NULL versus empt
   CHECK(lines[4] == "{\"id\":5,\"text\":\"unicode \xC3\xA9\xE2\x82\xAC\",\"note\":\"last\"}");
 }
 
-TEST_CASE("csv: types are inferred from a sample; codes with leading zeros stay text") {
+TEST_CASE("csv: types are inferred from a sample: codes with leading zeros stay text") {
   Workspace w;
   w.write("t.csv",
           "n,f,b,d,ts,local,zip,big\n"
@@ -151,7 +151,7 @@ TEST_CASE("csv: on_error = skip sends bad records to the dead letter and counts 
   CHECK(contains(r.out, "rows_rejected = 3"));
 }
 
-TEST_CASE("csv: a folder or glob is one stream; a later file may add a column") {
+TEST_CASE("csv: a folder or glob is one stream: a later file may add a column") {
   Workspace w;
   w.write("landing/orders_2024_01.csv", "id,amount\n1,10\n2,20\n");
   w.write("landing/orders_2024_02.csv", "id,amount,currency\n3,30,EUR\n");
@@ -163,7 +163,7 @@ TEST_CASE("csv: a folder or glob is one stream; a later file may add a column") 
   CHECK(lines[2] == R"({"id":3,"amount":30,"currency":"EUR"})");
 }
 
-TEST_CASE("csv destination: append keeps one header; replace swaps the whole file") {
+TEST_CASE("csv destination: append keeps one header: replace swaps the whole file") {
   Workspace w;
   w.write("t.csv", "id,s\n1,\"a,b\"\n2,\n3,\"\"\n");
   std::string flows = "[sources.in]\nplugin = \"files\"\nconfig = { path = \"t.csv\" }\n"

@@ -4,7 +4,7 @@
 using namespace e2e;
 using ingestd::json::Value;
 
-TEST_CASE("jsonl: nested values stay JSON text; missing keys are NULL; new keys add columns") {
+TEST_CASE("jsonl: nested values stay JSON text: missing keys are NULL: new keys add columns") {
   Workspace w;
   std::string data;
   for (int i = 0; i < 5; ++i) data += "{\"id\":" + std::to_string(i) + ",\"tags\":[\"a\",\"b\"],\"meta\":{\"k\":1}}\n";

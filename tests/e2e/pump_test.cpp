@@ -34,7 +34,7 @@ TEST_CASE("pump: a flow fans out to several destinations, each receiving every r
   CHECK(w.lines("b/generated.csv")[41235].rfind("41235,", 0) == 0);
 }
 
-TEST_CASE("pump: a slow destination holds its source back; memory stays bounded") {
+TEST_CASE("pump: a slow destination holds its source back: memory stays bounded") {
   Workspace w;
   // About 630 MiB of batches flow through; the queue may hold 4 MiB.
   w.write("flows.toml",

@@ -22,7 +22,7 @@ TEST_CASE("json: keeps member order and surrogate pairs") {
   CHECK(v.dump() == "{\"z\":1,\"a\":2,\"emoji\":\"\xF0\x9F\x98\x80\"}");
 }
 
-TEST_CASE("json: doubles stay doubles; big integers become doubles") {
+TEST_CASE("json: doubles stay doubles: big integers become doubles") {
   CHECK(Value(2.0).dump() == "2.0");
   CHECK(Value::parse("2.0").is_double());
   CHECK(Value::parse("9223372036854775807").as_int() == INT64_MAX);
