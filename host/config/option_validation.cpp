@@ -183,6 +183,7 @@ ValidatedConfig validate_config(const ComponentDef& def, const std::string& sect
     if (o.default_value) {
       try {
         normalised.set(o.name, parse_default(o));
+        if (o.secret && !o.default_value->empty()) out.secrets.push_back(*o.default_value);
       } catch (const std::exception& e) {
         throw ConfigError(def.plugin_location, prefix + o.name,
                           "plugin '" + plugin.name + "' declares an invalid default: " + e.what());

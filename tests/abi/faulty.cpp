@@ -12,6 +12,7 @@ using namespace ingestd::sdk;
 struct Settings {
   std::string mode;
   std::string token;
+  int64_t commits_before_failing = 0;
 };
 
 class FaultyStream : public SourceStream {
@@ -39,11 +40,13 @@ class FaultyStream : public SourceStream {
 class FaultyTable : public DestinationTable {
  public:
   explicit FaultyTable(Settings s) : s_(std::move(s)) {}
+  int64_t commits_ = 0;
   void write(const BatchReader&) override {
     if (s_.mode == "write_error") throw io_error("disk full while writing, token " + s_.token, false);
   }
   void commit(uint64_t) override {
-    if (s_.mode == "commit_error") throw Error(INGESTD_ERROR_IO, "commit refused", INGESTD_RETRY_TRANSIENT, 1500);
+    if (s_.mode == "commit_error" && commits_++ >= s_.commits_before_failing)
+      throw Error(INGESTD_ERROR_IO, "commit refused", INGESTD_RETRY_TRANSIENT, 1500);
   }
   void close(bool) override {}
 
@@ -56,6 +59,7 @@ class Faulty : public Instance {
   explicit Faulty(const CreateContext& ctx) {
     s_.mode = ctx.options.string("mode");
     s_.token = ctx.options.string("token");
+    s_.commits_before_failing = ctx.options.integer("commits_before_failing");
     ctx.host.info("connecting with token " + s_.token);
   }
   void check() override {
@@ -85,12 +89,14 @@ PluginInfo describe() {
   p.kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION;
   p.description = "Misbehaves on request (ABI conformance tests)";
   p.extract_modes = INGESTD_EXTRACT_SNAPSHOT;
-  p.load_modes = INGESTD_LOAD_APPEND;
+  p.load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_MERGE;
   p.options = {
       enum_option("mode",
                   {"none", "check_error", "throw_std", "throw_other", "data_error", "write_error", "commit_error"},
                   "What to get wrong")
           .default_to("none"),
+      option("commits_before_failing", INGESTD_OPTION_INT, "commit_error: commits that succeed before one fails")
+          .default_to("0"),
       option("token", INGESTD_OPTION_SECRET, "A credential that must never be printed")
           .default_to("default-token-never-shown"),
   };

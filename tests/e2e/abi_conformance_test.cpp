@@ -1,6 +1,7 @@
 // ABI conformance: plugins built outside the tree against the installed
 // headers and CMake package, loaded by the installed ingestd.
 #include "e2e.hpp"
+#include "support/sqlite_query.hpp"
 
 using namespace e2e;
 using ingestd::json::Value;
@@ -149,4 +150,56 @@ TEST_CASE("conformance: the README's example plugin builds against the install a
   Result r = installed(w, {"run", "flows.toml"});
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(w.read("out/numbers.csv") == "n\n1\n2\n3\n4\n5\n");
+}
+
+TEST_CASE("conformance: a destination failing on commit never advances the saved state") {
+  Workspace w;
+  auto flows = [](const std::string& mode, const std::string& to, int rows = 10000) {
+    return "[sources.gen]\nplugin = \"generate\"\nconfig = { rows = " + std::to_string(rows) + ", columns = 2 }\n"
+           "[destinations.good]\nplugin = \"sqlite\"\nconfig = { path = \"good.db\" }\n"
+           "[destinations.flaky]\nplugin = \"faulty\"\nconfig = { mode = \"" + mode +
+           "\", commits_before_failing = 2 }\n"
+           "[[flows]]\nname = \"f\"\nfrom = \"gen\"\nto = " + to + "\nextract = \"incremental-appends\"\n"
+           "cursor = \"id\"\nload = \"merge\"\nprimary_key = \"id\"\nbatch_rows = 1000\n";
+  };
+  w.write("flows.toml", flows("commit_error", "\"flaky\""));
+  Result r = installed(w, {"run", "flows.toml"});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "f/generated -> flaky: commit refused"));
+  // Saved: the checkpoint of the second batch, the last one committed.
+  Value saved = Value::parse(installed(w, {"state", "show", "flows.toml", "--format", "json"}).out);
+  REQUIRE(saved.as_array().size() == 1);
+  CHECK(saved.as_array()[0]["checkpoint"].as_string() == "{\"id\":2000}");
+  // Once the destination works, the run resumes from there.
+  w.write("flows.toml", flows("none", "\"flaky\""));
+  r = installed(w, {"run", "flows.toml", "--report", "report.json"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(stream_of(Value::parse(w.read("report.json")), "generated")["rows"].as_int() == 8000);
+  // A destination added later has no state: the stream is read from the start.
+  w.write("flows.toml", flows("none", "[\"good\", \"flaky\"]"));
+  r = installed(w, {"run", "flows.toml", "--report", "report.json"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(stream_of(Value::parse(w.read("report.json")), "generated")["rows"].as_int() == 10000);
+  CHECK(testing::scalar(w.path("good.db"), "SELECT count(*) || '/' || count(DISTINCT id) FROM generated") ==
+        "10000/10000");
+  // With both failing partway, the state never passes what both committed.
+  w.write("flows.toml", flows("commit_error", "[\"good\", \"flaky\"]", 20000));
+  r = installed(w, {"run", "flows.toml"});
+  CHECK(r.exit_code == 1);
+  saved = Value::parse(installed(w, {"state", "show", "flows.toml", "--format", "json"}).out);
+  for (const auto& s : saved.as_array()) {
+    int64_t id = Value::parse(s["checkpoint"].as_string())["id"].as_int();
+    CHECK(id >= 10000);
+    CHECK(id <= 12000);  // flaky committed at most two batches past 10000
+  }
+}
+
+TEST_CASE("conformance: secret defaults are redacted too") {
+  Workspace w;
+  w.write("flows.toml", "[sources.src]\nplugin = \"faulty\"\n[destinations.dst]\nplugin = \"null\"\n"
+                        "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = \"dst\"\n");
+  Result r = installed(w, {"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(contains(r.err, "connecting with token ***"));
+  CHECK_FALSE(contains(r.err, "default-token-never-shown"));
 }
