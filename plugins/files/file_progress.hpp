@@ -14,7 +14,10 @@ namespace files {
 class FileProgress {
  public:
   // `state`: the last committed checkpoint; `listed`: the files there now.
-  FileProgress(const std::optional<std::string>& state, const std::vector<std::string>& listed);
+  // Files under `root` are remembered relative to it, so moving the whole
+  // folder (a project checkout, a mount point) does not read them again.
+  FileProgress(const std::optional<std::string>& state, const std::vector<std::string>& listed,
+               const std::string& root);
 
   // New or changed files, in name order.
   const std::vector<std::string>& pending() const { return pending_; }
@@ -30,7 +33,11 @@ class FileProgress {
     int64_t mtime_ns = -1;
     bool operator==(const Signature&) const = default;
   };
-  std::map<std::string, Signature> listed_;  // as seen when the stream opened
+  std::string key(const std::string& path) const;
+
+  std::string root_;
+  std::map<std::string, Signature> listed_;  // by key, as seen when the stream opened
+  std::map<std::string, std::string> paths_;  // key -> path
   std::map<std::string, Signature> done_;    // read and committed, or unchanged
   std::vector<std::string> pending_;
 };

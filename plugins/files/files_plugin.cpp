@@ -18,7 +18,7 @@ using namespace ingestd::sdk;
 
 class FilesSource : public Instance {
  public:
-  explicit FilesSource(const CreateContext& ctx) : o_(files::parse_source_options(ctx)) {}
+  explicit FilesSource(const CreateContext& ctx) : o_(files::parse_source_options(ctx)), base_dir_(ctx.base_dir) {}
 
   void check() override {
     if (o_.files.list().empty()) throw config_error("no files match " + o_.files.pattern);
@@ -45,7 +45,7 @@ class FilesSource : public Instance {
     files::FileProgress* progress = nullptr;
     if (r.extract_mode == INGESTD_EXTRACT_INCREMENTAL_APPENDS) {
       // New and changed files only; the state remembers each file read.
-      auto p = std::make_unique<files::FileProgress>(r.state, paths);
+      auto p = std::make_unique<files::FileProgress>(r.state, paths, base_dir_);
       paths = p->pending();
       r.host.info(std::to_string(paths.size()) + " new or changed file(s) to read");
       progress = p.get();
@@ -64,6 +64,7 @@ class FilesSource : public Instance {
   }
 
   files::SourceOptions o_;
+  std::string base_dir_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<files::FileProgress>> progress_;  // live as long as their streams
 };

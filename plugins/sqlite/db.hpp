@@ -52,6 +52,11 @@ class Stmt {
     sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
   void bind_blob(int i, std::string_view v) { sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT); }
+  // Without a copy: `v` must stay valid until the statement is stepped and reset.
+  void bind_text_static(int i, std::string_view v) {
+    sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+  }
+  void bind_blob_static(int i, std::string_view v) { sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_STATIC); }
   std::string text(int col) const;
   int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
 

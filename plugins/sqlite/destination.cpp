@@ -346,10 +346,12 @@ class SqliteTable : public DestinationTable {
     insert_ = std::make_unique<Stmt>(db_, sql);
   }
 
+  // Values are bound without copies: the batch, `synced` and run_id_ outlive
+  // the statement's step, and each parameter has its own scratch text.
   void bind_metadata(Stmt& s, int n, const std::string& synced, bool deleted) {
-    s.bind_text(n, synced);
+    s.bind_text_static(n, synced);
     s.bind(n + 1, static_cast<int64_t>(deleted ? 1 : 0));
-    s.bind_text(n + 2, run_id_);
+    s.bind_text_static(n + 2, run_id_);
   }
 
   void bind(Stmt& s, int n, const ColumnReader& c, int64_t r) {
@@ -366,15 +368,18 @@ class SqliteTable : public DestinationTable {
       case TypeId::Float32:
       case TypeId::Float64: s.bind(n, c.double_value(r)); return;
       case TypeId::Utf8:
-      case TypeId::LargeUtf8: s.bind_text(n, c.string_value(r)); return;
-      case TypeId::Binary: s.bind_blob(n, c.string_value(r)); return;
-      default:
+      case TypeId::LargeUtf8: s.bind_text_static(n, c.string_value(r)); return;
+      case TypeId::Binary: s.bind_blob_static(n, c.string_value(r)); return;
+      default: {
         // Dates, times and decimals as ISO / exact text: sortable, and
         // readable by SQLite's date functions.
-        scratch_.clear();
-        append_text(c, r, scratch_);
-        s.bind_text(n, scratch_);
+        if (scratch_.size() < static_cast<std::size_t>(n)) scratch_.resize(static_cast<std::size_t>(n));
+        std::string& text = scratch_[static_cast<std::size_t>(n - 1)];
+        text.clear();
+        append_text(c, r, text);
+        s.bind_text_static(n, text);
         return;
+      }
     }
   }
 
@@ -394,7 +399,7 @@ class SqliteTable : public DestinationTable {
   std::set<std::string> discarded_;
   int deleted_col_ = -1;
   std::unique_ptr<Stmt> insert_, delete_, soft_delete_;
-  std::string scratch_;
+  std::vector<std::string> scratch_;  // per statement parameter
 };
 
 // The state table, if the database and table exist.
