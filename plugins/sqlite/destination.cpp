@@ -344,6 +344,9 @@ class SqliteTable : public DestinationTable {
                    quote(INGESTD_COLUMN_RUN_ID) + " = excluded." + quote(INGESTD_COLUMN_RUN_ID));
     }
     insert_ = std::make_unique<Stmt>(db_, sql);
+    // Sized once: bound texts point into these strings (short ones live
+    // inside the string object), so the vector must not reallocate mid-row.
+    scratch_.assign(names.size() + primary_key_.size() + 3, std::string());
   }
 
   // Values are bound without copies: the batch, `synced` and run_id_ outlive
@@ -373,8 +376,7 @@ class SqliteTable : public DestinationTable {
       default: {
         // Dates, times and decimals as ISO / exact text: sortable, and
         // readable by SQLite's date functions.
-        if (scratch_.size() < static_cast<std::size_t>(n)) scratch_.resize(static_cast<std::size_t>(n));
-        std::string& text = scratch_[static_cast<std::size_t>(n - 1)];
+        std::string& text = scratch_.at(static_cast<std::size_t>(n - 1));
         text.clear();
         append_text(c, r, text);
         s.bind_text_static(n, text);
