@@ -63,9 +63,10 @@ struct PreparedFlow {
 // checkpoint is its own record for destinations that store state with their
 // data, the state store's otherwise. A destination without one means reading
 // from the start; when they differ, the oldest wins (the others get some rows
-// again, which merge absorbs). Sets the generation new checkpoints count from.
+// again, which merge absorbs). Sets the generation new checkpoints count from;
+// a full refresh starts from no state.
 void choose_start_state(StreamJob& job, const std::string& flow, StateStore& store,
-                        const std::vector<PluginInstance*>& destinations) {
+                        const std::vector<PluginInstance*>& destinations, bool full_refresh) {
   auto stored = store.checkpoints(flow, job.stream);
   std::optional<StoredCheckpoint> oldest;
   bool all = true;
@@ -85,6 +86,9 @@ void choose_start_state(StreamJob& job, const std::string& flow, StateStore& sto
     if (!oldest || cp->generation < oldest->generation) oldest = cp;
   }
   for (const auto& r : stored) job.base_generation = std::max(job.base_generation, r.generation);
+  // Generations keep growing even when a full refresh ignores the state, so
+  // that "oldest" stays meaningful if the refresh stops halfway.
+  if (full_refresh) return;
   if (!all && oldest)
     log::info(flow + "/" + job.stream + ": a destination has no saved state yet; reading from the start");
   if (all && oldest) job.state = oldest->data;
@@ -144,7 +148,7 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     job.run_id = run_id;
     job.run_cancelled = cancelled;
     job.state_key = f.name + "/" + name;
-    if (!full_refresh) choose_start_state(job, f.name, store, destinations);
+    choose_start_state(job, f.name, store, destinations, full_refresh);
     std::vector<std::string> names_of_destinations;
     for (auto* d : destinations) names_of_destinations.push_back(d->name());
     job.save = [&store, flow = f.name, stream = name, names_of_destinations, run_id](
