@@ -1,14 +1,13 @@
 #include "log/logging.hpp"
 
+#include "util/time.hpp"
+
 #include <ingestd/sdk/json.hpp>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <stdexcept>
 
 namespace ingestd::log {
@@ -46,18 +45,6 @@ const char* level_name(Level l) {
   return names[static_cast<int>(l)];
 }
 
-std::string utc_now() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
 }  // namespace
 
 void configure(const std::string& level, const std::string& format) {
@@ -82,7 +69,7 @@ void write(Level level, std::string_view component, std::string_view message) {
   std::string line;
   if (g_json) {
     line = "{\"ts\":";
-    json::write_string(line, utc_now());
+    json::write_string(line, utc_timestamp());
     line += ",\"level\":";
     json::write_string(line, level_name(level));
     if (!component.empty()) {

@@ -10,6 +10,7 @@
 #include "report/summary.hpp"
 #include "state/state_store.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 #include <cstdio>
 #include <ctime>

@@ -1,12 +1,10 @@
 #include "config/flow_file.hpp"
 #include "state/state_store.hpp"
+#include "util/time.hpp"
 
 #include <sqlite3.h>
 
 #include <cerrno>
-#include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <signal.h>
@@ -14,18 +12,6 @@
 #include <unistd.h>
 
 namespace ingestd {
-
-std::string utc_timestamp() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
 
 namespace {
 

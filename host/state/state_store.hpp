@@ -76,7 +76,4 @@ std::unique_ptr<StateStore> open_state_store(const FlowFile& flows);
 
 std::unique_ptr<StateStore> open_sqlite_state_store(const std::string& path);
 
-// The current time as RFC 3339 UTC with milliseconds.
-std::string utc_timestamp();
-
 }  // namespace ingestd

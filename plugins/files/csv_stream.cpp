@@ -156,7 +156,7 @@ class CsvStream : public SourceStream {
         columns_(initial_columns(o)), dead_letter_(o.dead_letter_path, r.host) {
     // The first file's sample sets the starting schema; later files widen it.
     if (!paths_.empty()) sample_file(o_, paths_[0], columns_);
-    batches_ = std::make_unique<BatchAssembler>(columns_);
+    batches_ = std::make_unique<BatchAssembler>(columns_, dead_letter_, progress_);
   }
 
   Schema schema() override { return batches_->schema(); }
@@ -165,15 +165,15 @@ class CsvStream : public SourceStream {
     for (;;) {
       if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
       if (!file_.reader) {
-        if (!open_next_file()) return finish(out, unsaved_);
+        if (!open_next_file()) return batches_->finish(out);
         // A file with new columns or wider values: rows of the old schema go first.
-        if (batches_->columns_changed() && finish(out)) return true;
+        if (batches_->columns_changed() && batches_->finish(out)) return true;
         batches_->follow_columns();
       }
       if (!pending_ && !read_record()) {
         std::string done = file_.reader->path();
         file_ = OpenedFile();
-        if (progress_) return finish_file(out, done);
+        if (progress_) return batches_->finish_file(out, done);
         continue;
       }
       pending_ = false;
@@ -181,10 +181,10 @@ class CsvStream : public SourceStream {
         // A value needs a wider column: send what was built with the old
         // schema, then take this record again with the new one.
         pending_ = true;
-        if (finish(out)) return true;
+        if (batches_->finish(out)) return true;
         continue;
       }
-      if (batches_->rows().rows() >= batch_rows_ && finish(out)) return true;
+      if (batches_->rows().rows() >= batch_rows_ && batches_->finish(out)) return true;
     }
   }
 
@@ -196,10 +196,7 @@ class CsvStream : public SourceStream {
       file_ = open_file(o_, path);
       if (file_.empty) {
         file_ = OpenedFile();
-        if (progress_) {
-          progress_->complete(path);  // saved with the next checkpoint
-          unsaved_ = true;
-        }
+        if (progress_) batches_->skip_file(path);
         continue;
       }
       map_.clear();
@@ -269,27 +266,9 @@ class CsvStream : public SourceStream {
     dead_letter_.reject(path, line, why, to_csv_line(record_, o_.delimiter, o_.quote));
   }
 
-  bool finish(Batch& out, bool even_empty = false) {
-    if (!batches_->finish(out, even_empty)) return false;
-    if (progress_ && unsaved_) {
-      out.checkpoint = progress_->checkpoint();
-      unsaved_ = false;
-    }
-    dead_letter_.flush();
-    return true;
-  }
-
-  // A file was read to its end: its rows go out with a checkpoint covering it.
-  bool finish_file(Batch& out, const std::string& path) {
-    progress_->complete(path);
-    unsaved_ = true;
-    return finish(out, true);
-  }
-
   const SourceOptions& o_;
   std::vector<std::string> paths_;
   FileProgress* progress_;  // incremental reads: checkpoints after each file
-  bool unsaved_ = false;    // files completed since the last checkpoint
   int64_t batch_rows_;
   Host host_;
   const Instance& owner_;

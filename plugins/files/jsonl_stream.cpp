@@ -74,7 +74,7 @@ class JsonlStream : public SourceStream {
       : o_(o), paths_(std::move(paths)), progress_(progress), batch_rows_(r.batch_rows), host_(r.host), owner_(owner), columns_(initial_columns(o)),
         dead_letter_(o.dead_letter_path, r.host) {
     if (!paths_.empty()) sample(o_, paths_[0], columns_);
-    batches_ = std::make_unique<BatchAssembler>(columns_);
+    batches_ = std::make_unique<BatchAssembler>(columns_, dead_letter_, progress_);
   }
 
   Schema schema() override { return batches_->schema(); }
@@ -83,14 +83,14 @@ class JsonlStream : public SourceStream {
     for (;;) {
       if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
       if (!reader_) {
-        if (next_file_ >= paths_.size()) return finish(out, unsaved_);
+        if (next_file_ >= paths_.size()) return batches_->finish(out);
         reader_ = std::make_unique<LineReader>(paths_[next_file_++]);
       }
       if (!pending_) {
         if (!reader_->next(line_)) {
           std::string done = reader_->path();
           reader_.reset();
-          if (progress_) return finish_file(out, done);
+          if (progress_) return batches_->finish_file(out, done);
           continue;
         }
         if (blank(line_)) continue;
@@ -99,10 +99,10 @@ class JsonlStream : public SourceStream {
       if (!append_line()) {
         // New or wider columns: send the rows of the old schema first.
         pending_ = true;
-        if (finish(out)) return true;
+        if (batches_->finish(out)) return true;
         continue;
       }
-      if (batches_->rows().rows() >= batch_rows_ && finish(out)) return true;
+      if (batches_->rows().rows() >= batch_rows_ && batches_->finish(out)) return true;
     }
   }
 
@@ -210,27 +210,9 @@ class JsonlStream : public SourceStream {
     dead_letter_.reject(reader_->path(), reader_->line_number(), why, line_);
   }
 
-  bool finish(Batch& out, bool even_empty = false) {
-    if (!batches_->finish(out, even_empty)) return false;
-    if (progress_ && unsaved_) {
-      out.checkpoint = progress_->checkpoint();
-      unsaved_ = false;
-    }
-    dead_letter_.flush();
-    return true;
-  }
-
-  // A file was read to its end: its rows go out with a checkpoint covering it.
-  bool finish_file(Batch& out, const std::string& path) {
-    progress_->complete(path);
-    unsaved_ = true;
-    return finish(out, true);
-  }
-
   const SourceOptions& o_;
   std::vector<std::string> paths_;
   FileProgress* progress_;  // incremental reads: checkpoints after each file
-  bool unsaved_ = false;    // files completed since the last checkpoint
   int64_t batch_rows_;
   Host host_;
   const Instance& owner_;

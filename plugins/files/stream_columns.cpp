@@ -1,5 +1,8 @@
 #include "stream_columns.hpp"
 
+#include "dead_letter.hpp"
+#include "file_progress.hpp"
+
 namespace files {
 
 using namespace ingestd::sdk;
@@ -32,8 +35,9 @@ Schema ColumnSet::schema() const {
   return s;
 }
 
-BatchAssembler::BatchAssembler(const ColumnSet& columns)
-    : columns_(columns), schema_(columns.schema()), builder_(std::make_unique<BatchBuilder>(schema_)) {}
+BatchAssembler::BatchAssembler(const ColumnSet& columns, DeadLetter& dead_letter, FileProgress* progress)
+    : columns_(columns), dead_letter_(dead_letter), progress_(progress), schema_(columns.schema()),
+      builder_(std::make_unique<BatchBuilder>(schema_)) {}
 
 void BatchAssembler::follow_columns() {
   Schema now = columns_.schema();
@@ -43,8 +47,8 @@ void BatchAssembler::follow_columns() {
   announce_ = true;
 }
 
-bool BatchAssembler::finish(Batch& out, bool even_empty) {
-  if (builder_->rows() == 0 && !even_empty) {
+bool BatchAssembler::finish(Batch& out) {
+  if (builder_->rows() == 0 && !checkpoint_due_) {
     follow_columns();
     return false;
   }
@@ -53,8 +57,23 @@ bool BatchAssembler::finish(Batch& out, bool even_empty) {
     out.new_schema = schema_;
     announce_ = false;
   }
+  if (checkpoint_due_) {
+    out.checkpoint = progress_->checkpoint();
+    checkpoint_due_ = false;
+  }
+  dead_letter_.flush();
   follow_columns();
   return true;
+}
+
+bool BatchAssembler::finish_file(Batch& out, const std::string& path) {
+  skip_file(path);
+  return finish(out);
+}
+
+void BatchAssembler::skip_file(const std::string& path) {
+  progress_->complete(path);
+  checkpoint_due_ = true;
 }
 
 }  // namespace files

@@ -48,25 +48,38 @@ class ColumnSet {
   std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index_;
 };
 
-// Builds batches over a ColumnSet. When the columns change (a new column, a
-// wider type), rows built so far go out under the old schema first and the
-// next batch carries the new one.
+class DeadLetter;
+class FileProgress;
+
+// Builds the batches a files stream emits, over a ColumnSet. When the columns
+// change (a new column, a wider type), rows built so far go out under the old
+// schema first and the next batch carries the new one. Every emitted batch
+// makes the dead letters before it durable; on incremental reads (`progress`)
+// a batch that ends a file carries the checkpoint covering it.
 class BatchAssembler {
  public:
-  explicit BatchAssembler(const ColumnSet& columns);
+  BatchAssembler(const ColumnSet& columns, DeadLetter& dead_letter, FileProgress* progress);
 
   const ingestd::sdk::Schema& schema() const { return schema_; }
   ingestd::sdk::BatchBuilder& rows() { return *builder_; }
   // True when the columns no longer match the schema of the rows being built.
   bool columns_changed() const { return columns_.schema() != schema_; }
-  // Moves the rows built so far into `out` (false when there are none, unless
-  // `even_empty`), then follows any column change.
-  bool finish(ingestd::sdk::Batch& out, bool even_empty = false);
+  // Moves the rows built so far into `out` (false when there are none and no
+  // checkpoint is due), then follows any column change.
+  bool finish(ingestd::sdk::Batch& out);
+  // `path` was read to its end: emits its last rows (even none) with a
+  // checkpoint covering it. Incremental reads only.
+  bool finish_file(ingestd::sdk::Batch& out, const std::string& path);
+  // `path` holds no records; the next checkpoint covers it.
+  void skip_file(const std::string& path);
   // Follows a column change now; only valid when no rows are being built.
   void follow_columns();
 
  private:
   const ColumnSet& columns_;
+  DeadLetter& dead_letter_;
+  FileProgress* progress_;
+  bool checkpoint_due_ = false;  // files completed since the last checkpoint
   ingestd::sdk::Schema schema_;
   std::unique_ptr<ingestd::sdk::BatchBuilder> builder_;
   bool announce_ = false;  // the next batch carries the schema
