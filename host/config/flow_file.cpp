@@ -1,5 +1,6 @@
 #include "config/flow_file.hpp"
 
+#include "config/env_expand.hpp"
 #include "config/names.hpp"
 #include "config/units.hpp"
 #include "util/strings.hpp"
@@ -60,6 +61,7 @@ const std::vector<std::pair<std::string, std::string>>& flow_key_help() {
       {"lookback", "re-read rows this far behind the stored cursor: a duration (\"2h\") or a number"},
       {"start", "the cursor value to begin from on the first run"},
       {"deleted_column", "a boolean source column whose true rows are deletes (incremental-updates)"},
+      {"where", "a filter SQL sources apply on the server, e.g. \"region = 'EU'\""},
       {"schema_changes", "evolve | freeze | discard (default evolve)"},
       {"hard_delete", "merge: remove deleted rows instead of setting _ingestd_deleted (default false)"},
       {"delete_stale", "snapshot + merge: rows not delivered by a complete run are deleted (default false)"},
@@ -67,6 +69,7 @@ const std::vector<std::pair<std::string, std::string>>& flow_key_help() {
       {"queue", "{ max_batches = 8, max_bytes = \"32MiB\" }: per-destination queue limits"},
       {"batch_rows", "preferred rows per batch (default 16384)"},
       {"parallelism", "streams of this flow read at the same time (default 4)"},
+      {"retries", "reruns of a stream after a transient failure, from its last checkpoint (default 3)"},
   };
   return keys;
 }
@@ -82,6 +85,7 @@ json::Value StreamSettings::source_options() const {
     for (const auto& [k, v] : lookback.as_object()) o.set(k, v);
   if (!start.is_null()) o.set("start", start);
   if (!deleted_column.empty()) o.set("deleted_column", deleted_column);
+  if (!where.empty()) o.set("where", where);
   return o;
 }
 
@@ -251,11 +255,26 @@ class Parser {
 
   void parse_state(const toml::node& n, FlowFile& ff) const {
     const toml::table& t = as_table(n, "state");
-    check_keys(t, "state.", {"path"});
-    if (const auto* p = t.get("path")) {
-      ff.state_path = as_string(*p, "state.path");
-      ff.state_location = at(*p);
+    check_keys(t, "state.", {"backend", "path", "dsn", "schema"});
+    ff.state_location = at(n);
+    if (const auto* b = t.get("backend")) {
+      ff.state_backend = as_string(*b, "state.backend");
+      if (ff.state_backend != "sqlite" && ff.state_backend != "postgres")
+        fail(*b, "state.backend", "unknown backend '" + ff.state_backend + "' (valid: sqlite, postgres)");
     }
+    if (const auto* p = t.get("path")) ff.state_path = as_string(*p, "state.path");
+    if (const auto* d = t.get("dsn")) {
+      try {
+        ff.state_dsn = expand_env(as_string(*d, "state.dsn")).value;
+      } catch (const std::exception& e) {
+        fail(*d, "state.dsn", e.what());
+      }
+    }
+    if (const auto* s = t.get("schema")) ff.state_schema = as_string(*s, "state.schema");
+    if (ff.state_backend == "postgres" && ff.state_dsn.empty())
+      throw ConfigError(ff.state_location, "state.dsn", "backend = \"postgres\" needs dsn = \"...\"");
+    if (ff.state_backend == "sqlite" && t.get("dsn"))
+      fail(*t.get("dsn"), "state.dsn", "dsn applies to backend = \"postgres\"");
   }
 
   std::vector<ComponentDef> parse_components(const toml::node& n, const std::string& section) const {
@@ -294,8 +313,8 @@ class Parser {
   static const std::vector<std::string>& setting_keys() {
     static const std::vector<std::string> keys = {"extract",  "cursor",         "primary_key",
                                                   "load",     "lookback",       "start",
-                                                  "deleted_column", "schema_changes", "hard_delete",
-                                                  "delete_stale"};
+                                                  "deleted_column", "where",        "schema_changes",
+                                                  "hard_delete",    "delete_stale"};
     return keys;
   }
 
@@ -345,6 +364,7 @@ class Parser {
       s.start = to_json(*st, file_, "", ignored);
     }
     if (const auto* d = t.get("deleted_column")) s.deleted_column = as_string(*d, key + ".deleted_column");
+    if (const auto* w = t.get("where")) s.where = as_string(*w, key + ".where");
     if (const auto* sc = t.get("schema_changes")) {
       std::string v = as_string(*sc, key + ".schema_changes");
       if (v != "evolve" && v != "freeze" && v != "discard")
@@ -448,6 +468,11 @@ class Parser {
       if (const auto* q = t.get("queue")) parse_queue(*q, key + ".queue", f.queue);
       if (const auto* b = t.get("batch_rows")) f.batch_rows = as_positive_int(*b, key + ".batch_rows");
       if (const auto* p = t.get("parallelism")) f.parallelism = as_positive_int(*p, key + ".parallelism");
+      if (const auto* rt = t.get("retries")) {
+        const auto* i = rt->as_integer();
+        if (!i || i->get() < 0) fail(*rt, key + ".retries", "expected a whole number, 0 or more");
+        f.retries = i->get();
+      }
       ff.flows.push_back(std::move(f));
     }
   }

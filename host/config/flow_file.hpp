@@ -54,6 +54,7 @@ struct StreamSettings {
   json::Value lookback;
   json::Value start;  // the cursor to begin from when there is no state
   std::string deleted_column;
+  std::string where;  // a filter SQL sources push down to the server
   std::string schema_changes = "evolve";  // evolve | freeze | discard
   bool hard_delete = false;
   bool delete_stale = false;
@@ -80,6 +81,7 @@ struct FlowDef {
   QueueLimits queue;
   int64_t batch_rows = 16384;
   int64_t parallelism = 4;  // streams of this flow read at once
+  int64_t retries = 3;      // reruns of a stream after a transient failure
 
   const StreamSettings& settings_for(const std::string& stream) const;
 };
@@ -90,7 +92,11 @@ struct FlowFile {
   std::vector<ComponentDef> sources;
   std::vector<ComponentDef> destinations;
   std::vector<FlowDef> flows;
-  std::optional<std::string> state_path;
+  // [state]: where checkpoints and run history live.
+  std::string state_backend = "sqlite";  // sqlite | postgres
+  std::optional<std::string> state_path;  // sqlite
+  std::string state_dsn;                  // postgres (${VAR} expanded; a secret)
+  std::string state_schema = "ingestd";   // postgres
   Location state_location;
 
   const ComponentDef* find_source(const std::string& name) const;

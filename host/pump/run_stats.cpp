@@ -17,7 +17,10 @@ static int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
-void StreamStats::mark_started() { started_ns = now_ns(); }
+// A retried stream keeps the time of its first start.
+void StreamStats::mark_started() {
+  if (started_ns.load() == 0) started_ns = now_ns();
+}
 void StreamStats::mark_finished() { finished_ns = now_ns(); }
 
 double StreamStats::seconds() const {

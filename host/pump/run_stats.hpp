@@ -30,8 +30,10 @@ struct LaneStats {
   int64_t queue_peak_batches = 0;  // written once the lane ends
   int64_t queue_peak_bytes = 0;
   std::shared_ptr<ingestd_host_context> context = std::make_shared<ingestd_host_context>();
-  std::mutex mutex;  // guards error
+  std::mutex mutex;  // guards error and transient
   std::string error;
+  bool transient = false;  // the error may go away on a retry
+  int64_t retry_after_ms = 0;
 };
 
 struct StreamStats {
@@ -50,8 +52,12 @@ struct StreamStats {
   std::mutex mutex;  // guards the members below
   std::string error;
   bool config_error = false;  // the failure is the configuration's
+  bool transient = false;     // every failure of the attempt may go away on a retry
+  int64_t retry_after_ms = 0;
+  int retries = 0;            // attempts made after the first
   std::optional<uint64_t> saved_sequence;
   std::optional<std::string> saved_checkpoint;
+  int64_t saved_generation = 0;
 
   void mark_started();
   void mark_finished();

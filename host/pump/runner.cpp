@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <chrono>
 #include <random>
 #include <thread>
 
@@ -161,11 +162,51 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
   return jobs;
 }
 
+// Waits before a retry: doubling from one second with jitter, at least what
+// the failure asked for, at most 30 s; false if the run is stopped meanwhile.
+bool wait_to_retry(int attempt, int64_t retry_after_ms, const std::atomic<bool>& cancelled) {
+  static thread_local std::mt19937 jitter(std::random_device{}());
+  int64_t ms = std::min<int64_t>(int64_t{1000} << std::min(attempt, 5), 30000);
+  ms = std::max(ms + static_cast<int64_t>(jitter() % static_cast<uint32_t>(ms / 4 + 1)), retry_after_ms);
+  for (auto until = Clock::now() + std::chrono::milliseconds(ms); Clock::now() < until;) {
+    if (cancelled) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return !cancelled;
+}
+
+// Runs one stream, retrying transient failures (a server restarting, a lost
+// connection) from the last checkpoint every destination committed.
+void run_with_retries(StreamJob job, StreamStats& stats, int max_retries) {
+  for (int attempt = 0;; ++attempt) {
+    run_stream_job(job, stats);
+    bool transient;
+    int64_t after;
+    std::string error;
+    {
+      std::lock_guard lock(stats.mutex);
+      transient = stats.transient;
+      after = stats.retry_after_ms;
+      error = stats.error;
+      if (stats.saved_checkpoint) {
+        job.state = stats.saved_checkpoint;
+        job.base_generation = stats.saved_generation;
+      }
+    }
+    if (stats.status.load() != StreamStatus::Failed || !transient || attempt >= max_retries) return;
+    log::warn(stats.flow + "/" + stats.stream + ": transient failure, retrying (" + std::to_string(attempt + 1) + " of " +
+              std::to_string(max_retries) + ") from the last saved checkpoint");
+    if (!wait_to_retry(attempt, after, *job.run_cancelled)) return;
+    ++stats.retries;
+  }
+}
+
 // Runs a flow's jobs with at most `parallelism` streams at a time.
 void run_flow_jobs(PreparedFlow& pf) {
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
-    for (std::size_t i; (i = next++) < pf.jobs.size();) run_stream_job(pf.jobs[i], *pf.stats[i]);
+    for (std::size_t i; (i = next++) < pf.jobs.size();)
+      run_with_retries(pf.jobs[i], *pf.stats[i], static_cast<int>(pf.plan->def->retries));
   };
   std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(pf.plan->def->parallelism), pf.jobs.size());
   std::vector<std::thread> threads;

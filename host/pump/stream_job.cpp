@@ -105,6 +105,9 @@ void write_lane(Lane& lane, JobState& js) {
     {
       std::lock_guard lock(ls.mutex);
       ls.error = e.what();
+      const auto* pe = dynamic_cast<const PluginError*>(&e);
+      ls.transient = pe && pe->retry_class() == INGESTD_RETRY_TRANSIENT;
+      ls.retry_after_ms = pe ? pe->retry_after_ms() : 0;
     }
     log::write(log::Level::Error, ls.context->component, e.what());
     js.abort_all();
@@ -116,11 +119,27 @@ void write_lane(Lane& lane, JobState& js) {
 void run_stream_job(const StreamJob& job, StreamStats& stats) {
   const FlowDef& flow = *job.flow->def;
   stats.mark_started();
+  stats.finished_ns = 0;
   stats.status = StreamStatus::Running;
+  // A retry starts clean: the previous attempt may have cancelled its parts.
+  stats.context->cancelled = false;
+  {
+    std::lock_guard lock(stats.mutex);
+    stats.error.clear();
+    stats.transient = false;
+    stats.retry_after_ms = 0;
+  }
+  for (auto& ls : stats.lanes) {
+    ls->context->cancelled = false;
+    std::lock_guard lock(ls->mutex);
+    ls->error.clear();
+    ls->transient = false;
+    ls->retry_after_ms = 0;
+  }
   stats.context->component = flow.name + "/" + job.stream;
   stats.context->parent_cancelled = job.run_cancelled;
 
-  bool reader_failed = false, stopped = false;
+  bool reader_failed = false, stopped = false, reader_transient = true;
   auto record_failure = [&](const std::exception& e) {
     const auto* pe = dynamic_cast<const PluginError*>(&e);
     if ((pe && pe->is_cancelled()) || stats.context->is_cancelled()) {
@@ -128,9 +147,11 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
       return;
     }
     reader_failed = true;
+    reader_transient = pe && pe->retry_class() == INGESTD_RETRY_TRANSIENT;
     std::lock_guard lock(stats.mutex);
     stats.error = e.what();
     stats.config_error = pe && pe->is_config();
+    if (pe) stats.retry_after_ms = std::max(stats.retry_after_ms, pe->retry_after_ms());
     log::write(log::Level::Error, stats.context->component, e.what());
   };
 
@@ -170,6 +191,7 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
     std::lock_guard lock(stats.mutex);
     stats.saved_sequence = sequence;
     stats.saved_checkpoint = checkpoint;
+    stats.saved_generation = generation;
   });
   JobState js;
   js.job = &job;
@@ -222,6 +244,19 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
   for (auto& ls : stats.lanes) {
     std::lock_guard lock(ls->mutex);
     writer_failed = writer_failed || !ls->error.empty();
+  }
+  // A failure is worth retrying only when everything that failed said so.
+  bool transient = !reader_failed || reader_transient;
+  for (auto& ls : stats.lanes) {
+    std::lock_guard lock(ls->mutex);
+    if (ls->error.empty()) continue;
+    transient = transient && ls->transient;
+    std::lock_guard stats_lock(stats.mutex);
+    stats.retry_after_ms = std::max(stats.retry_after_ms, ls->retry_after_ms);
+  }
+  {
+    std::lock_guard lock(stats.mutex);
+    stats.transient = (reader_failed || writer_failed) && transient;
   }
   if (reader_failed || writer_failed) stats.status = StreamStatus::Failed;
   else if (stopped || !js.read_complete) stats.status = StreamStatus::Stopped;

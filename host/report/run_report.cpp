@@ -25,6 +25,7 @@ void write_run_report(RunStats& run, const std::string& path) {
     o.set("bytes", json::Value(s->bytes.load()));
     o.set("batches", json::Value(s->batches.load()));
     o.set("seconds", json::Value(s->seconds()));
+    o.set("retries", json::Value(s->retries));
     {
       std::lock_guard lock(s->mutex);
       o.set("error", s->error.empty() ? json::Value() : json::Value(s->error));

@@ -58,8 +58,10 @@ void print_summary(RunStats& run, std::FILE* out) {
     std::lock_guard lock(s->mutex);
     if (!s->error.empty()) notes.push_back(s->flow + "/" + s->stream + ": " + s->error);
     if (s->status.load() == StreamStatus::Stopped)
-      notes.push_back(s->flow + "/" + s->stream + ": stopped before the end of the stream; " +
-                      human_count(s->rows.load()) + " rows read were committed, the rest will be read by the next run");
+      notes.push_back(s->flow + "/" + s->stream +
+                      ": stopped before the end of the stream; what was read was committed, the next run reads the "
+                      "rest");
+    if (s->retries) notes.push_back(s->flow + "/" + s->stream + ": retried " + std::to_string(s->retries) + " time(s)");
     for (const auto& [name, value] : s->context->counters->snapshot())
       if (value) notes.push_back(s->flow + "/" + s->stream + ": " + name + " = " + human_count(value));
   }

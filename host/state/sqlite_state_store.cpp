@@ -1,4 +1,3 @@
-#include "config/flow_file.hpp"
 #include "state/state_store.hpp"
 #include "util/time.hpp"
 
@@ -268,18 +267,6 @@ class SqliteStateStore : public StateStore {
 
 std::unique_ptr<StateStore> open_sqlite_state_store(const std::string& path) {
   return std::make_unique<SqliteStateStore>(path);
-}
-
-std::unique_ptr<StateStore> open_state_store(const FlowFile& flows) {
-  std::filesystem::path p = flows.state_path ? std::filesystem::path(*flows.state_path)
-                                             : std::filesystem::path(".ingestd/state.db");
-  if (p.is_relative()) p = std::filesystem::path(flows.dir) / p;
-  try {
-    return open_sqlite_state_store(p.lexically_normal().string());
-  } catch (const std::exception& e) {
-    throw ConfigError(flows.state_location.file.empty() ? Location{flows.path} : flows.state_location, "state.path",
-                      e.what());
-  }
 }
 
 }  // namespace ingestd

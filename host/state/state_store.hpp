@@ -69,11 +69,13 @@ class StateStore {
   virtual std::string describe() const = 0;
 };
 
-// Opens the store a flow file names ([state] path; default .ingestd/state.db
-// beside the flow file), creating it on first use. Throws ConfigError when it
-// cannot be opened.
+// Opens the store a flow file's [state] names: SQLite (`path`, default
+// .ingestd/state.db beside the flow file) or PostgreSQL (`dsn`, `schema`),
+// creating its tables on first use. Throws ConfigError when it cannot.
 std::unique_ptr<StateStore> open_state_store(const FlowFile& flows);
 
 std::unique_ptr<StateStore> open_sqlite_state_store(const std::string& path);
+// Several ingestd processes may share one: saves are transactions.
+std::unique_ptr<StateStore> open_postgres_state_store(const std::string& dsn, const std::string& schema);
 
 }  // namespace ingestd

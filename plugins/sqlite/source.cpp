@@ -246,6 +246,7 @@ class TableStream : public SourceStream {
       if (tiebreak_) sql += ", rowid";
       std::string c = quote(t.columns[static_cast<std::size_t>(cursor_)]);
       sql += " FROM " + quote(t.name) + " WHERE " + c + " IS NOT NULL";
+      if (r.options.has("where")) sql += " AND (" + r.options.string("where") + ")";
       json::Value state = r.state ? parse_state(*r.state) : json::Value();
       const bool lookback = r.options.has("lookback") || r.options.has("lookback_ms");
       if (!state.is_null()) {
@@ -270,6 +271,7 @@ class TableStream : public SourceStream {
       sql += " ORDER BY " + c + (tiebreak_ ? ", rowid" : "");
     } else {
       sql += " FROM " + quote(t.name);
+      if (r.options.has("where")) sql += " WHERE (" + r.options.string("where") + ")";
     }
     stmt_ = std::make_unique<Stmt>(db_, sql);
     for (std::size_t i = 0; i < binds.size(); ++i) bind_json(*stmt_, static_cast<int>(i + 1), binds[i]);

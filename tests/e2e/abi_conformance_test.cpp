@@ -22,7 +22,7 @@ std::string faulty_flow(const std::string& source_mode, const std::string& desti
          "\", token = \"tok-SOURCE-123456\" }\n"
          "[destinations.dst]\nplugin = \"faulty\"\nconfig = { mode = \"" + destination_mode +
          "\", token = \"tok-DEST-654321\" }\n"
-         "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = \"dst\"\n";
+         "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = \"dst\"\nretries = 0\n";
 }
 
 }  // namespace
@@ -37,7 +37,7 @@ TEST_CASE("conformance: the installed ingestd finds its installed plugins") {
     names += p["name"].as_string() + " ";
     CHECK(contains(p["path"].as_string(), "test-install/lib/ingestd/plugins/"));
   }
-  CHECK(names == "files generate null sqlite ");
+  CHECK(names == "files generate null postgres sqlite ");
 }
 
 TEST_CASE("conformance: plugins that are refused are reported with their path and why") {
@@ -160,7 +160,7 @@ TEST_CASE("conformance: a destination failing on commit never advances the saved
            "[destinations.flaky]\nplugin = \"faulty\"\nconfig = { mode = \"" + mode +
            "\", commits_before_failing = 2 }\n"
            "[[flows]]\nname = \"f\"\nfrom = \"gen\"\nto = " + to + "\nextract = \"incremental-appends\"\n"
-           "cursor = \"id\"\nload = \"merge\"\nprimary_key = \"id\"\nbatch_rows = 1000\n";
+           "cursor = \"id\"\nload = \"merge\"\nprimary_key = \"id\"\nbatch_rows = 1000\nretries = 0\n";
   };
   w.write("flows.toml", flows("commit_error", "\"flaky\""));
   Result r = installed(w, {"run", "flows.toml"});
@@ -202,4 +202,22 @@ TEST_CASE("conformance: secret defaults are redacted too") {
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(contains(r.err, "connecting with token ***"));
   CHECK_FALSE(contains(r.err, "default-token-never-shown"));
+}
+
+TEST_CASE("conformance: a transient failure is retried from the last saved checkpoint") {
+  Workspace w;
+  w.write("flows.toml",
+          "[sources.gen]\nplugin = \"generate\"\nconfig = { rows = 10000, columns = 2 }\n"
+          "[destinations.flaky]\nplugin = \"faulty\"\nconfig = { mode = \"commit_error\", commits_before_failing = 2 }\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"gen\"\nto = \"flaky\"\nextract = \"incremental-appends\"\n"
+          "cursor = \"id\"\nbatch_rows = 1000\nretries = 2\n");
+  Result r = installed(w, {"run", "flows.toml", "--report", "report.json"});
+  CHECK(r.exit_code == 1);  // every attempt fails after two commits
+  CHECK(contains(r.out, "f/generated: retried 2 time(s)"));
+  CHECK(contains(r.err, "transient failure, retrying (1 of 2)"));
+  Value report = Value::parse(w.read("report.json"));
+  CHECK(stream_of(report, "generated")["retries"].as_int() == 2);
+  // Each attempt resumed where the previous one had committed: 3 x 2 batches.
+  Value saved = Value::parse(installed(w, {"state", "show", "flows.toml", "--format", "json"}).out);
+  CHECK(saved.as_array()[0]["checkpoint"].as_string() == "{\"id\":6000}");
 }

@@ -1,0 +1,385 @@
+#include "destination.hpp"
+
+#include "copy_text.hpp"
+#include "types.hpp"
+
+#include <ingestd/sdk/values.hpp>
+
+#include <chrono>
+#include <set>
+
+namespace pg {
+
+using namespace ingestd::sdk;
+
+namespace {
+
+constexpr std::size_t kCopyChunk = 1 << 20;
+const char* kStage = "_ingestd_stage";
+
+bool is_metadata(const std::string& n) {
+  return n == INGESTD_COLUMN_DELETED || n == INGESTD_COLUMN_SYNCED_AT || n == INGESTD_COLUMN_RUN_ID;
+}
+
+std::string now_utc() {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  std::string out;
+  format_timestamp(us, out, true);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep, bool quoted = true) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + (quoted ? quote_ident(v[i]) : v[i]);
+  return out;
+}
+
+void ensure_state_table(Connection& db, const std::string& schema) {
+  db.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema));
+  db.exec("CREATE TABLE IF NOT EXISTS " + quote_table(schema, "_ingestd_state") +
+          " (key text PRIMARY KEY, checkpoint bytea NOT NULL, generation bigint NOT NULL, run_id text, "
+          "saved_at timestamptz NOT NULL DEFAULT now())");
+}
+
+class PgTable : public DestinationTable {
+ public:
+  PgTable(const DestinationSettings& s, const TableRequest& r)
+      : db_(s.connect), host_(r.host), run_id_(r.run_id), load_(r.load_mode), key_(r.primary_key),
+        state_schema_(s.state_schema) {
+    auto dot = r.table.rfind('.');
+    table_ = dot == std::string::npos ? r.table : r.table.substr(dot + 1);
+    schema_name_ = !s.schema.empty() ? s.schema : dot == std::string::npos ? "public" : r.table.substr(0, dot);
+    policy_ = r.options.string("schema_changes", "evolve");
+    hard_delete_ = r.options.boolean("hard_delete");
+    delete_stale_ = r.options.boolean("delete_stale");
+    target_ = load_ == INGESTD_LOAD_REPLACE ? table_ + "__ingestd_new" : table_;
+    db_.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema_name_));
+    if (load_ == INGESTD_LOAD_REPLACE) db_.exec("DROP TABLE IF EXISTS " + target());  // left by a failed run
+    existing_ = columns_of(target_);
+    if (existing_.empty()) create(r.schema);
+    reconcile(r.schema);
+    if (load_ == INGESTD_LOAD_MERGE) ensure_unique_key();
+  }
+
+  void schema_changed(const Schema& schema) override {
+    begin();
+    if (staged_) {
+      // Staged rows follow the old columns: merge them before the table
+      // changes, and stage anew after.
+      merge_staged();
+      db_.exec(std::string("DROP TABLE ") + kStage);
+      staged_ = false;
+    }
+    reconcile(schema);
+  }
+
+  void write(const BatchReader& batch) override {
+    begin();
+    const bool merge = load_ == INGESTD_LOAD_MERGE;
+    if (merge && !staged_) create_stage();
+    std::vector<std::string> names = write_names_;
+    names.push_back(INGESTD_COLUMN_SYNCED_AT);
+    names.push_back(INGESTD_COLUMN_DELETED);
+    names.push_back(INGESTD_COLUMN_RUN_ID);
+    if (merge) names.push_back("_ingestd_seq");
+    db_.copy_in_start("COPY " + (merge ? std::string(kStage) : target()) + " (" + join(names, ", ") + ") FROM STDIN");
+    const std::string synced = now_utc();
+    std::string run_id;
+    append_copy_escaped(run_id, run_id_);
+    out_.clear();
+    for (int64_t r = 0; r < batch.rows(); ++r) {
+      for (int c : write_cols_) {
+        append_copy_value(out_, batch.column(static_cast<std::size_t>(c)), r, scratch_);
+        out_.push_back('\t');
+      }
+      bool deleted = deleted_col_ >= 0 && !batch.column(static_cast<std::size_t>(deleted_col_)).is_null(r) &&
+                     batch.column(static_cast<std::size_t>(deleted_col_)).bool_value(r);
+      out_ += synced;
+      out_ += deleted ? "\tt\t" : "\tf\t";
+      out_ += run_id;
+      if (merge) {
+        out_.push_back('\t');
+        format_int(++seq_, out_);
+      }
+      out_.push_back('\n');
+      if (out_.size() >= kCopyChunk) {
+        db_.copy_in_send(out_);
+        out_.clear();
+      }
+    }
+    db_.copy_in_send(out_);
+    db_.copy_in_end();
+  }
+
+  void commit(uint64_t) override {
+    if (!in_transaction_) return;
+    merge_staged();
+    db_.exec("COMMIT");
+    in_transaction_ = false;
+  }
+
+  void commit_with_state(uint64_t, const std::string& key, std::string_view state, int64_t generation) override {
+    begin();
+    merge_staged();
+    ensure_state_table(db_, state_schema_);
+    std::string hex = "\\x";
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned char b : state) {
+      hex.push_back(digits[b >> 4]);
+      hex.push_back(digits[b & 15]);
+    }
+    db_.exec_params("INSERT INTO " + quote_table(state_schema_, "_ingestd_state") +
+                        " (key, checkpoint, generation, run_id, saved_at) VALUES ($1, $2::bytea, $3::bigint, $4, now()) "
+                        "ON CONFLICT (key) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, generation = "
+                        "EXCLUDED.generation, run_id = EXCLUDED.run_id, saved_at = EXCLUDED.saved_at",
+                    {key, hex, std::to_string(generation), run_id_});
+    db_.exec("COMMIT");
+    in_transaction_ = false;
+  }
+
+  void close(bool complete) override {
+    if (in_transaction_) {
+      if (complete) {
+        merge_staged();
+        db_.exec("COMMIT");
+      } else {
+        db_.exec("ROLLBACK");
+      }
+      in_transaction_ = false;
+    }
+    if (load_ == INGESTD_LOAD_REPLACE) {
+      if (complete) {
+        // One transaction: readers see the old table or the new one.
+        db_.exec("BEGIN");
+        db_.exec("DROP TABLE IF EXISTS " + quote_table(schema_name_, table_));
+        db_.exec("ALTER TABLE " + target() + " RENAME TO " + quote_ident(table_));
+        db_.exec("COMMIT");
+      } else {
+        db_.exec("DROP TABLE IF EXISTS " + target());
+      }
+      return;
+    }
+    if (complete && delete_stale_) {
+      std::string stale = quote_ident(INGESTD_COLUMN_RUN_ID) + " IS DISTINCT FROM " + db_.literal(run_id_);
+      Result r = hard_delete_ ? db_.exec("DELETE FROM " + target() + " WHERE " + stale)
+                              : db_.exec("UPDATE " + target() + " SET " + quote_ident(INGESTD_COLUMN_DELETED) +
+                                         " = true, " + quote_ident(INGESTD_COLUMN_SYNCED_AT) + " = now() WHERE " + stale +
+                                         " AND NOT " + quote_ident(INGESTD_COLUMN_DELETED));
+      int64_t n = std::atoll(PQcmdTuples(r.get()));
+      if (n) host_.count(hard_delete_ ? "rows_deleted_stale" : "rows_marked_stale", n);
+    }
+  }
+
+ private:
+  std::string target() const { return quote_table(schema_name_, target_); }
+
+  void begin() {
+    if (in_transaction_) return;
+    db_.exec("BEGIN");
+    in_transaction_ = true;
+  }
+
+  // Columns of a table in this schema: name -> format_type, in order.
+  std::vector<std::pair<std::string, std::string>> columns_of(const std::string& table) {
+    Result r = db_.exec_params(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = "
+        "a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND "
+        "a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        {schema_name_, table});
+    std::vector<std::pair<std::string, std::string>> out;
+    for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.text(i, 0), r.text(i, 1));
+    return out;
+  }
+
+  void create(const Schema& schema) {
+    // A replace starts from the columns the current table has.
+    std::vector<std::pair<std::string, std::string>> cols =
+        load_ == INGESTD_LOAD_REPLACE ? columns_of(table_) : std::vector<std::pair<std::string, std::string>>{};
+    bool had_table = !cols.empty();
+    for (const auto& f : schema.fields) {
+      if (is_metadata(f.name)) continue;
+      bool known = false;
+      for (const auto& [n, t] : cols) known = known || n == f.name;
+      if (!known && (!had_table || policy_ == "evolve")) cols.emplace_back(f.name, pg_type_for(f.type));
+    }
+    std::string sql = "CREATE TABLE IF NOT EXISTS " + target() + " (";
+    for (const auto& [n, t] : cols)
+      if (!is_metadata(n)) sql += quote_ident(n) + " " + t + ", ";
+    sql += quote_ident(INGESTD_COLUMN_SYNCED_AT) + " timestamp with time zone, " + quote_ident(INGESTD_COLUMN_DELETED) +
+           " boolean NOT NULL DEFAULT false, " + quote_ident(INGESTD_COLUMN_RUN_ID) + " text";
+    if (load_ == INGESTD_LOAD_MERGE && !key_.empty()) sql += ", PRIMARY KEY (" + join(key_, ", ") + ")";
+    sql += ")";
+    db_.exec(sql);
+  }
+
+  // Applies schema_changes to new and wider columns; decides what is written.
+  void reconcile(const Schema& schema) {
+    existing_ = columns_of(target_);
+    std::vector<std::string> added, changed;
+    write_cols_.clear();
+    write_names_.clear();
+    deleted_col_ = -1;
+    for (std::size_t i = 0; i < schema.size(); ++i) {
+      const Field& f = schema[i];
+      if (f.name == INGESTD_COLUMN_DELETED) {
+        deleted_col_ = static_cast<int>(i);
+        continue;
+      }
+      if (is_metadata(f.name)) continue;
+      const std::string* had = nullptr;
+      for (const auto& [n, t] : existing_)
+        if (n == f.name) had = &t;
+      if (!had) {
+        if (policy_ == "freeze") {
+          added.push_back(f.name + " (" + f.type.name() + ")");
+          continue;
+        }
+        if (policy_ == "discard") {
+          if (discarded_.insert(f.name).second) {
+            host_.count("columns_discarded", 1);
+            host_.info("column '" + f.name + "' is not in " + schema_name_ + "." + table_ + ": discarded");
+          }
+          continue;
+        }
+        db_.exec("ALTER TABLE " + target() + " ADD COLUMN " + quote_ident(f.name) + " " + pg_type_for(f.type));
+        host_.info(schema_name_ + "." + table_ + ": added column '" + f.name + "' (" + pg_type_for(f.type) + ")");
+      } else {
+        DataType current = type_of_pg(*had);
+        DataType need = wider(current, f.type);
+        if (need != current && pg_type_for(need) != *had) {
+          if (policy_ == "freeze") {
+            changed.push_back(f.name + " (" + *had + " -> " + pg_type_for(need) + ")");
+            continue;
+          }
+          // Widen in place: every stored value converts without loss.
+          db_.exec("ALTER TABLE " + target() + " ALTER COLUMN " + quote_ident(f.name) + " TYPE " + pg_type_for(need) +
+                   " USING " + quote_ident(f.name) + "::" + pg_type_for(need));
+          host_.info(schema_name_ + "." + table_ + ": column '" + f.name + "' widened from " + *had + " to " +
+                     pg_type_for(need));
+        }
+      }
+      write_cols_.push_back(static_cast<int>(i));
+      write_names_.push_back(f.name);
+    }
+    if (!added.empty() || !changed.empty()) {
+      std::string msg = "table " + schema_name_ + "." + table_ + " would need to change and schema_changes = \"freeze\":";
+      if (!added.empty()) msg += " new columns " + join(added, ", ", false);
+      if (!changed.empty()) msg += std::string(added.empty() ? "" : ";") + " changed columns " + join(changed, ", ", false);
+      throw schema_error(msg);
+    }
+    for (const auto& k : key_)
+      if (schema.index_of(k) < 0) throw config_error("primary key column '" + k + "' is not in the stream");
+  }
+
+  void ensure_unique_key() {
+    Result r = db_.exec_params(
+        "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND (SELECT array_agg(a.attname::text ORDER BY "
+        "array_position(i.indkey::int2[], a.attnum)) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = "
+        "ANY(i.indkey)) = $3::text[]",
+        {schema_name_, target_, "{" + join(key_, ",", false) + "}"});
+    if (r.rows() > 0) return;
+    try {
+      db_.exec("CREATE UNIQUE INDEX IF NOT EXISTS " + quote_ident("_ingestd_key_" + target_) + " ON " + target() + " (" +
+               join(key_, ", ") + ")");
+    } catch (const Error& e) {
+      throw data_error("merge into " + schema_name_ + "." + table_ + " needs a unique key on (" + join(key_, ", ", false) +
+                       ") and one cannot be created: " + e.what());
+    }
+  }
+
+  void create_stage() {
+    db_.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + kStage + " (LIKE " + target() +
+             " INCLUDING DEFAULTS, _ingestd_seq bigint) ON COMMIT DELETE ROWS");
+    staged_ = true;
+  }
+
+  // Applies the staged rows: the latest version of each key wins; deletes
+  // mark or remove the row.
+  void merge_staged() {
+    if (!staged_ || load_ != INGESTD_LOAD_MERGE) return;
+    std::vector<std::string> names = write_names_;
+    names.push_back(INGESTD_COLUMN_SYNCED_AT);
+    names.push_back(INGESTD_COLUMN_DELETED);
+    names.push_back(INGESTD_COLUMN_RUN_ID);
+    std::string keys = join(key_, ", ");
+    std::string latest = std::string("WITH latest AS (SELECT DISTINCT ON (") + keys + ") * FROM " + kStage +
+                         " ORDER BY " + keys + ", _ingestd_seq DESC) ";
+    std::string deleted = quote_ident(INGESTD_COLUMN_DELETED);
+    std::string set;
+    for (const auto& n : names) {
+      bool is_key = false;
+      for (const auto& k : key_) is_key = is_key || k == n;
+      if (!is_key) set += (set.empty() ? "" : ", ") + quote_ident(n) + " = EXCLUDED." + quote_ident(n);
+    }
+    db_.exec(latest + "INSERT INTO " + target() + " (" + join(names, ", ") + ") SELECT " + join(names, ", ") +
+             " FROM latest WHERE NOT " + deleted + " ON CONFLICT (" + keys + ") DO " +
+             (set.empty() ? "NOTHING" : "UPDATE SET " + set));
+    if (hard_delete_) {
+      std::string match;
+      for (const auto& k : key_) match += (match.empty() ? "" : " AND ") + ("t." + quote_ident(k) + " = l." + quote_ident(k));
+      db_.exec(latest + "DELETE FROM " + target() + " t USING latest l WHERE l." + deleted + " AND " + match);
+    } else {
+      std::vector<std::string> soft = key_;
+      soft.push_back(INGESTD_COLUMN_SYNCED_AT);
+      soft.push_back(INGESTD_COLUMN_DELETED);
+      soft.push_back(INGESTD_COLUMN_RUN_ID);
+      db_.exec(latest + "INSERT INTO " + target() + " (" + join(soft, ", ") + ") SELECT " + join(soft, ", ") +
+               " FROM latest WHERE " + deleted + " ON CONFLICT (" + keys + ") DO UPDATE SET " + deleted + " = true, " +
+               quote_ident(INGESTD_COLUMN_SYNCED_AT) + " = EXCLUDED." + quote_ident(INGESTD_COLUMN_SYNCED_AT) + ", " +
+               quote_ident(INGESTD_COLUMN_RUN_ID) + " = EXCLUDED." + quote_ident(INGESTD_COLUMN_RUN_ID));
+    }
+    db_.exec(std::string("TRUNCATE ") + kStage);
+  }
+
+  Connection db_;
+  Host host_;
+  std::string run_id_;
+  uint32_t load_;
+  std::vector<std::string> key_;
+  std::string state_schema_;
+  std::string schema_name_, table_, target_;
+  std::string policy_;
+  bool hard_delete_ = false, delete_stale_ = false;
+  std::vector<std::pair<std::string, std::string>> existing_;
+  std::vector<int> write_cols_;
+  std::vector<std::string> write_names_;
+  std::set<std::string> discarded_;
+  int deleted_col_ = -1;
+  bool in_transaction_ = false, staged_ = false;
+  int64_t seq_ = 0;
+  std::string out_, scratch_;
+};
+
+}  // namespace
+
+std::unique_ptr<DestinationTable> open_destination_table(const DestinationSettings& settings, const TableRequest& request) {
+  return std::make_unique<PgTable>(settings, request);
+}
+
+std::optional<StoredState> load_stored_state(const DestinationSettings& settings, const std::string& key) {
+  Connection db(settings.connect);
+  Result exists = db.exec_params("SELECT to_regclass($1) IS NOT NULL", {quote_table(settings.state_schema, "_ingestd_state")});
+  if (exists.text(0, 0) != "t") return std::nullopt;
+  Result r = db.exec_params("SELECT encode(checkpoint, 'hex'), generation FROM " +
+                                quote_table(settings.state_schema, "_ingestd_state") + " WHERE key = $1",
+                            {key});
+  if (r.rows() == 0) return std::nullopt;
+  std::string hex = r.text(0, 0);
+  StoredState s;
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) s.data.push_back(static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
+  s.generation = std::atoll(r.text(0, 1).c_str());
+  return s;
+}
+
+void clear_stored_state(const DestinationSettings& settings, const std::string& key) {
+  Connection db(settings.connect);
+  Result exists = db.exec_params("SELECT to_regclass($1) IS NOT NULL", {quote_table(settings.state_schema, "_ingestd_state")});
+  if (exists.text(0, 0) != "t") return;
+  db.exec_params("DELETE FROM " + quote_table(settings.state_schema, "_ingestd_state") + " WHERE key = $1", {key});
+}
+
+}  // namespace pg

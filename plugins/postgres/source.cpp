@@ -1,0 +1,357 @@
+#include "source.hpp"
+
+#include "copy_text.hpp"
+#include "types.hpp"
+
+#include <ingestd/sdk/values.hpp>
+
+#include <charconv>
+#include <fnmatch.h>
+
+namespace pg {
+
+using namespace ingestd::sdk;
+namespace json = ingestd::json;
+
+namespace {
+
+bool matches(const std::vector<std::string>& patterns, const std::vector<std::string>& names) {
+  bool included = false, any_include = false;
+  for (const auto& p : patterns) {
+    bool exclude = !p.empty() && p[0] == '!';
+    std::string glob = exclude ? p.substr(1) : p;
+    any_include = any_include || !exclude;
+    for (const auto& n : names) {
+      if (fnmatch(glob.c_str(), n.c_str(), 0) != 0) continue;
+      if (exclude) return false;
+      included = true;
+    }
+  }
+  return included || !any_include;
+}
+
+struct TableInfo {
+  std::string schema, table;
+  std::vector<SourceColumn> columns;
+  std::vector<std::string> primary_key;
+};
+
+TableInfo describe(Connection& db, const std::string& schema, const std::string& table) {
+  TableInfo t{schema, table, {}, {}};
+  std::string rel = quote_table(schema, table);
+  Result cols = db.exec_params(
+      "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typcategory, t.typtype FROM pg_attribute a "
+      "JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+      "ORDER BY a.attnum",
+      {rel});
+  for (int i = 0; i < cols.rows(); ++i)
+    t.columns.push_back(source_column(cols.text(i, 0), cols.text(i, 1), cols.text(i, 2)[0], cols.text(i, 3)[0]));
+  Result pk = db.exec_params(
+      "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+      "WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+      {rel});
+  for (int i = 0; i < pk.rows(); ++i) t.primary_key.push_back(pk.text(i, 0));
+  return t;
+}
+
+std::pair<std::string, std::string> split_stream(const std::string& stream) {
+  auto dot = stream.find('.');
+  if (dot == std::string::npos) return {"public", stream};
+  return {stream.substr(0, dot), stream.substr(dot + 1)};
+}
+
+bool is_cursor_type(const DataType& t) {
+  return t.is_integer() || t.id == TypeId::Date32 || t.id == TypeId::TimestampUs || t.id == TypeId::TimestampUsLocal ||
+         t.id == TypeId::Decimal128 || t.id == TypeId::Float64;
+}
+
+// Appends a COPY text value to a column; false when it does not fit.
+bool append_field(ColumnBuilder& col, std::string_view s) {
+  switch (col.type().id) {
+    case TypeId::Int16:
+    case TypeId::Int32:
+    case TypeId::Int64: {
+      int64_t v;
+      auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
+      col.append_int(v);
+      return true;
+    }
+    case TypeId::Float32:
+    case TypeId::Float64: {
+      double v;
+      auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
+      col.append_double(v);
+      return true;
+    }
+    case TypeId::Bool:
+      if (s == "t" || s == "f") {
+        col.append_bool(s == "t");
+        return true;
+      }
+      return false;
+    case TypeId::Decimal128: {
+      __int128 v;
+      if (!parse_decimal(s, col.type().scale, v)) return false;
+      col.append_decimal(v);
+      return true;
+    }
+    case TypeId::Date32: {
+      int32_t days;
+      if (!parse_date(s, days)) return false;
+      col.append_int(days);
+      return true;
+    }
+    case TypeId::TimestampUs:
+    case TypeId::TimestampUsLocal: {
+      int64_t us;
+      if (!parse_timestamp(s, us)) return false;
+      col.append_int(us);
+      return true;
+    }
+    case TypeId::Time64Us: {
+      int64_t us;
+      if (!parse_time(s, us)) return false;
+      col.append_int(us);
+      return true;
+    }
+    case TypeId::Binary: {
+      if (s.size() < 2 || s[0] != '\\' || s[1] != 'x' || s.size() % 2) return false;
+      std::string bytes;
+      bytes.reserve(s.size() / 2);
+      auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+      for (std::size_t i = 2; i + 1 < s.size(); i += 2) bytes.push_back(static_cast<char>(hex(s[i]) * 16 + hex(s[i + 1])));
+      col.append_string(bytes);
+      return true;
+    }
+    default: col.append_string(s); return true;
+  }
+}
+
+class TableStream : public SourceStream {
+ public:
+  TableStream(const SourceSettings& settings, const StreamRequest& r, const Instance& owner, const std::string& snapshot)
+      : db_(settings.connect), host_(r.host), owner_(owner), batch_rows_(r.batch_rows) {
+    auto [schema, table] = split_stream(r.stream);
+    db_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (!snapshot.empty()) db_.exec("SET TRANSACTION SNAPSHOT " + db_.literal(snapshot));
+    TableInfo t = describe(db_, schema, table);
+    if (t.columns.empty()) throw config_error("no table or view " + r.stream);
+    std::string select;
+    for (const auto& c : t.columns) {
+      select += (select.empty() ? "" : ", ") + c.select;
+      schema_.fields.push_back({c.name, c.type, true});
+    }
+    std::vector<std::string> where;
+    if (r.options.has("where")) where.push_back("(" + r.options.string("where") + ")");
+    incremental_ = r.extract_mode != INGESTD_EXTRACT_SNAPSHOT;
+    if (r.extract_mode == INGESTD_EXTRACT_INCREMENTAL_UPDATES) {
+      std::string flag = "false";
+      std::string deleted = r.options.string("deleted_column");
+      if (!deleted.empty()) {
+        const SourceColumn& d = column(t, deleted, "deleted_column");
+        // A boolean flag, or any column that is set when the row is deleted (deleted_at).
+        flag = d.type.id == TypeId::Bool ? "coalesce(" + quote_ident(d.name) + ", false)"
+                                        : quote_ident(d.name) + " IS NOT NULL";
+      }
+      select += ", " + flag + " AS " + quote_ident(INGESTD_COLUMN_DELETED);
+      schema_.fields.push_back({INGESTD_COLUMN_DELETED, TypeId::Bool, false});
+    }
+    std::string order;
+    if (incremental_) {
+      if (r.cursor_field.empty())
+        throw config_error("incremental extract modes need a cursor column (set cursor = \"...\" on the flow)");
+      const SourceColumn& c = column(t, r.cursor_field, "cursor");
+      cursor_index_ = index_of(t, c.name);
+      // Rows sharing a cursor value are ordered by the key, so a resume lands
+      // exactly after the last row read.
+      std::vector<const SourceColumn*> order_by{&c};
+      for (const auto& k : t.primary_key)
+        if (k != c.name) order_by.push_back(&column(t, k, "primary key"));
+      for (std::size_t i = 1; i < order_by.size(); ++i) key_indexes_.push_back(index_of(t, order_by[i]->name));
+      for (const auto* o : order_by) order += (order.empty() ? "" : ", ") + quote_ident(o->name);
+      where.push_back(quote_ident(c.name) + " IS NOT NULL");
+      json::Value state = r.state ? parse_state(*r.state) : json::Value();
+      auto lit = [&](const json::Value& v, const SourceColumn& col) {
+        return db_.literal(v.is_string() ? v.as_string() : v.dump()) + "::" + col.pg_type;
+      };
+      if (!state.is_null()) {
+        if (r.options.has("lookback") || r.options.has("lookback_ms")) {
+          std::string back = r.options.has("lookback_ms")
+                                 ? "interval '" + std::to_string(r.options.integer("lookback_ms")) + " milliseconds'"
+                                 : r.options.get("lookback").dump();
+          where.push_back(quote_ident(c.name) + " >= " + lit(state["cursor"], c) + " - " + back);
+        } else if (state["key"].is_array() && state["key"].as_array().size() + 1 == order_by.size()) {
+          std::string lhs, rhs;
+          for (std::size_t i = 0; i < order_by.size(); ++i) {
+            lhs += (i ? ", " : "") + quote_ident(order_by[i]->name);
+            rhs += (i ? ", " : "") + lit(i == 0 ? state["cursor"] : state["key"].as_array()[i - 1], *order_by[i]);
+          }
+          where.push_back("(" + lhs + ") > (" + rhs + ")");
+        } else {
+          // No key to break ties: rows at the last cursor value come again.
+          where.push_back(quote_ident(c.name) + " >= " + lit(state["cursor"], c));
+        }
+      } else if (r.options.has("start")) {
+        where.push_back(quote_ident(c.name) + " >= " + lit(r.options.get("start"), c));
+      }
+    }
+    std::string sql = "SELECT " + select + " FROM " + quote_table(schema, table);
+    for (std::size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : " WHERE ") + where[i];
+    if (!order.empty()) sql += " ORDER BY " + order;
+    host_.debug("reading " + r.stream + ": " + sql);
+    db_.copy_out_start("COPY (" + sql + ") TO STDOUT");
+    builder_ = std::make_unique<BatchBuilder>(schema_);
+  }
+
+  Schema schema() override { return schema_; }
+
+  bool next(Batch& out) override {
+    for (;;) {
+      if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
+      if (!pending_) {
+        std::string_view row;
+        if (done_ || !db_.copy_out_row(row)) {
+          done_ = true;
+          return finish(out);
+        }
+        split_copy_row(row, fields_, scratch_);
+        if (fields_.size() != schema_.size())
+          throw data_error("COPY row has " + std::to_string(fields_.size()) + " fields, expected " +
+                           std::to_string(schema_.size()));
+      }
+      pending_ = false;
+      if (!append_row()) {
+        pending_ = true;
+        if (finish(out)) return true;
+        continue;
+      }
+      if (builder_->rows() >= batch_rows_ && finish(out)) return true;
+    }
+  }
+
+ private:
+  static json::Value parse_state(const std::string& text) {
+    try {
+      return json::Value::parse(text);
+    } catch (const std::exception& e) {
+      throw Error(INGESTD_ERROR_INVALID_ARGUMENT, std::string("stored state is not JSON: ") + e.what());
+    }
+  }
+
+  static int index_of(const TableInfo& t, const std::string& name) {
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+      if (t.columns[i].name == name) return static_cast<int>(i);
+    return -1;
+  }
+
+  static const SourceColumn& column(const TableInfo& t, const std::string& name, const char* what) {
+    int i = index_of(t, name);
+    if (i >= 0) return t.columns[static_cast<std::size_t>(i)];
+    std::string all;
+    for (const auto& c : t.columns) all += (all.empty() ? "" : ", ") + c.name;
+    throw config_error(std::string(what) + " '" + name + "' is not a column of " + t.schema + "." + t.table +
+                       " (columns: " + all + ")");
+  }
+
+  // Appends the current row; false when a value needs a wider column first.
+  bool append_row() {
+    const int64_t row = builder_->rows();
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+      ColumnBuilder& col = builder_->column(i);
+      if (fields_[i].null) {
+        col.append_null();
+        continue;
+      }
+      if (append_field(col, fields_[i].text)) continue;
+      // NaN numerics, infinite or BC dates...: keep PostgreSQL's own text.
+      builder_->truncate(row);
+      Field& f = schema_.fields[i];
+      host_.debug("column '" + f.name + "': '" + std::string(fields_[i].text) + "' is not a " + f.type.name() +
+                  "; the column is read as text from here on");
+      f.type = TypeId::Utf8;
+      widened_ = true;
+      return false;
+    }
+    if (incremental_) {
+      last_cursor_ = std::string(fields_[static_cast<std::size_t>(cursor_index_)].text);
+      last_key_.clear();
+      for (int k : key_indexes_) last_key_.emplace_back(fields_[static_cast<std::size_t>(k)].text);
+    }
+    return true;
+  }
+
+  bool finish(Batch& out) {
+    bool any = builder_->rows() > 0;
+    if (any) {
+      out.array = builder_->finish();
+      if (announce_) {
+        out.new_schema = announced_;
+        announce_ = false;
+      }
+      if (incremental_) {
+        json::Object cp;
+        cp.set("cursor", last_cursor_);
+        json::Array key;
+        for (const auto& k : last_key_) key.push_back(json::Value(k));
+        cp.set("key", json::Value(std::move(key)));
+        out.checkpoint = json::Value(std::move(cp)).dump();
+      }
+    }
+    if (widened_) {
+      builder_ = std::make_unique<BatchBuilder>(schema_);
+      announced_ = schema_;
+      announce_ = true;
+      widened_ = false;
+    }
+    return any;
+  }
+
+  Connection db_;
+  Host host_;
+  const Instance& owner_;
+  int64_t batch_rows_;
+  Schema schema_, announced_;
+  std::unique_ptr<BatchBuilder> builder_;
+  std::vector<CopyField> fields_;
+  std::string scratch_;
+  bool incremental_ = false;
+  int cursor_index_ = -1;
+  std::vector<int> key_indexes_;
+  std::string last_cursor_;
+  std::vector<std::string> last_key_;
+  bool pending_ = false, done_ = false, widened_ = false, announce_ = false;
+};
+
+}  // namespace
+
+std::vector<StreamInfo> discover_streams(Connection& db, const SourceSettings& s) {
+  Result rels = db.exec(
+      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+      "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' AND c.relname NOT LIKE '\\_ingestd\\_%' "
+      "AND NOT c.relispartition ORDER BY 1, 2");
+  std::vector<StreamInfo> out;
+  for (int i = 0; i < rels.rows(); ++i) {
+    std::string schema = rels.text(i, 0), table = rels.text(i, 1);
+    if (!matches(s.schemas, {schema}) || !matches(s.tables, {table, schema + "." + table})) continue;
+    TableInfo t = describe(db, schema, table);
+    StreamInfo si;
+    si.name = schema + "." + table;
+    for (const auto& c : t.columns) {
+      si.schema.fields.push_back({c.name, c.type, true});
+      if (is_cursor_type(c.type)) si.cursor_candidates.push_back(c.name);
+    }
+    si.primary_key = t.primary_key;
+    out.push_back(std::move(si));
+  }
+  return out;
+}
+
+std::unique_ptr<SourceStream> open_source_stream(const SourceSettings& settings, const StreamRequest& request,
+                                                 const Instance& owner, const std::string& snapshot) {
+  return std::make_unique<TableStream>(settings, request, owner, snapshot);
+}
+
+}  // namespace pg
