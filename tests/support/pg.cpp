@@ -1,0 +1,92 @@
+#include "support/pg.hpp"
+
+#include "support/files.hpp"
+
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <random>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace testing {
+
+namespace {
+
+struct Conn {
+  PGconn* c;
+  explicit Conn(const std::string& dsn) : c(PQconnectdb(dsn.c_str())) {
+    if (PQstatus(c) != CONNECTION_OK) {
+      std::string why = PQerrorMessage(c);
+      PQfinish(c);
+      throw std::runtime_error("test connection failed: " + why);
+    }
+    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  }
+  ~Conn() { PQfinish(c); }
+};
+
+}  // namespace
+
+const std::map<std::string, std::string>& pg_server() {
+  static const std::map<std::string, std::string> settings = [] {
+    std::map<std::string, std::string> out;
+    for (const auto& line : read_lines(PG_TEST_ENV)) {
+      auto eq = line.find('=');
+      if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return out;
+  }();
+  return settings;
+}
+
+std::string pg_dsn(const std::string& db, const std::map<std::string, std::string>& s) {
+  return "host=" + s.at("PGHOST") + " port=" + s.at("PGPORT") + " user=" + s.at("PGUSER") +
+         " password=" + s.at("PGPASSWORD") + " dbname=" + db;
+}
+
+Rows pg_query(const std::string& dsn, const std::string& sql) {
+  Conn conn(dsn);
+  PGresult* r = PQexec(conn.c, sql.c_str());
+  ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    std::string why = PQresultErrorMessage(r);
+    PQclear(r);
+    throw std::runtime_error(sql.substr(0, 200) + ": " + why);
+  }
+  Rows rows;
+  for (int i = 0; i < PQntuples(r); ++i) {
+    std::vector<std::string> row;
+    for (int j = 0; j < PQnfields(r); ++j) row.push_back(PQgetisnull(r, i, j) ? "NULL" : PQgetvalue(r, i, j));
+    rows.push_back(std::move(row));
+  }
+  PQclear(r);
+  return rows;
+}
+
+std::string pg_scalar(const std::string& dsn, const std::string& sql) {
+  Rows r = pg_query(dsn, sql);
+  if (r.size() != 1 || r[0].size() != 1) throw std::runtime_error(sql + ": expected one value");
+  return r[0][0];
+}
+
+void pg_execute(const std::string& dsn, const std::string& sql) { pg_query(dsn, sql); }
+
+PgDatabase::PgDatabase(const std::map<std::string, std::string>& server) : server_(server) {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  name_ = "t";
+  name_ += std::to_string(getpid());
+  name_ += "_" + std::to_string(counter++);
+  name_ += "_" + std::to_string(rd() % 100000);
+  pg_execute(pg_dsn("postgres", server_), "CREATE DATABASE " + name_);
+}
+
+PgDatabase::~PgDatabase() {
+  try {
+    pg_execute(pg_dsn("postgres", server_), "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } catch (...) {
+  }
+}
+
+}  // namespace testing
