@@ -216,6 +216,10 @@ class PgTable : public DestinationTable {
 
   // Applies schema_changes to new and wider columns; decides what is written.
   void reconcile(const Schema& schema) {
+    // A table made elsewhere gets ingestd's metadata columns.
+    db_.exec("ALTER TABLE " + target() + " ADD COLUMN IF NOT EXISTS " + quote_ident(INGESTD_COLUMN_SYNCED_AT) +
+             " timestamp with time zone, ADD COLUMN IF NOT EXISTS " + quote_ident(INGESTD_COLUMN_DELETED) +
+             " boolean NOT NULL DEFAULT false, ADD COLUMN IF NOT EXISTS " + quote_ident(INGESTD_COLUMN_RUN_ID) + " text");
     existing_ = columns_of(target_);
     std::vector<std::string> added, changed;
     write_cols_.clear();

@@ -228,6 +228,15 @@ class SqliteTable : public DestinationTable {
   // columns the table lacks or holds with a narrower type.
   void reconcile(const Schema& schema) {
     existing_ = table_columns(db_, target_);
+    // A table made elsewhere gets ingestd's metadata columns.
+    const std::pair<const char*, const char*> metadata[] = {{INGESTD_COLUMN_SYNCED_AT, "TIMESTAMP"},
+                                                            {INGESTD_COLUMN_DELETED, "BOOLEAN NOT NULL DEFAULT 0"},
+                                                            {INGESTD_COLUMN_RUN_ID, "TEXT"}};
+    for (const auto& [name, type] : metadata) {
+      bool present = false;
+      for (const auto& [n, t] : existing_) present = present || n == name;
+      if (!present) db_.exec("ALTER TABLE " + quote(target_) + " ADD COLUMN " + quote(name) + " " + type);
+    }
     std::vector<std::string> added, changed;
     write_cols_.clear();
     write_names_.clear();

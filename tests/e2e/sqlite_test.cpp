@@ -249,3 +249,15 @@ TEST_CASE("sqlite: discover lists tables and views with keys and cursor candidat
   CHECK(streams.as_array()[0]["cursor_candidates"].dump() == "[\"id\",\"at\"]");
   CHECK(streams.as_array()[1]["name"].as_string() == "v");
 }
+
+TEST_CASE("sqlite: loading into a table made elsewhere adds the metadata columns") {
+  Workspace w;
+  testing::execute(w.path("w.db"), "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'old');");
+  w.write("t.csv", "id,v\n2,new\n");
+  w.write("flows.toml", "[sources.csv]\nplugin = \"files\"\nconfig = { path = \"t.csv\" }\n"
+                        "[destinations.db]\nplugin = \"sqlite\"\nconfig = { path = \"w.db\" }\n"
+                        "[[flows]]\nname = \"f\"\nfrom = \"csv\"\nto = \"db\"\nload = \"merge\"\nprimary_key = \"id\"\n");
+  run_ok(w);
+  CHECK(query(w.path("w.db"), "SELECT id, v, _ingestd_deleted, _ingestd_run_id IS NOT NULL FROM t ORDER BY id") ==
+        Rows{{"1", "old", "0", "0"}, {"2", "new", "0", "1"}});
+}

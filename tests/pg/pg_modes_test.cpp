@@ -208,3 +208,17 @@ TEST_CASE("modes: the state store can live in PostgreSQL") {
   Result runs = w.ingestd({"runs", "flows.toml", "--format", "json"});
   CHECK(Value::parse(runs.out).as_array().size() == 2);
 }
+
+TEST_CASE("modes: loading into a table made elsewhere adds the metadata columns and keeps its types") {
+  PgDatabase src, dst;
+  src.execute("CREATE TABLE x (id int PRIMARY KEY, ref uuid, doc jsonb);"
+              "INSERT INTO x VALUES (1, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"k\": 1}');");
+  dst.execute("CREATE TABLE x (id int PRIMARY KEY, ref uuid, doc jsonb);");
+  Workspace w;
+  w.write("flows.toml", flow(src, dst, "load = \"merge\"\n"));
+  run_ok(w);
+  CHECK(dst.query("SELECT id, ref, doc, _ingestd_deleted FROM public.x") ==
+        Rows{{"1", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "{\"k\": 1}", "f"}});
+  CHECK(dst.query("SELECT data_type FROM information_schema.columns WHERE table_name = 'x' AND column_name IN ('ref', "
+                  "'doc') ORDER BY column_name") == Rows{{"jsonb"}, {"uuid"}});
+}
