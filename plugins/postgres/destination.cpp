@@ -5,7 +5,7 @@
 
 #include <ingestd/sdk/values.hpp>
 
-#include <chrono>
+#include <map>
 #include <set>
 
 namespace pg {
@@ -16,18 +16,12 @@ namespace {
 
 constexpr std::size_t kCopyChunk = 1 << 20;
 const char* kStage = "_ingestd_stage";
+// Metadata columns fill themselves: the server stamps the time and the run
+// (a session setting) instead of parsing the same values on every row.
+const char* kRunIdDefault = "current_setting('ingestd.run_id', true)";
 
 bool is_metadata(const std::string& n) {
   return n == INGESTD_COLUMN_DELETED || n == INGESTD_COLUMN_SYNCED_AT || n == INGESTD_COLUMN_RUN_ID;
-}
-
-std::string now_utc() {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  std::string out;
-  format_timestamp(us, out, true);
-  return out;
 }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep, bool quoted = true) {
@@ -55,6 +49,7 @@ class PgTable : public DestinationTable {
     hard_delete_ = r.options.boolean("hard_delete");
     delete_stale_ = r.options.boolean("delete_stale");
     target_ = load_ == INGESTD_LOAD_REPLACE ? table_ + "__ingestd_new" : table_;
+    db_.exec("SET ingestd.run_id = " + db_.literal(run_id_));
     db_.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema_name_));
     if (load_ == INGESTD_LOAD_REPLACE) db_.exec("DROP TABLE IF EXISTS " + target());  // left by a failed run
     existing_ = columns_of(target_);
@@ -79,26 +74,26 @@ class PgTable : public DestinationTable {
     begin();
     const bool merge = load_ == INGESTD_LOAD_MERGE;
     if (merge && !staged_) create_stage();
+    // Rows marked deleted are rare: the column goes along only when needed.
+    bool any_deleted = false;
+    if (deleted_col_ >= 0) {
+      const ColumnReader& d = batch.column(static_cast<std::size_t>(deleted_col_));
+      for (int64_t r = 0; r < batch.rows() && !any_deleted; ++r) any_deleted = !d.is_null(r) && d.bool_value(r);
+    }
     std::vector<std::string> names = write_names_;
-    names.push_back(INGESTD_COLUMN_SYNCED_AT);
-    names.push_back(INGESTD_COLUMN_DELETED);
-    names.push_back(INGESTD_COLUMN_RUN_ID);
+    if (any_deleted) names.push_back(INGESTD_COLUMN_DELETED);
     if (merge) names.push_back("_ingestd_seq");
     db_.copy_in_start("COPY " + (merge ? std::string(kStage) : target()) + " (" + join(names, ", ") + ") FROM STDIN");
-    const std::string synced = now_utc();
-    std::string run_id;
-    append_copy_escaped(run_id, run_id_);
     out_.clear();
     for (int64_t r = 0; r < batch.rows(); ++r) {
-      for (int c : write_cols_) {
-        append_copy_value(out_, batch.column(static_cast<std::size_t>(c)), r, scratch_);
-        out_.push_back('\t');
+      for (std::size_t i = 0; i < write_cols_.size(); ++i) {
+        if (i) out_.push_back('\t');
+        append_copy_value(out_, batch.column(static_cast<std::size_t>(write_cols_[i])), r, scratch_);
       }
-      bool deleted = deleted_col_ >= 0 && !batch.column(static_cast<std::size_t>(deleted_col_)).is_null(r) &&
-                     batch.column(static_cast<std::size_t>(deleted_col_)).bool_value(r);
-      out_ += synced;
-      out_ += deleted ? "\tt\t" : "\tf\t";
-      out_ += run_id;
+      if (any_deleted) {
+        const ColumnReader& d = batch.column(static_cast<std::size_t>(deleted_col_));
+        out_ += !d.is_null(r) && d.bool_value(r) ? "\tt" : "\tf";
+      }
       if (merge) {
         out_.push_back('\t');
         format_int(++seq_, out_);
@@ -207,8 +202,9 @@ class PgTable : public DestinationTable {
     std::string sql = "CREATE TABLE IF NOT EXISTS " + target() + " (";
     for (const auto& [n, t] : cols)
       if (!is_metadata(n)) sql += quote_ident(n) + " " + t + ", ";
-    sql += quote_ident(INGESTD_COLUMN_SYNCED_AT) + " timestamp with time zone, " + quote_ident(INGESTD_COLUMN_DELETED) +
-           " boolean NOT NULL DEFAULT false, " + quote_ident(INGESTD_COLUMN_RUN_ID) + " text";
+    sql += quote_ident(INGESTD_COLUMN_SYNCED_AT) + " timestamp with time zone DEFAULT now(), " +
+           quote_ident(INGESTD_COLUMN_DELETED) + " boolean NOT NULL DEFAULT false, " + quote_ident(INGESTD_COLUMN_RUN_ID) +
+           " text DEFAULT " + kRunIdDefault;
     if (load_ == INGESTD_LOAD_MERGE && !key_.empty()) sql += ", PRIMARY KEY (" + join(key_, ", ") + ")";
     sql += ")";
     db_.exec(sql);
@@ -216,10 +212,7 @@ class PgTable : public DestinationTable {
 
   // Applies schema_changes to new and wider columns; decides what is written.
   void reconcile(const Schema& schema) {
-    // A table made elsewhere gets ingestd's metadata columns.
-    db_.exec("ALTER TABLE " + target() + " ADD COLUMN IF NOT EXISTS " + quote_ident(INGESTD_COLUMN_SYNCED_AT) +
-             " timestamp with time zone, ADD COLUMN IF NOT EXISTS " + quote_ident(INGESTD_COLUMN_DELETED) +
-             " boolean NOT NULL DEFAULT false, ADD COLUMN IF NOT EXISTS " + quote_ident(INGESTD_COLUMN_RUN_ID) + " text");
+    ensure_metadata_columns();
     existing_ = columns_of(target_);
     std::vector<std::string> added, changed;
     write_cols_.clear();
@@ -277,6 +270,31 @@ class PgTable : public DestinationTable {
       if (schema.index_of(k) < 0) throw config_error("primary key column '" + k + "' is not in the stream");
   }
 
+  // A table made elsewhere (or by an older ingestd) gets the metadata columns
+  // and their defaults; DDL only when something is missing.
+  void ensure_metadata_columns() {
+    Result r = db_.exec_params(
+        "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = "
+        "a.attnum WHERE n.nspname = $1 AND c.relname = $2 AND a.attname LIKE '\\_ingestd\\_%' AND NOT a.attisdropped",
+        {schema_name_, target_});
+    std::map<std::string, std::string> have;
+    for (int i = 0; i < r.rows(); ++i) have[r.text(i, 0)] = r.is_null(i, 1) ? "" : r.text(i, 1);
+    std::vector<std::string> changes;
+    auto want = [&](const char* name, const std::string& type, const std::string& def) {
+      auto it = have.find(name);
+      if (it == have.end()) changes.push_back("ADD COLUMN " + quote_ident(name) + " " + type + " DEFAULT " + def);
+      else if (it->second.empty()) changes.push_back("ALTER COLUMN " + quote_ident(name) + " SET DEFAULT " + def);
+    };
+    want(INGESTD_COLUMN_SYNCED_AT, "timestamp with time zone", "now()");
+    want(INGESTD_COLUMN_DELETED, "boolean NOT NULL", "false");
+    want(INGESTD_COLUMN_RUN_ID, "text", kRunIdDefault);
+    if (changes.empty()) return;
+    std::string sql = "ALTER TABLE " + target() + " ";
+    for (std::size_t i = 0; i < changes.size(); ++i) sql += (i ? ", " : "") + changes[i];
+    db_.exec(sql);
+  }
+
   void ensure_unique_key() {
     Result r = db_.exec_params(
         "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -326,7 +344,7 @@ class PgTable : public DestinationTable {
       for (const auto& k : key_) match += (match.empty() ? "" : " AND ") + ("t." + quote_ident(k) + " = l." + quote_ident(k));
       db_.exec(latest + "DELETE FROM " + target() + " t USING latest l WHERE l." + deleted + " AND " + match);
     } else {
-      std::vector<std::string> soft = key_;
+        std::vector<std::string> soft = key_;
       soft.push_back(INGESTD_COLUMN_SYNCED_AT);
       soft.push_back(INGESTD_COLUMN_DELETED);
       soft.push_back(INGESTD_COLUMN_RUN_ID);
