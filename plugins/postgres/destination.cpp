@@ -3,6 +3,7 @@
 #include "copy_text.hpp"
 #include "types.hpp"
 
+#include <ingestd/sdk/schema_changes.hpp>
 #include <ingestd/sdk/values.hpp>
 
 #include <map>
@@ -214,58 +215,37 @@ class PgTable : public DestinationTable {
   void reconcile(const Schema& schema) {
     ensure_metadata_columns();
     existing_ = columns_of(target_);
-    std::vector<std::string> added, changed;
-    write_cols_.clear();
+    std::vector<ExistingColumn> have;
+    for (const auto& [n, t] : existing_)
+      if (!is_metadata(n)) have.push_back({n, type_of_pg(t)});
+    SchemaPlan plan = plan_schema_changes(schema, have, policy_, schema_name_ + "." + table_,
+                                          [](const DataType& had, const DataType& in) {
+                                            // timestamp and timestamptz take each other's text as they are.
+                                            bool both = (had.id == TypeId::TimestampUs || had.id == TypeId::TimestampUsLocal) &&
+                                                        (in.id == TypeId::TimestampUs || in.id == TypeId::TimestampUsLocal);
+                                            return both ? had : wider(had, in);
+                                          });
+    for (const Field& f : plan.add) {
+      db_.exec("ALTER TABLE " + target() + " ADD COLUMN " + quote_ident(f.name) + " " + pg_type_for(f.type));
+      host_.info(schema_name_ + "." + table_ + ": added column '" + f.name + "' (" + pg_type_for(f.type) + ")");
+    }
+    for (const auto& [to, from] : plan.widen) {
+      // In place: every stored value converts without loss.
+      std::string type = pg_type_for(to.type);
+      db_.exec("ALTER TABLE " + target() + " ALTER COLUMN " + quote_ident(to.name) + " TYPE " + type + " USING " +
+               quote_ident(to.name) + "::" + type);
+      host_.info(schema_name_ + "." + table_ + ": column '" + to.name + "' widened from " + pg_type_for(from) + " to " +
+                 type);
+    }
+    for (const auto& name : plan.discarded)
+      if (discarded_.insert(name).second) {
+        host_.count("columns_discarded", 1);
+        host_.info("column '" + name + "' is not in " + schema_name_ + "." + table_ + ": discarded");
+      }
+    write_cols_ = plan.write;
+    deleted_col_ = plan.deleted;
     write_names_.clear();
-    deleted_col_ = -1;
-    for (std::size_t i = 0; i < schema.size(); ++i) {
-      const Field& f = schema[i];
-      if (f.name == INGESTD_COLUMN_DELETED) {
-        deleted_col_ = static_cast<int>(i);
-        continue;
-      }
-      if (is_metadata(f.name)) continue;
-      const std::string* had = nullptr;
-      for (const auto& [n, t] : existing_)
-        if (n == f.name) had = &t;
-      if (!had) {
-        if (policy_ == "freeze") {
-          added.push_back(f.name + " (" + f.type.name() + ")");
-          continue;
-        }
-        if (policy_ == "discard") {
-          if (discarded_.insert(f.name).second) {
-            host_.count("columns_discarded", 1);
-            host_.info("column '" + f.name + "' is not in " + schema_name_ + "." + table_ + ": discarded");
-          }
-          continue;
-        }
-        db_.exec("ALTER TABLE " + target() + " ADD COLUMN " + quote_ident(f.name) + " " + pg_type_for(f.type));
-        host_.info(schema_name_ + "." + table_ + ": added column '" + f.name + "' (" + pg_type_for(f.type) + ")");
-      } else {
-        DataType current = type_of_pg(*had);
-        DataType need = wider(current, f.type);
-        if (need != current && pg_type_for(need) != *had) {
-          if (policy_ == "freeze") {
-            changed.push_back(f.name + " (" + *had + " -> " + pg_type_for(need) + ")");
-            continue;
-          }
-          // Widen in place: every stored value converts without loss.
-          db_.exec("ALTER TABLE " + target() + " ALTER COLUMN " + quote_ident(f.name) + " TYPE " + pg_type_for(need) +
-                   " USING " + quote_ident(f.name) + "::" + pg_type_for(need));
-          host_.info(schema_name_ + "." + table_ + ": column '" + f.name + "' widened from " + *had + " to " +
-                     pg_type_for(need));
-        }
-      }
-      write_cols_.push_back(static_cast<int>(i));
-      write_names_.push_back(f.name);
-    }
-    if (!added.empty() || !changed.empty()) {
-      std::string msg = "table " + schema_name_ + "." + table_ + " would need to change and schema_changes = \"freeze\":";
-      if (!added.empty()) msg += " new columns " + join(added, ", ", false);
-      if (!changed.empty()) msg += std::string(added.empty() ? "" : ";") + " changed columns " + join(changed, ", ", false);
-      throw schema_error(msg);
-    }
+    for (int c : write_cols_) write_names_.push_back(schema[static_cast<std::size_t>(c)].name);
     for (const auto& k : key_)
       if (schema.index_of(k) < 0) throw config_error("primary key column '" + k + "' is not in the stream");
   }

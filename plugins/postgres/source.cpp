@@ -3,6 +3,7 @@
 #include "copy_text.hpp"
 #include "types.hpp"
 
+#include <ingestd/sdk/evolving_batch.hpp>
 #include <ingestd/sdk/values.hpp>
 
 #include <charconv>
@@ -142,9 +143,10 @@ class TableStream : public SourceStream {
     TableInfo t = describe(db_, schema, table);
     if (t.columns.empty()) throw config_error("no table or view " + r.stream);
     std::string select;
+    Schema stream_schema;
     for (const auto& c : t.columns) {
       select += (select.empty() ? "" : ", ") + c.select;
-      schema_.fields.push_back({c.name, c.type, true});
+      stream_schema.fields.push_back({c.name, c.type, true});
     }
     std::vector<std::string> where;
     if (r.options.has("where")) where.push_back("(" + r.options.string("where") + ")");
@@ -159,7 +161,7 @@ class TableStream : public SourceStream {
                                         : quote_ident(d.name) + " IS NOT NULL";
       }
       select += ", " + flag + " AS " + quote_ident(INGESTD_COLUMN_DELETED);
-      schema_.fields.push_back({INGESTD_COLUMN_DELETED, TypeId::Bool, false});
+      stream_schema.fields.push_back({INGESTD_COLUMN_DELETED, TypeId::Bool, false});
     }
     std::string order;
     if (incremental_) {
@@ -214,10 +216,10 @@ class TableStream : public SourceStream {
                              : "COPY (" + sql + ") TO STDOUT";
     host_.debug("reading " + r.stream + ": " + copy);
     db_.copy_out_start(copy);
-    builder_ = std::make_unique<BatchBuilder>(schema_);
+    batch_ = std::make_unique<EvolvingBatch>(std::move(stream_schema));
   }
 
-  Schema schema() override { return schema_; }
+  Schema schema() override { return batch_->schema(); }
 
   bool next(Batch& out) override {
     for (;;) {
@@ -229,9 +231,9 @@ class TableStream : public SourceStream {
           return finish(out);
         }
         split_copy_row(row, fields_, scratch_);
-        if (fields_.size() != schema_.size())
+        if (fields_.size() != batch_->schema().size())
           throw data_error("COPY row has " + std::to_string(fields_.size()) + " fields, expected " +
-                           std::to_string(schema_.size()));
+                           std::to_string(batch_->schema().size()));
       }
       pending_ = false;
       if (!append_row()) {
@@ -239,7 +241,7 @@ class TableStream : public SourceStream {
         if (finish(out)) return true;
         continue;
       }
-      if (builder_->rows() >= batch_rows_ && finish(out)) return true;
+      if (batch_->rows().rows() >= batch_rows_ && finish(out)) return true;
     }
   }
 
@@ -269,21 +271,21 @@ class TableStream : public SourceStream {
 
   // Appends the current row; false when a value needs a wider column first.
   bool append_row() {
-    const int64_t row = builder_->rows();
+    BatchBuilder& rows = batch_->rows();
+    const int64_t row = rows.rows();
     for (std::size_t i = 0; i < fields_.size(); ++i) {
-      ColumnBuilder& col = builder_->column(i);
+      ColumnBuilder& col = rows.column(i);
       if (fields_[i].null) {
         col.append_null();
         continue;
       }
       if (append_field(col, fields_[i].text)) continue;
       // NaN numerics, infinite or BC dates...: keep PostgreSQL's own text.
-      builder_->truncate(row);
-      Field& f = schema_.fields[i];
+      rows.truncate(row);
+      const Field& f = batch_->schema()[i];
       host_.debug("column '" + f.name + "': '" + std::string(fields_[i].text) + "' is not a " + f.type.name() +
                   "; the column is read as text from here on");
-      f.type = TypeId::Utf8;
-      widened_ = true;
+      batch_->widen(i, TypeId::Utf8);
       return false;
     }
     if (incremental_) {
@@ -295,37 +297,23 @@ class TableStream : public SourceStream {
   }
 
   bool finish(Batch& out) {
-    bool any = builder_->rows() > 0;
-    if (any) {
-      out.array = builder_->finish();
-      if (announce_) {
-        out.new_schema = announced_;
-        announce_ = false;
-      }
-      if (incremental_) {
-        json::Object cp;
-        cp.set("cursor", last_cursor_);
-        json::Array key;
-        for (const auto& k : last_key_) key.push_back(json::Value(k));
-        cp.set("key", json::Value(std::move(key)));
-        out.checkpoint = json::Value(std::move(cp)).dump();
-      }
+    if (!batch_->finish(out)) return false;
+    if (incremental_) {
+      json::Object cp;
+      cp.set("cursor", last_cursor_);
+      json::Array key;
+      for (const auto& k : last_key_) key.push_back(json::Value(k));
+      cp.set("key", json::Value(std::move(key)));
+      out.checkpoint = json::Value(std::move(cp)).dump();
     }
-    if (widened_) {
-      builder_ = std::make_unique<BatchBuilder>(schema_);
-      announced_ = schema_;
-      announce_ = true;
-      widened_ = false;
-    }
-    return any;
+    return true;
   }
 
   Connection db_;
   Host host_;
   const Instance& owner_;
   int64_t batch_rows_;
-  Schema schema_, announced_;
-  std::unique_ptr<BatchBuilder> builder_;
+  std::unique_ptr<EvolvingBatch> batch_;
   std::vector<CopyField> fields_;
   std::string scratch_;
   bool incremental_ = false;
@@ -333,7 +321,7 @@ class TableStream : public SourceStream {
   std::vector<int> key_indexes_;
   std::string last_cursor_;
   std::vector<std::string> last_key_;
-  bool pending_ = false, done_ = false, widened_ = false, announce_ = false;
+  bool pending_ = false, done_ = false;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "db.hpp"
 #include "types.hpp"
 
+#include <ingestd/sdk/schema_changes.hpp>
 #include <ingestd/sdk/values.hpp>
 
 #include <chrono>
@@ -232,56 +233,33 @@ class SqliteTable : public DestinationTable {
     const std::pair<const char*, const char*> metadata[] = {{INGESTD_COLUMN_SYNCED_AT, "TIMESTAMP"},
                                                             {INGESTD_COLUMN_DELETED, "BOOLEAN NOT NULL DEFAULT 0"},
                                                             {INGESTD_COLUMN_RUN_ID, "TEXT"}};
+    std::vector<ExistingColumn> have;
+    for (const auto& [n, t] : existing_)
+      if (!is_metadata(n)) have.push_back({n, type_from_declared(t)});
     for (const auto& [name, type] : metadata) {
       bool present = false;
       for (const auto& [n, t] : existing_) present = present || n == name;
       if (!present) db_.exec("ALTER TABLE " + quote(target_) + " ADD COLUMN " + quote(name) + " " + type);
     }
-    std::vector<std::string> added, changed;
-    write_cols_.clear();
+    SchemaPlan plan = plan_schema_changes(schema, have, policy_, table_, [](const DataType& had, const DataType& in) {
+      // Zone-less timestamps sit in a TIMESTAMP column as they are.
+      if (had.id == TypeId::TimestampUs && in.id == TypeId::TimestampUsLocal) return had;
+      return wider(had, in);
+    });
+    for (const Field& f : plan.add) {
+      db_.exec("ALTER TABLE " + quote(target_) + " ADD COLUMN " + quote(f.name) + " " + declared_for(f.type));
+      host_.info("table " + table_ + ": added column '" + f.name + "' (" + f.type.name() + ")");
+    }
+    // Widening needs no DDL: SQLite keeps every value as given.
+    for (const auto& name : plan.discarded)
+      if (discarded_.insert(name).second) {
+        host_.count("columns_discarded", 1);
+        host_.info("column '" + name + "' is not in table " + table_ + ": discarded (schema_changes = discard)");
+      }
+    write_cols_ = plan.write;
+    deleted_col_ = plan.deleted;
     write_names_.clear();
-    deleted_col_ = -1;
-    for (std::size_t i = 0; i < schema.size(); ++i) {
-      const Field& f = schema[i];
-      if (f.name == INGESTD_COLUMN_DELETED) {
-        deleted_col_ = static_cast<int>(i);
-        continue;
-      }
-      if (is_metadata(f.name)) continue;
-      const std::string* declared = nullptr;
-      for (const auto& [n, t] : existing_)
-        if (n == f.name) declared = &t;
-      if (!declared) {
-        if (policy_ == "freeze") {
-          added.push_back(f.name + " (" + f.type.name() + ")");
-          continue;
-        }
-        if (policy_ == "discard") {
-          if (discarded_.insert(f.name).second) {
-            host_.count("columns_discarded", 1);
-            host_.info("column '" + f.name + "' is not in table " + table_ + ": discarded (schema_changes = discard)");
-          }
-          continue;
-        }
-        db_.exec("ALTER TABLE " + quote(target_) + " ADD COLUMN " + quote(f.name) + " " + declared_for(f.type));
-        host_.info("table " + table_ + ": added column '" + f.name + "' (" + f.type.name() + ")");
-      } else {
-        DataType had = type_from_declared(*declared);
-        if (had != f.type && wider(had, f.type) != had && !(had.id == TypeId::TimestampUs && f.type.id == TypeId::TimestampUsLocal)) {
-          // SQLite keeps every value as given, so evolve needs no DDL: the
-          // column simply holds the wider values from now on.
-          if (policy_ == "freeze") changed.push_back(f.name + " (" + had.name() + " -> " + f.type.name() + ")");
-        }
-      }
-      write_cols_.push_back(static_cast<int>(i));
-      write_names_.push_back(f.name);
-    }
-    if (!added.empty() || !changed.empty()) {
-      std::string msg = "table " + table_ + " would need to change and schema_changes = \"freeze\":";
-      if (!added.empty()) msg += " new columns " + join(added);
-      if (!changed.empty()) msg += std::string(added.empty() ? "" : ";") + " changed columns " + join(changed);
-      throw schema_error(msg);
-    }
+    for (int c : write_cols_) write_names_.push_back(schema[static_cast<std::size_t>(c)].name);
     key_cols_.clear();
     for (const auto& k : primary_key_) {
       int idx = schema.index_of(k);

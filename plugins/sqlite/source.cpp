@@ -3,6 +3,7 @@
 #include "db.hpp"
 #include "types.hpp"
 
+#include <ingestd/sdk/evolving_batch.hpp>
 #include <ingestd/sdk/values.hpp>
 
 #include <charconv>
@@ -227,11 +228,13 @@ class TableStream : public SourceStream {
   TableStream(const std::string& path, const StreamRequest& r, const Instance& owner)
       : db_(path, false, true), host_(r.host), owner_(owner), batch_rows_(r.batch_rows) {
     TableInfo t = describe_table(db_, r.stream);
+    Schema schema;
     for (std::size_t i = 0; i < t.columns.size(); ++i)
-      schema_.fields.push_back({t.columns[i], type_from_declared(t.declared[i]), true});
+      schema.fields.push_back({t.columns[i], type_from_declared(t.declared[i]), true});
     incremental_ = r.extract_mode != INGESTD_EXTRACT_SNAPSHOT;
     updates_ = r.extract_mode == INGESTD_EXTRACT_INCREMENTAL_UPDATES;
-    if (updates_) schema_.fields.push_back({INGESTD_COLUMN_DELETED, TypeId::Bool, false});
+    if (updates_) schema.fields.push_back({INGESTD_COLUMN_DELETED, TypeId::Bool, false});
+    batch_ = std::make_unique<EvolvingBatch>(std::move(schema));
 
     std::string sql = "SELECT ";
     for (std::size_t i = 0; i < t.columns.size(); ++i) sql += (i ? ", " : "") + quote(t.columns[i]);
@@ -275,12 +278,11 @@ class TableStream : public SourceStream {
     }
     stmt_ = std::make_unique<Stmt>(db_, sql);
     for (std::size_t i = 0; i < binds.size(); ++i) bind_json(*stmt_, static_cast<int>(i + 1), binds[i]);
-    builder_ = std::make_unique<BatchBuilder>(schema_);
     columns_ = static_cast<int>(t.columns.size());
     host_.debug("reading " + r.stream + ": " + sql);
   }
 
-  Schema schema() override { return schema_; }
+  Schema schema() override { return batch_->schema(); }
 
   bool next(Batch& out) override {
     for (;;) {
@@ -297,7 +299,7 @@ class TableStream : public SourceStream {
         if (finish(out)) return true;
         continue;
       }
-      if (builder_->rows() >= batch_rows_ && finish(out)) return true;
+      if (batch_->rows().rows() >= batch_rows_ && finish(out)) return true;
     }
   }
 
@@ -321,20 +323,20 @@ class TableStream : public SourceStream {
 
   bool append_row() {
     sqlite3_stmt* st = stmt_->raw();
-    const int64_t row = builder_->rows();
+    BatchBuilder& rows = batch_->rows();
+    const int64_t row = rows.rows();
     for (int i = 0; i < columns_; ++i) {
-      ColumnBuilder& col = builder_->column(static_cast<std::size_t>(i));
+      ColumnBuilder& col = rows.column(static_cast<std::size_t>(i));
       if (append_value(col, st, i)) continue;
-      builder_->truncate(row);
-      Field& f = schema_.fields[static_cast<std::size_t>(i)];
+      rows.truncate(row);
+      const Field& f = batch_->schema()[static_cast<std::size_t>(i)];
       DataType w = wider(f.type, natural_type(sqlite3_column_type(st, i)));
       if (w == f.type) w = w.id == TypeId::Utf8 ? DataType(TypeId::Binary) : DataType(TypeId::Utf8);
       host_.debug("column '" + f.name + "' holds a value that is not " + f.type.name() + "; it widens to " + w.name());
-      f.type = w;
-      schema_changed_ = true;
+      batch_->widen(static_cast<std::size_t>(i), w);
       return false;
     }
-    if (updates_) builder_->column(static_cast<std::size_t>(columns_)).append_bool(deleted_ >= 0 && truthy(st, deleted_));
+    if (updates_) rows.column(static_cast<std::size_t>(columns_)).append_bool(deleted_ >= 0 && truthy(st, deleted_));
     if (incremental_) {
       last_cursor_ = cursor_json(st, cursor_);
       if (tiebreak_) last_rowid_ = sqlite3_column_int64(st, columns_);
@@ -343,44 +345,28 @@ class TableStream : public SourceStream {
   }
 
   bool finish(Batch& out) {
-    bool any = builder_->rows() > 0;
-    if (any) {
-      out.array = builder_->finish();
-      if (announce_) {
-        out.new_schema = announced_schema_;
-        announce_ = false;
-      }
-      if (incremental_) {
-        json::Object cp;
-        cp.set("cursor", last_cursor_);
-        if (tiebreak_) cp.set("rowid", last_rowid_);
-        out.checkpoint = json::Value(std::move(cp)).dump();
-      }
+    if (!batch_->finish(out)) return false;
+    if (incremental_) {
+      json::Object cp;
+      cp.set("cursor", last_cursor_);
+      if (tiebreak_) cp.set("rowid", last_rowid_);
+      out.checkpoint = json::Value(std::move(cp)).dump();
     }
-    if (schema_changed_) {
-      // Later rows follow the widened schema; the next batch announces it.
-      builder_ = std::make_unique<BatchBuilder>(schema_);
-      announced_schema_ = schema_;
-      schema_changed_ = false;
-      announce_ = true;
-    }
-    return any;
+    return true;
   }
 
   Db db_;
   Host host_;
   const Instance& owner_;
   int64_t batch_rows_;
-  Schema schema_;
-  Schema announced_schema_;  // the schema the next batch announces
+  std::unique_ptr<EvolvingBatch> batch_;
   std::unique_ptr<Stmt> stmt_;
-  std::unique_ptr<BatchBuilder> builder_;
   int columns_ = 0;
   bool incremental_ = false, updates_ = false, tiebreak_ = false;
   int cursor_ = -1, deleted_ = -1;
   json::Value last_cursor_;
   int64_t last_rowid_ = 0;
-  bool pending_ = false, done_ = false, schema_changed_ = false, announce_ = false;
+  bool pending_ = false, done_ = false;
 };
 
 }  // namespace

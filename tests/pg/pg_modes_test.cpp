@@ -222,3 +222,17 @@ TEST_CASE("modes: loading into a table made elsewhere adds the metadata columns 
   CHECK(dst.query("SELECT data_type FROM information_schema.columns WHERE table_name = 'x' AND column_name IN ('ref', "
                   "'doc') ORDER BY column_name") == Rows{{"jsonb"}, {"uuid"}});
 }
+
+TEST_CASE("modes: incremental-updates into an append keeps every version, deletes included") {
+  PgDatabase src, dst;
+  src.execute("CREATE TABLE h (id int PRIMARY KEY, v text, version bigint, gone boolean DEFAULT false);"
+              "INSERT INTO h VALUES (1, 'a', 1), (2, 'b', 2);");
+  Workspace w;
+  w.write("flows.toml", flow(src, dst, "extract = \"incremental-updates\"\ncursor = \"version\"\n"
+                                       "deleted_column = \"gone\"\n"));
+  run_ok(w);
+  src.execute("UPDATE h SET v = 'a2', version = 3 WHERE id = 1; UPDATE h SET gone = true, version = 4 WHERE id = 2;");
+  run_ok(w);
+  CHECK(dst.query("SELECT id, v, _ingestd_deleted FROM public.h ORDER BY version") ==
+        Rows{{"1", "a", "f"}, {"2", "b", "f"}, {"1", "a2", "f"}, {"2", "b", "t"}});
+}

@@ -4,8 +4,10 @@
 
 #include <ingestd/abi.h>
 #include <ingestd/sdk/builder.hpp>
+#include <ingestd/sdk/evolving_batch.hpp>
 #include <ingestd/sdk/json.hpp>
 #include <ingestd/sdk/plugin.hpp>
 #include <ingestd/sdk/reader.hpp>
 #include <ingestd/sdk/schema.hpp>
+#include <ingestd/sdk/schema_changes.hpp>
 #include <ingestd/sdk/values.hpp>
