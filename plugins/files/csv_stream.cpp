@@ -4,11 +4,13 @@
 #include "dead_letter.hpp"
 #include "file_progress.hpp"
 #include "stream_columns.hpp"
-#include "value_typing.hpp"
+#include <typing/value_typing.hpp>
 
 #include <algorithm>
 
 namespace files {
+
+using namespace typing;
 
 using namespace ingestd::sdk;
 
@@ -75,7 +77,7 @@ void observe(const SourceOptions& o, ColumnSet& columns, const std::vector<std::
 
 // Without a header, declared columns are the file's columns, in order.
 ColumnSet initial_columns(const SourceOptions& o) {
-  ColumnSet columns(o);
+  ColumnSet columns(o.columns);
   if (!o.header)
     for (const auto& d : o.columns) columns.add(d.name);
   return columns;

@@ -1,6 +1,6 @@
 #include "dead_letter.hpp"
 
-#include "value_typing.hpp"
+#include <typing/value_typing.hpp>
 
 #include <ingestd/sdk/values.hpp>
 
@@ -9,6 +9,8 @@
 #include <filesystem>
 
 namespace files {
+
+using typing::valid_utf8;
 
 DeadLetter::~DeadLetter() {
   if (out_) std::fclose(out_);

@@ -3,6 +3,8 @@
 
 #include "file_set.hpp"
 
+#include <typing/columns.hpp>
+
 #include <ingestd/sdk/plugin.hpp>
 
 #include <optional>
@@ -11,10 +13,7 @@
 
 namespace files {
 
-struct DeclaredColumn {
-  std::string name;
-  ingestd::sdk::DataType type;
-};
+using typing::DeclaredColumn;
 
 struct SourceOptions {
   FileSet files;

@@ -1,52 +1,21 @@
-// The columns of a files stream as they are learned (declared, sampled,
-// widened, added), and the batches built over them. Shared by the CSV and
-// JSON Lines readers.
+// The batches a files stream builds over its columns as they are learned
+// (declared, sampled, widened, added). Shared by the CSV and JSON Lines readers.
 #pragma once
 
 #include "source_options.hpp"
-#include "value_typing.hpp"
+
+#include <typing/columns.hpp>
 
 #include <ingestd/sdk/plugin.hpp>
 
 #include <memory>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace files {
 
-struct Column {
-  std::string name;
-  Shape shape = Shape::Null;  // widened over the values seen
-  bool declared = false;
-  ingestd::sdk::DataType declared_type;
-
-  ingestd::sdk::DataType type() const { return declared ? declared_type : type_of(shape); }
-};
-
-class ColumnSet {
- public:
-  explicit ColumnSet(const SourceOptions& options) : o_(options) {}
-
-  // Index of a column, or -1.
-  int find(std::string_view name) const;
-  // Adds a column (typed as declared, if it is).
-  std::size_t add(std::string_view name);
-  std::size_t index_or_add(std::string_view name);
-  Column& operator[](std::size_t i) { return cols_[i]; }
-  std::size_t size() const { return cols_.size(); }
-  ingestd::sdk::Schema schema() const;
-
- private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  const SourceOptions& o_;
-  std::vector<Column> cols_;
-  std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index_;
-};
+using typing::Column;
+using typing::ColumnSet;
 
 class DeadLetter;
 class FileProgress;

@@ -1,4 +1,5 @@
-// Type inference for text values (CSV fields, JSON strings) and typed appends.
+// Type inference for text values (CSV fields, JSON strings) and typed appends,
+// shared by the plugins that read untyped data (files, http, webhook).
 #pragma once
 
 #include <ingestd/sdk/builder.hpp>
@@ -6,7 +7,7 @@
 
 #include <string_view>
 
-namespace files {
+namespace typing {
 
 // What a sample of values looks like; ordered so that widen() is simple.
 enum class Shape { Null, Bool, Int, Float, Date, Timestamp, TimestampLocal, Json, String };
@@ -27,4 +28,4 @@ bool append_text(ingestd::sdk::ColumnBuilder& column, std::string_view text);
 // True when `text` is valid UTF-8.
 bool valid_utf8(std::string_view text);
 
-}  // namespace files
+}  // namespace typing

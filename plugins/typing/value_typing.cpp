@@ -1,4 +1,4 @@
-#include "value_typing.hpp"
+#include <typing/value_typing.hpp>
 
 #include <ingestd/sdk/values.hpp>
 
@@ -7,7 +7,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace files {
+namespace typing {
 
 using ingestd::sdk::ColumnBuilder;
 using ingestd::sdk::DataType;
@@ -207,4 +207,4 @@ bool valid_utf8(std::string_view text) {
   return true;
 }
 
-}  // namespace files
+}  // namespace typing

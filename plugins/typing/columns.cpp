@@ -1,0 +1,76 @@
+#include <typing/columns.hpp>
+
+#include <ingestd/sdk/plugin.hpp>
+
+namespace typing {
+
+using ingestd::sdk::config_error;
+using ingestd::sdk::DataType;
+using ingestd::sdk::Schema;
+
+std::vector<DeclaredColumn> parse_declared_columns(const ingestd::json::Value& v, const std::string& option) {
+  std::vector<DeclaredColumn> out;
+  if (v.is_null()) return out;
+  if (!v.is_array())
+    throw config_error(option + " must be a list of \"name:type\" strings or { name, type } tables");
+  for (const auto& c : v.as_array()) {
+    DeclaredColumn d;
+    std::string type = "string";
+    if (c.is_string()) {
+      const std::string& s = c.as_string();
+      auto colon = s.rfind(':');
+      d.name = colon == std::string::npos ? s : s.substr(0, colon);
+      if (colon != std::string::npos) type = s.substr(colon + 1);
+    } else if (c.is_object() && c["name"].is_string()) {
+      d.name = c["name"].as_string();
+      if (c["type"].is_string()) type = c["type"].as_string();
+    } else {
+      throw config_error(option + ": each entry is \"name:type\" or { name = \"...\", type = \"...\" }");
+    }
+    if (d.name.empty()) throw config_error(option + ": a column has an empty name");
+    for (const auto& o : out)
+      if (o.name == d.name) throw config_error(option + ": '" + d.name + "' is declared twice");
+    try {
+      d.type = DataType::from_name(type);
+    } catch (const std::exception& e) {
+      throw config_error(option + ": column '" + d.name + "': " + e.what());
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+int ColumnSet::find(std::string_view name) const {
+  auto it = index_.find(name);
+  return it == index_.end() ? -1 : static_cast<int>(it->second);
+}
+
+std::size_t ColumnSet::add(std::string_view name) {
+  Column c;
+  c.name = std::string(name);
+  for (const auto& d : declared_)
+    if (d.name == c.name) {
+      c.declared = true;
+      c.declared_type = d.type;
+    }
+  cols_.push_back(c);
+  index_.emplace(c.name, cols_.size() - 1);
+  return cols_.size() - 1;
+}
+
+std::size_t ColumnSet::index_or_add(std::string_view name) {
+  int i = find(name);
+  return i < 0 ? add(name) : static_cast<std::size_t>(i);
+}
+
+void ColumnSet::add_declared() {
+  for (const auto& d : declared_) index_or_add(d.name);
+}
+
+Schema ColumnSet::schema() const {
+  Schema s;
+  for (const auto& c : cols_) s.fields.push_back({c.name, c.type(), true});
+  return s;
+}
+
+}  // namespace typing

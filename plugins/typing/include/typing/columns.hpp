@@ -1,0 +1,64 @@
+// The columns of a stream of untyped records (CSV rows, JSON objects) as they
+// are learned: declared up front, sampled, widened, added as new keys appear.
+#pragma once
+
+#include <typing/value_typing.hpp>
+
+#include <ingestd/sdk/json.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace typing {
+
+struct DeclaredColumn {
+  std::string name;
+  ingestd::sdk::DataType type;
+};
+
+// `option` = ["id:int64", "name"] or [{ name = "id", type = "int64" }, ...];
+// a name without a type is a string. Throws a config error naming `option`.
+std::vector<DeclaredColumn> parse_declared_columns(const ingestd::json::Value& value,
+                                                   const std::string& option = "columns");
+
+struct Column {
+  std::string name;
+  Shape shape = Shape::Null;  // widened over the values seen
+  bool declared = false;
+  ingestd::sdk::DataType declared_type;
+
+  ingestd::sdk::DataType type() const { return declared ? declared_type : type_of(shape); }
+};
+
+class ColumnSet {
+ public:
+  // Declared columns keep their type when added; they are not added here.
+  explicit ColumnSet(std::vector<DeclaredColumn> declared = {}) : declared_(std::move(declared)) {}
+
+  const std::vector<DeclaredColumn>& declared() const { return declared_; }
+  // Index of a column, or -1.
+  int find(std::string_view name) const;
+  // Adds a column (typed as declared, if it is).
+  std::size_t add(std::string_view name);
+  std::size_t index_or_add(std::string_view name);
+  // Adds every declared column, in the declared order.
+  void add_declared();
+  Column& operator[](std::size_t i) { return cols_[i]; }
+  const Column& operator[](std::size_t i) const { return cols_[i]; }
+  std::size_t size() const { return cols_.size(); }
+  ingestd::sdk::Schema schema() const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::vector<DeclaredColumn> declared_;
+  std::vector<Column> cols_;
+  std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index_;
+};
+
+}  // namespace typing
