@@ -171,6 +171,11 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
     stream = job.source->open_stream(req);
   } catch (const std::exception& e) {
     record_failure(e);
+    {
+      // A server that is not up yet is as worth a rerun as one lost mid-read.
+      std::lock_guard lock(stats.mutex);
+      stats.transient = reader_failed && reader_transient;
+    }
     stats.status = reader_failed ? StreamStatus::Failed : StreamStatus::Stopped;
     stats.mark_finished();
     return;

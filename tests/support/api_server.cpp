@@ -49,7 +49,8 @@ int64_t ApiServer::responses(int status) const {
 
 std::vector<std::string> ApiServer::queries() const {
   std::vector<std::string> out;
-  for (const auto& q : stats()["queries"].as_array()) out.push_back(q.as_string());
+  const ingestd::json::Value s = stats();  // alive for the loop
+  for (const auto& q : s["queries"].as_array()) out.push_back(q.as_string());
   return out;
 }
 
