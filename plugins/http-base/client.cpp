@@ -122,7 +122,7 @@ Response Client::send(const Request& request, const std::function<bool()>& cance
   CURLcode rc = curl_easy_perform(c);
   if (rc == CURLE_ABORTED_BY_CALLBACK) throw TransportError("cancelled");
   if (rc != CURLE_OK)
-    throw TransportError(request.method + " " + request.url + ": " + (error[0] ? error : curl_easy_strerror(rc)));
+    throw TransportError(error[0] ? error : curl_easy_strerror(rc));
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }

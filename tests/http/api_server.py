@@ -53,7 +53,7 @@ HMAC_SECRET = "hm4c-secret"
 class State:
     def __init__(self, args):
         self.args = args
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.data = {"items": [], "github": {}}
         self.data_mtime = None
         self.items_sorted = []

@@ -1,0 +1,126 @@
+// github: issues, pulls, commits and releases of GitHub repositories, built on
+// the HTTP base. It only adds what GitHub's REST API is: paths, Link
+// pagination, `since` and sort parameters, and the x-ratelimit quota headers.
+#include <ingestd/http/endpoint_stream.hpp>
+
+#include <ingestd/sdk/plugin.hpp>
+
+namespace {
+
+using namespace ingestd::sdk;
+namespace http = ingestd::http;
+namespace json = ingestd::json;
+
+const std::vector<std::string> kStreams = {"issues", "pulls", "commits", "releases"};
+
+// What GitHub's REST API says about one kind of record.
+http::EndpointSpec endpoint(const std::string& stream, const std::vector<std::string>& repositories,
+                            int64_t page_size) {
+  http::EndpointSpec s;
+  s.stream = stream;
+  s.pagination.style = http::PaginationSpec::Style::Link;
+  http::QueryParams params = {{"per_page", std::to_string(page_size)}};
+  if (stream == "issues" || stream == "pulls") {
+    // Oldest change first, so that the cursor can be saved after every page.
+    params.insert(params.end(), {{"state", "all"}, {"sort", "updated"}, {"direction", "asc"}});
+    s.primary_key = {"id"};
+    s.cursor_field = "updated_at";
+    s.cursor_param = stream == "issues" ? "since" : "";  // pulls has no since: filtered here
+    s.ascending = true;
+  } else if (stream == "commits") {
+    s.primary_key = {"repository", "sha"};
+    s.cursor_field = "/commit/committer/date";
+    s.cursor_param = "since";  // newest first: the cursor is saved once a repository is read
+  } else {
+    s.primary_key = {"id"};
+    s.cursor_field = "created_at";
+  }
+  for (const auto& repo : repositories)
+    s.partitions.push_back({repo, "/repos/" + repo + "/" + stream, params, {{"repository", repo}}});
+  return s;
+}
+
+class GitHubSource : public Instance {
+ public:
+  explicit GitHubSource(const CreateContext& ctx) : host_(ctx.host) {
+    const Options& o = ctx.options;
+    std::vector<std::string> repos = o.list("repositories");
+    if (repos.empty()) throw config_error("repositories must name at least one \"owner/name\"");
+    for (const auto& r : repos)
+      if (r.find('/') == std::string::npos || r.front() == '/' || r.back() == '/')
+        throw config_error("repositories: '" + r + "' is not \"owner/name\"");
+    std::vector<std::string> streams = o.has("streams") ? o.list("streams") : kStreams;
+    for (const auto& s : streams) {
+      bool known = false;
+      for (const auto& k : kStreams) known = known || k == s;
+      if (!known) throw config_error("streams: unknown stream '" + s + "' (valid: issues, pulls, commits, releases)");
+      streams_.push_back(endpoint(s, repos, o.integer("page_size", 100)));
+    }
+    // The HTTP base's options, as GitHub wants them.
+    json::Object api;
+    api.set("base_url", json::Value(o.string("base_url", "https://api.github.com")));
+    json::Object headers;
+    headers.set("Accept", json::Value("application/vnd.github+json"));
+    headers.set("X-GitHub-Api-Version", json::Value("2022-11-28"));
+    api.set("headers", json::Value(std::move(headers)));
+    if (o.has("token")) {
+      api.set("auth", json::Value("bearer"));
+      api.set("token", o.get("token"));
+    }
+    for (const char* key : {"max_retries", "circuit_breaker", "timeout", "max_retry_wait"})
+      if (o.has(key)) api.set(key, o.get(key));
+    api_ = http::make_api(Options(json::Value(std::move(api))));
+    api_->quota_remaining_header = "x-ratelimit-remaining";
+    api_->quota_reset_header = "x-ratelimit-reset";
+  }
+
+  void check() override { discover(); }
+
+  std::vector<StreamInfo> discover() override {
+    std::vector<StreamInfo> out;
+    for (const auto& s : streams_) out.push_back(http::discover_endpoint(api_, s, host_, *this));
+    return out;
+  }
+
+  std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
+    for (const auto& s : streams_)
+      if (s.stream == r.stream) return http::open_endpoint_stream(api_, s, r, *this);
+    throw config_error("no stream named '" + r.stream + "'");
+  }
+
+ private:
+  Host host_;
+  std::vector<http::EndpointSpec> streams_;
+  std::shared_ptr<http::Api> api_;
+};
+
+PluginInfo describe() {
+  PluginInfo p;
+  p.name = "github";
+  p.version = "0.1.0";
+  p.kinds = INGESTD_KIND_SOURCE;
+  p.description = "GitHub repositories: issues, pulls, commits, releases (REST API, incremental)";
+  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
+  p.options = {
+      option("repositories", INGESTD_OPTION_LIST, "Repositories to read, [\"owner/name\", ...]").required(),
+      option("token", INGESTD_OPTION_SECRET, "A personal access or app token (public repositories need none)"),
+      option("streams", INGESTD_OPTION_LIST, "Which of issues, pulls, commits, releases (default: all)"),
+      option("base_url", INGESTD_OPTION_STRING, "The API's address (GitHub Enterprise: https://HOST/api/v3)")
+          .default_to("https://api.github.com"),
+      option("page_size", INGESTD_OPTION_INT, "Records per request (GitHub allows up to 100)").default_to("100"),
+      option("max_retries", INGESTD_OPTION_INT, "Retries of a request after 5xx, 429 or a connection failure")
+          .default_to("5"),
+      option("max_retry_wait", INGESTD_OPTION_DURATION, "A longer quota reset or Retry-After fails the request")
+          .default_to("15m"),
+      option("timeout", INGESTD_OPTION_DURATION, "Whole-request timeout").default_to("60s"),
+      option("circuit_breaker", INGESTD_OPTION_INT, "Give a stream up after this many consecutive failed requests")
+          .default_to("10"),
+  };
+  return p;
+}
+
+std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<GitHubSource>(ctx); }
+
+}  // namespace
+
+INGESTD_PLUGIN(describe, create)
