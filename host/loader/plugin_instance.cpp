@@ -228,6 +228,11 @@ OpenStream::~OpenStream() {
   if (handle_) plugin_->table.close_stream(handle_);
 }
 
+void OpenStream::checkpoint_saved(const std::string& checkpoint) {
+  if (plugin_->checkpoint_saved)
+    plugin_->checkpoint_saved(handle_, reinterpret_cast<const uint8_t*>(checkpoint.data()), checkpoint.size());
+}
+
 bool OpenStream::next(RecordBatch& out) {
   ingestd_batch b{};
   b.struct_size = sizeof b;

@@ -124,6 +124,9 @@ class OpenStream {
   // Fills `out` (array, rows, bytes, checkpoint, schema change) and returns
   // true, or returns false at the end of the stream. Throws PluginError.
   bool next(RecordBatch& out);
+  // Tells a source that asked for acknowledgements that `checkpoint` is saved.
+  // Any thread.
+  void checkpoint_saved(const std::string& checkpoint);
 
  private:
   const LoadedPlugin* plugin_;

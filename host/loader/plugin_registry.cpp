@@ -122,6 +122,10 @@ LoadResult load_plugin(const std::string& path) {
       std::memcpy(&copy, ext, sizeof copy);
       plugin->transactional_state = copy;
     }
+    const auto* acks =
+        static_cast<const ingestd_source_acks_v1*>(plugin->table.get_extension(INGESTD_EXT_SOURCE_ACKS));
+    if (acks && INGESTD_HAS_MEMBER(acks, ingestd_source_acks_v1, checkpoint_saved) && acks->checkpoint_saved)
+      plugin->checkpoint_saved = acks->checkpoint_saved;
   }
   auto missing = missing_functions(plugin->table, plugin->descriptor.kinds);
   if (!missing.empty())

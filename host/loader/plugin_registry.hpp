@@ -25,6 +25,8 @@ struct LoadedPlugin {
   ingestd_plugin table{};
   // "ingestd.transactional-state/1", when the plugin offers it completely.
   std::optional<ingestd_transactional_state_v1> transactional_state;
+  // "ingestd.source-acks/1", when the plugin offers it.
+  void (*checkpoint_saved)(ingestd_stream*, const uint8_t*, uint64_t) = nullptr;
 };
 
 struct LoadFailure {

@@ -193,6 +193,7 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
 
   CheckpointTracker tracker(lanes.size(), [&](uint64_t sequence, const std::string& checkpoint, int64_t generation) {
     if (job.save) job.save(sequence, checkpoint, generation);
+    stream->checkpoint_saved(checkpoint);
     std::lock_guard lock(stats.mutex);
     stats.saved_sequence = sequence;
     stats.saved_checkpoint = checkpoint;

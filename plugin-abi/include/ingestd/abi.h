@@ -461,6 +461,27 @@ typedef struct ingestd_transactional_state_v1 {
 } ingestd_transactional_state_v1;
 
 /* ------------------------------------------------------------------------
+ * Extension "ingestd.source-acks/1" (plugin side, sources)
+ *
+ * A source that must tell its own producers when their data is safe (a
+ * webhook answering 2xx only once the events are committed) offers this
+ * through get_extension. The host then reports each saved checkpoint back to
+ * the stream that emitted it.
+ * ------------------------------------------------------------------------ */
+#define INGESTD_EXT_SOURCE_ACKS "ingestd.source-acks/1"
+
+typedef struct ingestd_source_acks_v1 {
+  uint32_t struct_size;
+  /* ANY thread (the one that saved the checkpoint), possibly while
+   * next_batch runs on the stream thread; between open_stream and
+   * close_stream. Every destination committed the batch carrying
+   * `checkpoint` (bytes as the source emitted them) and all before it, and
+   * the checkpoint was saved. In order; when several checkpoints become
+   * durable at once, only the newest is reported. Must return quickly. */
+  void (*checkpoint_saved)(ingestd_stream* stream, const uint8_t* checkpoint, uint64_t checkpoint_size);
+} ingestd_source_acks_v1;
+
+/* ------------------------------------------------------------------------
  * Entry point: the one exported symbol
  * ------------------------------------------------------------------------ */
 #define INGESTD_PLUGIN_ENTRY_SYMBOL "ingestd_plugin_entry"

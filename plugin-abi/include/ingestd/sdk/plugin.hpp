@@ -206,6 +206,9 @@ struct PluginInfo {
   // Offer "ingestd.transactional-state/1": tables implement commit_with_state
   // and instances load_state.
   bool transactional_state = false;
+  // Offer "ingestd.source-acks/1": streams hear of their saved checkpoints
+  // through SourceStream::checkpoint_saved.
+  bool source_acks = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -272,6 +275,9 @@ class SourceStream {
   virtual Schema schema() = 0;
   // Fills `batch` and returns true, or returns false at the end of the stream.
   virtual bool next(Batch& batch) = 0;
+  // With PluginInfo::source_acks: the batch carrying `checkpoint` (and all
+  // before it) is committed everywhere. Any thread, even during next().
+  virtual void checkpoint_saved(std::string_view checkpoint) { (void)checkpoint; }
 };
 
 // A checkpoint a destination stored with its data (transactional state).
@@ -531,14 +537,28 @@ struct Adapter {
       p.commit = &commit;
       p.close_table = &close_table;
     }
-    p.get_extension = info.transactional_state ? &get_extension : nullptr;
+    p.get_extension = info.transactional_state || info.source_acks ? &get_extension : nullptr;
   }
 
   static const void* get_extension(const char* id) {
     static const ingestd_transactional_state_v1 state = {sizeof(ingestd_transactional_state_v1),
                                                          &commit_with_state, &load_state, &clear_state};
-    if (id && std::string_view(id) == INGESTD_EXT_TRANSACTIONAL_STATE) return &state;
+    static const ingestd_source_acks_v1 acks = {sizeof(ingestd_source_acks_v1), &checkpoint_saved};
+    const PluginInfo& info = storage().info;
+    if (!id) return nullptr;
+    if (info.transactional_state && std::string_view(id) == INGESTD_EXT_TRANSACTIONAL_STATE) return &state;
+    if (info.source_acks && std::string_view(id) == INGESTD_EXT_SOURCE_ACKS) return &acks;
     return nullptr;
+  }
+
+  static void checkpoint_saved(ingestd_stream* stream, const uint8_t* checkpoint, uint64_t size) {
+    try {
+      std::string_view cp(reinterpret_cast<const char*>(checkpoint), checkpoint ? size : 0);
+      reinterpret_cast<StreamHandle*>(stream)->stream->checkpoint_saved(cp);
+    } catch (...) {
+      // Nothing may cross the boundary; an acknowledgement lost here only
+      // delays a producer, which retries.
+    }
   }
 
   static ingestd_status commit_with_state(ingestd_table* table, uint64_t sequence, const char* key,

@@ -1,0 +1,61 @@
+// The webhook's HTTP side: accepts POSTed JSON events, holds them until the
+// stream takes them into a batch, and answers each request only once the
+// batch holding its events is committed everywhere (or 503 if it never is).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace webhook {
+
+struct IntakeOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string path = "/events";
+  std::string secret;  // empty: no signature check
+  std::string signature_header = "X-Signature";
+  std::string signature_prefix = "sha256=";
+  int64_t max_body = 1 << 20;
+  int threads = 64;
+  std::chrono::milliseconds flush_interval{200};
+  int64_t flush_events = 5000;
+  std::chrono::milliseconds ack_timeout{30'000};
+};
+
+class EventIntake {
+ public:
+  // Listens at once; throws when the address cannot be bound.
+  explicit EventIntake(IntakeOptions options);
+  ~EventIntake();  // stops listening; waiting requests get 503
+  EventIntake(const EventIntake&) = delete;
+  EventIntake& operator=(const EventIntake&) = delete;
+
+  // Waits until a batch is due (flush_events reached, flush_interval since the
+  // first waiting event, or every request thread waiting) or `poll` passes.
+  // Returns the events of batch number `batch` (1, 2, ...), or none.
+  std::vector<std::string> take(uint64_t& batch, std::chrono::milliseconds poll);
+  // Stops accepting (new requests get 503) and returns what is waiting.
+  std::vector<std::string> drain(uint64_t& batch);
+  // Batches up to `batch` are committed: their requests get 200.
+  void committed(uint64_t batch);
+
+  int64_t accepted() const;
+
+ private:
+  struct Shared;
+  std::shared_ptr<Shared> shared_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace webhook

@@ -1,0 +1,167 @@
+// webhook: a source that listens for POSTed JSON events and answers each
+// request only after every destination committed its events. See README.md.
+#include "event_intake.hpp"
+
+#include <ingestd/sdk/plugin.hpp>
+#include <typing/json_rows.hpp>
+
+#include <charconv>
+
+namespace {
+
+using namespace ingestd::sdk;
+namespace dom = simdjson::dom;
+using typing::ColumnSet;
+using typing::JsonRowAppender;
+
+class WebhookStream : public SourceStream {
+ public:
+  WebhookStream(const webhook::IntakeOptions& o, const std::vector<typing::DeclaredColumn>& columns,
+                const StreamRequest& r, const Instance& owner)
+      : host_(r.host), owner_(owner), columns_(columns) {
+    columns_.add_declared();
+    schema_ = columns_.schema();
+    intake_ = std::make_unique<webhook::EventIntake>(o);
+    host_.info("listening on http://" + o.host + ":" + std::to_string(o.port) + o.path);
+  }
+
+  Schema schema() override { return schema_; }
+
+  bool next(Batch& out) override {
+    uint64_t batch = 0;
+    std::vector<std::string> events;
+    while (events.empty()) {
+      if (owner_.cancelled() || host_.cancelled()) {
+        // Stopping: what already arrived goes out as a last batch, so that its
+        // senders get their answer once it is committed.
+        events = intake_->drain(batch);
+        if (events.empty()) throw cancelled_error();
+        break;
+      }
+      events = intake_->take(batch, std::chrono::milliseconds(100));
+    }
+    build(events, out);
+    out.checkpoint = "{\"batch\":" + std::to_string(batch) + "}";
+    return true;
+  }
+
+  void checkpoint_saved(std::string_view checkpoint) override {
+    auto colon = checkpoint.find(':');
+    uint64_t batch = 0;
+    if (colon == std::string_view::npos) return;
+    std::from_chars(checkpoint.data() + colon + 1, checkpoint.data() + checkpoint.size(), batch);
+    intake_->committed(batch);
+  }
+
+ private:
+  void build(const std::vector<std::string>& events, Batch& out) {
+    // Every event first widens the columns, so that the batch is built once
+    // under its final schema.
+    std::vector<dom::document> docs(events.size());
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      dom::element e;
+      if (!parser_.parse_into_document(docs[i], events[i]).get(e)) typing::sample_object(dom::object(e), columns_);
+    }
+    Schema now = columns_.schema();
+    if (now != schema_) {
+      schema_ = std::move(now);
+      out.new_schema = schema_;
+    }
+    BatchBuilder rows(schema_);
+    for (auto& doc : docs) {
+      dom::element e = doc.root();
+      if (appender_.append(dom::object(e), columns_, rows) != JsonRowAppender::Result::Appended) {
+        // Only a value that cannot be the declared type gets here.
+        host_.warn("event dropped: " + appender_.reason());
+        host_.count("events_rejected", 1);
+      }
+    }
+    out.array = rows.finish();
+  }
+
+  Host host_;
+  const Instance& owner_;
+  ColumnSet columns_;
+  Schema schema_;
+  std::unique_ptr<webhook::EventIntake> intake_;
+  dom::parser parser_;
+  JsonRowAppender appender_;
+};
+
+class WebhookSource : public Instance {
+ public:
+  explicit WebhookSource(const CreateContext& ctx) : stream_(ctx.options.string("stream", "events")) {
+    const Options& o = ctx.options;
+    intake_.host = o.string("host", "127.0.0.1");
+    intake_.port = static_cast<int>(o.integer("port", 0));
+    if (intake_.port <= 0 || intake_.port > 65535) throw config_error("port must be between 1 and 65535");
+    intake_.path = o.string("path", "/events");
+    intake_.secret = o.string("secret");
+    intake_.signature_header = o.string("signature_header", "X-Signature");
+    intake_.signature_prefix = o.string("signature_prefix", "sha256=");
+    intake_.max_body = o.size_bytes("max_body", 1 << 20);
+    intake_.threads = static_cast<int>(std::max<int64_t>(2, o.integer("threads", 64)));
+    intake_.flush_interval = std::chrono::milliseconds(o.duration_ms("flush_interval", 200));
+    intake_.flush_events = std::max<int64_t>(1, o.integer("flush_events", 5000));
+    intake_.ack_timeout = std::chrono::milliseconds(o.duration_ms("ack_timeout", 30'000));
+    columns_ = typing::parse_declared_columns(o.get("columns"));
+    if (columns_.empty())
+      throw config_error("columns must declare the events' columns, [\"event_id:string\", ...]; new keys are added");
+  }
+
+  std::vector<StreamInfo> discover() override {
+    ColumnSet c(columns_);
+    c.add_declared();
+    StreamInfo s;
+    s.name = stream_;
+    s.schema = c.schema();
+    s.extract_modes = INGESTD_EXTRACT_INCREMENTAL_APPENDS;
+    return {s};
+  }
+
+  std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
+    if (r.stream != stream_) throw config_error("no stream named '" + r.stream + "' (this source has '" + stream_ + "')");
+    return std::make_unique<WebhookStream>(intake_, columns_, r, *this);
+  }
+
+ private:
+  std::string stream_;
+  webhook::IntakeOptions intake_;
+  std::vector<typing::DeclaredColumn> columns_;
+};
+
+PluginInfo describe() {
+  PluginInfo p;
+  p.name = "webhook";
+  p.version = "0.1.0";
+  p.kinds = INGESTD_KIND_SOURCE;
+  p.description = "Receives POSTed JSON events; answers 200 only once they are committed";
+  p.extract_modes = INGESTD_EXTRACT_INCREMENTAL_APPENDS;
+  p.source_acks = true;
+  p.max_concurrent_streams = 1;
+  p.options = {
+      option("port", INGESTD_OPTION_INT, "The port to listen on").required(),
+      option("host", INGESTD_OPTION_STRING, "The address to listen on").default_to("127.0.0.1"),
+      option("path", INGESTD_OPTION_STRING, "The path events are POSTed to").default_to("/events"),
+      option("stream", INGESTD_OPTION_STRING, "The stream's name").default_to("events"),
+      option("columns", INGESTD_OPTION_JSON,
+             "The events' columns, [\"event_id:string\", \"amount:float64\"]; keys not declared become new columns")
+          .required(),
+      option("secret", INGESTD_OPTION_SECRET,
+             "Shared secret: requests must carry hex HMAC-SHA256 of the body in signature_header"),
+      option("signature_header", INGESTD_OPTION_STRING, "The header carrying the signature").default_to("X-Signature"),
+      option("signature_prefix", INGESTD_OPTION_STRING, "Text before the hex digest").default_to("sha256="),
+      option("max_body", INGESTD_OPTION_SIZE, "Larger bodies get 413").default_to("1MiB"),
+      option("flush_interval", INGESTD_OPTION_DURATION, "The longest an event waits for its batch").default_to("200ms"),
+      option("flush_events", INGESTD_OPTION_INT, "A batch leaves once this many events wait").default_to("5000"),
+      option("threads", INGESTD_OPTION_INT, "Requests handled at once (each waits for its commit)").default_to("64"),
+      option("ack_timeout", INGESTD_OPTION_DURATION, "A request not committed by then gets 503").default_to("30s"),
+  };
+  return p;
+}
+
+std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<WebhookSource>(ctx); }
+
+}  // namespace
+
+INGESTD_PLUGIN(describe, create)
