@@ -38,12 +38,14 @@ ingestd::json::Value ApiServer::stats() const {
 }
 
 int64_t ApiServer::requests(const std::string& path) const {
-  const auto& v = stats()["requests"][path];
+  const ingestd::json::Value s = stats();  // the value below points into it
+  const auto& v = s["requests"][path];
   return v.is_int() ? v.as_int() : 0;
 }
 
 int64_t ApiServer::responses(int status) const {
-  const auto& v = stats()["statuses"][std::to_string(status)];
+  const ingestd::json::Value s = stats();  // the value below points into it
+  const auto& v = s["statuses"][std::to_string(status)];
   return v.is_int() ? v.as_int() : 0;
 }
 
