@@ -338,6 +338,15 @@ def main():
     p.add_argument("--github-quota", type=int, default=0)
     p.add_argument("--delay-ms", type=int, default=0)
     args = p.parse_args()
+    # A test that dies without stopping the server must not leave it behind.
+    parent = os.getppid()
+
+    def exit_with_parent():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.state = State(args)
