@@ -1,7 +1,7 @@
 // github: issues, pulls, commits and releases of GitHub repositories, built on
 // the HTTP base. It only adds what GitHub's REST API is: paths, Link
 // pagination, `since` and sort parameters, and the x-ratelimit quota headers.
-#include <ingestd/http/endpoint_stream.hpp>
+#include <ingestd/http/endpoint_source.hpp>
 
 #include <ingestd/sdk/plugin.hpp>
 
@@ -40,58 +40,46 @@ http::EndpointSpec endpoint(const std::string& stream, const std::vector<std::st
   return s;
 }
 
-class GitHubSource : public Instance {
+std::vector<http::EndpointSpec> github_streams(const Options& o) {
+  std::vector<std::string> repos = o.list("repositories");
+  if (repos.empty()) throw config_error("repositories must name at least one \"owner/name\"");
+  for (const auto& r : repos)
+    if (r.find('/') == std::string::npos || r.front() == '/' || r.back() == '/')
+      throw config_error("repositories: '" + r + "' is not \"owner/name\"");
+  std::vector<http::EndpointSpec> out;
+  for (const auto& s : o.has("streams") ? o.list("streams") : kStreams) {
+    bool known = false;
+    for (const auto& k : kStreams) known = known || k == s;
+    if (!known) throw config_error("streams: unknown stream '" + s + "' (valid: issues, pulls, commits, releases)");
+    out.push_back(endpoint(s, repos, o.integer("page_size", 100)));
+  }
+  return out;
+}
+
+// The HTTP base's options, as GitHub wants them.
+std::shared_ptr<http::Api> github_api(const Options& o) {
+  json::Object api;
+  api.set("base_url", json::Value(o.string("base_url", "https://api.github.com")));
+  json::Object headers;
+  headers.set("Accept", json::Value("application/vnd.github+json"));
+  headers.set("X-GitHub-Api-Version", json::Value("2022-11-28"));
+  api.set("headers", json::Value(std::move(headers)));
+  if (o.has("token")) {
+    api.set("auth", json::Value("bearer"));
+    api.set("token", o.get("token"));
+  }
+  for (const char* key : {"max_retries", "circuit_breaker", "timeout", "max_retry_wait"})
+    if (o.has(key)) api.set(key, o.get(key));
+  auto result = http::make_api(Options(json::Value(std::move(api))));
+  result->quota_remaining_header = "x-ratelimit-remaining";
+  result->quota_reset_header = "x-ratelimit-reset";
+  return result;
+}
+
+class GitHubSource : public http::EndpointSource {
  public:
-  explicit GitHubSource(const CreateContext& ctx) : host_(ctx.host) {
-    const Options& o = ctx.options;
-    std::vector<std::string> repos = o.list("repositories");
-    if (repos.empty()) throw config_error("repositories must name at least one \"owner/name\"");
-    for (const auto& r : repos)
-      if (r.find('/') == std::string::npos || r.front() == '/' || r.back() == '/')
-        throw config_error("repositories: '" + r + "' is not \"owner/name\"");
-    std::vector<std::string> streams = o.has("streams") ? o.list("streams") : kStreams;
-    for (const auto& s : streams) {
-      bool known = false;
-      for (const auto& k : kStreams) known = known || k == s;
-      if (!known) throw config_error("streams: unknown stream '" + s + "' (valid: issues, pulls, commits, releases)");
-      streams_.push_back(endpoint(s, repos, o.integer("page_size", 100)));
-    }
-    // The HTTP base's options, as GitHub wants them.
-    json::Object api;
-    api.set("base_url", json::Value(o.string("base_url", "https://api.github.com")));
-    json::Object headers;
-    headers.set("Accept", json::Value("application/vnd.github+json"));
-    headers.set("X-GitHub-Api-Version", json::Value("2022-11-28"));
-    api.set("headers", json::Value(std::move(headers)));
-    if (o.has("token")) {
-      api.set("auth", json::Value("bearer"));
-      api.set("token", o.get("token"));
-    }
-    for (const char* key : {"max_retries", "circuit_breaker", "timeout", "max_retry_wait"})
-      if (o.has(key)) api.set(key, o.get(key));
-    api_ = http::make_api(Options(json::Value(std::move(api))));
-    api_->quota_remaining_header = "x-ratelimit-remaining";
-    api_->quota_reset_header = "x-ratelimit-reset";
-  }
-
-  void check() override { discover(); }
-
-  std::vector<StreamInfo> discover() override {
-    std::vector<StreamInfo> out;
-    for (const auto& s : streams_) out.push_back(http::discover_endpoint(api_, s, host_, *this));
-    return out;
-  }
-
-  std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
-    for (const auto& s : streams_)
-      if (s.stream == r.stream) return http::open_endpoint_stream(api_, s, r, *this);
-    throw config_error("no stream named '" + r.stream + "'");
-  }
-
- private:
-  Host host_;
-  std::vector<http::EndpointSpec> streams_;
-  std::shared_ptr<http::Api> api_;
+  explicit GitHubSource(const CreateContext& ctx)
+      : EndpointSource(github_api(ctx.options), github_streams(ctx.options), ctx.host) {}
 };
 
 PluginInfo describe() {

@@ -2,7 +2,7 @@
 // endpoint; see README.md for the options.
 #include "stream_config.hpp"
 
-#include <ingestd/http/endpoint_stream.hpp>
+#include <ingestd/http/endpoint_source.hpp>
 
 #include <ingestd/sdk/plugin.hpp>
 
@@ -11,32 +11,10 @@ namespace {
 using namespace ingestd::sdk;
 namespace http = ingestd::http;
 
-class HttpSource : public Instance {
+class HttpSource : public http::EndpointSource {
  public:
   explicit HttpSource(const CreateContext& ctx)
-      : api_(http::make_api(ctx.options)), streams_(http_source::parse_streams(ctx.options)), host_(ctx.host) {}
-
-  void check() override {
-    // The first page of every stream: reachable, authorised, JSON where the records are said to be.
-    discover();
-  }
-
-  std::vector<StreamInfo> discover() override {
-    std::vector<StreamInfo> out;
-    for (const auto& s : streams_) out.push_back(http::discover_endpoint(api_, s, host_, *this));
-    return out;
-  }
-
-  std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
-    for (const auto& s : streams_)
-      if (s.stream == r.stream) return http::open_endpoint_stream(api_, s, r, *this);
-    throw config_error("no stream named '" + r.stream + "'");
-  }
-
- private:
-  std::shared_ptr<http::Api> api_;
-  std::vector<http::EndpointSpec> streams_;
-  Host host_;
+      : EndpointSource(http::make_api(ctx.options), http_source::parse_streams(ctx.options), ctx.host) {}
 };
 
 PluginInfo describe() {
