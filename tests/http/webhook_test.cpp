@@ -1,13 +1,10 @@
 // The webhook source in a running ingestd: events POSTed concurrently by
 // producers (tests/http/post_events.py), answered only once committed.
 #include "e2e.hpp"
+#include "support/net.hpp"
 #include "support/sqlite_query.hpp"
 
-#include <arpa/inet.h>
 #include <csignal>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <set>
@@ -16,32 +13,11 @@
 using namespace e2e;
 using ingestd::json::Value;
 using testing::Child;
+using testing::free_port;
+using testing::listening;
 using testing::scalar;
 
 namespace {
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool listening(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
-}
 
 std::string webhook_flow(int port, const std::string& extra_config = "") {
   return "[sources.hook]\nplugin = \"webhook\"\nconfig = { port = " + std::to_string(port) +
@@ -58,7 +34,7 @@ std::unique_ptr<Child> start_ingestd(const Workspace& w, int port) {
   testing::Options o;
   o.cwd = w.dir.path();
   auto child = std::make_unique<Child>(std::vector<std::string>{testing::ingestd_bin(), "run", "flows.toml"}, o);
-  for (int i = 0; i < 200 && !listening(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  testing::wait_listening(port, 5);
   return child;
 }
 
