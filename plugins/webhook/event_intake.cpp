@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <simdjson.h>
 
+#include <atomic>
 #include <stdexcept>
 
 namespace webhook {
@@ -21,6 +22,7 @@ struct EventIntake::Shared {
   uint64_t taken = 0;     // batches handed to the stream
   uint64_t committed = 0; // batches committed everywhere
   int waiting = 0;        // request threads waiting for a commit
+  std::atomic<int> arriving{0};  // requests being checked, their events not queued yet
   bool accepting = true;  // false once drained: new requests get 503
   bool stopped = false;   // the server is going away: waiting requests get 503
   int64_t accepted = 0;
@@ -33,7 +35,9 @@ struct EventIntake::Shared {
 
   bool due() const {
     if (pending.empty()) return false;
-    return static_cast<int64_t>(pending.size()) >= o.flush_events || waiting >= o.threads - 1 ||
+    // Once no request is on its way in, waiting longer only adds latency: the
+    // batch leaves (group commit), and requests arriving meanwhile form the next.
+    return static_cast<int64_t>(pending.size()) >= o.flush_events || waiting >= o.threads - 1 || arriving == 0 ||
            std::chrono::steady_clock::now() - first_pending >= o.flush_interval;
   }
 };
@@ -99,6 +103,16 @@ EventIntake::EventIntake(IntakeOptions options)
   std::shared_ptr<Shared> s = shared_;
   server_->Post(o.path, [s](const httplib::Request& req, httplib::Response& res) {
     const IntakeOptions& o = s->o;
+    ++s->arriving;
+    struct Arrived {
+      std::atomic<int>& n;
+      bool done = false;
+      void now() {
+        if (!done) --n;
+        done = true;
+      }
+      ~Arrived() { now(); }
+    } arrived{s->arriving};
     if (!o.secret.empty()) {
       std::string expected = o.signature_prefix + ingestd::http::hmac_sha256_hex(o.secret, req.body);
       if (!ingestd::http::constant_time_equals(req.get_header_value(o.signature_header.c_str()), expected))
@@ -111,6 +125,7 @@ EventIntake::EventIntake(IntakeOptions options)
     if (!s->accepting) return answer(res, 503, "error", "shutting down; send again later");
     if (s->pending.empty()) s->first_pending = std::chrono::steady_clock::now();
     for (auto& e : events) s->pending.push_back(std::move(e));
+    arrived.now();
     const uint64_t mine = s->taken + 1;  // the batch that will hold these events
     ++s->waiting;
     s->batch_due.notify_one();

@@ -41,7 +41,8 @@ class EventIntake {
   EventIntake& operator=(const EventIntake&) = delete;
 
   // Waits until a batch is due (flush_events reached, flush_interval since the
-  // first waiting event, or every request thread waiting) or `poll` passes.
+  // first waiting event, every request thread waiting, or no request on its
+  // way in) or `poll` passes.
   // Returns the events of batch number `batch` (1, 2, ...), or none.
   std::vector<std::string> take(uint64_t& batch, std::chrono::milliseconds poll);
   // Stops accepting (new requests get 503) and returns what is waiting.

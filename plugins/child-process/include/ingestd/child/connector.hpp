@@ -1,0 +1,51 @@
+// What the singer and airbyte sources share about the connector they run:
+// its command, its config (with secrets kept apart so that the host redacts
+// them), a redactor for everything the connector prints, and a relay of its
+// stderr into ingestd's log.
+#pragma once
+
+#include <ingestd/child/process.hpp>
+#include <ingestd/sdk/plugin.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ingestd::child {
+
+// Replaces known secret values in text with ***.
+class Redactor {
+ public:
+  void add(const std::string& secret);
+  // Every string in `v` (recursively).
+  void add_all(const json::Value& v);
+  // Strings under keys that name credentials (password, token, secret, key…).
+  void add_credential_like(const json::Value& v);
+  std::string operator()(std::string_view text) const;
+
+ private:
+  std::vector<std::string> secrets_;  // longest first
+};
+
+struct Connector {
+  std::vector<std::string> command;
+  json::Value config;  // `config` with `secrets` merged in
+  Redactor redact;
+  std::string working_dir;
+
+  // Reads `command`, `config`, `secrets` and `working_dir` from the options.
+  static Connector from_options(const sdk::CreateContext& ctx);
+
+  // Starts the connector with `args` after its command; its stderr lines go to
+  // `host`'s log (redacted) through `on_stderr_line`, which may reclassify them.
+  ProcessOptions process_options(const std::vector<std::string>& args, const sdk::Host& host,
+                                 std::function<void(const sdk::Host&, std::string_view)> on_stderr_line = {}) const;
+
+  // "the connector failed (exit code 1): <last stderr lines>", redacted.
+  std::string failure(const Process& p, int status, std::string_view what) const;
+};
+
+// The option specs every connector source has.
+std::vector<sdk::OptionSpec> connector_options();
+
+}  // namespace ingestd::child

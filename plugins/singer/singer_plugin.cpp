@@ -1,0 +1,129 @@
+// singer: runs a Singer tap as a child process, one run per stream with only
+// that stream selected, and passes the last committed STATE back with --state.
+// See README.md.
+#include "catalog.hpp"
+#include "tap_stream.hpp"
+
+#include <ingestd/child/connector.hpp>
+#include <ingestd/child/private_file.hpp>
+
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+namespace {
+
+using namespace ingestd::sdk;
+using ingestd::child::Connector;
+using ingestd::child::PrivateFile;
+using ingestd::child::Process;
+
+class SingerSource : public Instance {
+ public:
+  explicit SingerSource(const CreateContext& ctx)
+      : connector_(Connector::from_options(ctx)),
+        host_(ctx.host),
+        catalog_path_(ctx.options.has("catalog") ? ctx.resolve_path(ctx.options.string("catalog")) : ""),
+        discover_timeout_ms_(ctx.options.duration_ms("discover_timeout", 300'000)),
+        max_batch_age_ms_(ctx.options.duration_ms("max_batch_age", 5000)) {}
+
+  void check() override { catalog(); }
+
+  std::vector<StreamInfo> discover() override { return catalog().stream_infos(); }
+
+  std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
+    const singer::Catalog& c = catalog();
+    const ingestd::json::Value* entry = c.find(r.stream);
+    if (!entry) {
+      std::string names;
+      for (const auto& n : c.names()) names += (names.empty() ? "" : ", ") + n;
+      throw config_error("the tap has no stream '" + r.stream + "' (its streams: " + names + ")");
+    }
+    auto run = std::make_unique<singer::TapRun>();
+    run->connector = &connector_;
+    run->stream = singer::stream_name(*entry);
+    run->incremental = r.extract_mode != INGESTD_EXTRACT_SNAPSHOT;
+    run->catalog_json = c.selecting(run->stream, run->incremental, r.cursor_field);
+    for (const auto& s : c.stream_infos())
+      if (s.name == run->stream) run->catalog_fields = s.schema.fields;
+    run->max_batch_age_ms = max_batch_age_ms_;
+    std::lock_guard lock(mutex_);
+    runs_.push_back(std::move(run));
+    return singer::open_tap_stream(*runs_.back(), r, *this);
+  }
+
+ private:
+  // The catalog file, or what `tap --discover` printed (asked once).
+  const singer::Catalog& catalog() {
+    std::lock_guard lock(mutex_);
+    if (catalog_) return *catalog_;
+    catalog_ = std::make_unique<singer::Catalog>(catalog_path_.empty() ? discovered() : from_file());
+    return *catalog_;
+  }
+
+  ingestd::json::Value from_file() const {
+    std::ifstream in(catalog_path_);
+    if (!in) throw config_error("catalog: cannot read " + catalog_path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+      return ingestd::json::Value::parse(text.str());
+    } catch (const std::exception& e) {
+      throw config_error("catalog " + catalog_path_ + " is not JSON: " + e.what());
+    }
+  }
+
+  ingestd::json::Value discovered() const {
+    PrivateFile config("config", connector_.config.dump());
+    Process tap(connector_.process_options({"--config", config.path(), "--discover"}, host_));
+    std::string out, line;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(discover_timeout_ms_);
+    for (;;) {
+      if (cancelled()) throw cancelled_error();
+      if (std::chrono::steady_clock::now() > until) throw io_error("the tap's --discover took longer than discover_timeout");
+      auto r = tap.read_line(line, std::chrono::milliseconds(100));
+      if (r == Process::Read::End) break;
+      if (r == Process::Read::Line) out += line + "\n";
+    }
+    const int status = tap.wait();
+    if (status != 0) throw config_error(connector_.failure(tap, status, "the tap's --discover failed"));
+    try {
+      return ingestd::json::Value::parse(out);
+    } catch (const std::exception& e) {
+      throw config_error(connector_.redact("the tap's --discover printed no JSON catalog (" + std::string(e.what()) +
+                                           "); give one with the catalog option"));
+    }
+  }
+
+  Connector connector_;
+  Host host_;
+  std::string catalog_path_;
+  int64_t discover_timeout_ms_;
+  int64_t max_batch_age_ms_;
+  std::mutex mutex_;
+  std::unique_ptr<singer::Catalog> catalog_;
+  std::vector<std::unique_ptr<singer::TapRun>> runs_;  // alive as long as their streams
+};
+
+PluginInfo describe() {
+  PluginInfo p;
+  p.name = "singer";
+  p.version = "0.1.0";
+  p.kinds = INGESTD_KIND_SOURCE;
+  p.description = "Runs a Singer tap; its STATE is saved as batches commit and passed back with --state";
+  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
+  p.options = ingestd::child::connector_options();
+  p.options.push_back(option("catalog", INGESTD_OPTION_STRING, "A catalog file; without one the tap's --discover is run"));
+  p.options.push_back(
+      option("discover_timeout", INGESTD_OPTION_DURATION, "The longest --discover may take").default_to("5m"));
+  p.options.push_back(option("max_batch_age", INGESTD_OPTION_DURATION,
+                             "A batch leaves after this long even if not full (slow taps)")
+                          .default_to("5s"));
+  return p;
+}
+
+std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<SingerSource>(ctx); }
+
+}  // namespace
+
+INGESTD_PLUGIN(describe, create)

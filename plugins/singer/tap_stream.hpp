@@ -1,0 +1,29 @@
+// One ingestd stream read from a Singer tap run with only that stream
+// selected: SCHEMA → the Arrow schema (and schema changes), RECORD → rows,
+// STATE → the checkpoint of the batch that ends at the RECORD before it,
+// ACTIVATE_VERSION → counted (replace semantics come from the flow's load).
+#pragma once
+
+#include <ingestd/child/connector.hpp>
+#include <ingestd/child/private_file.hpp>
+#include <ingestd/sdk/plugin.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace singer {
+
+struct TapRun {
+  const ingestd::child::Connector* connector = nullptr;
+  std::string catalog_json;  // with only this stream selected
+  std::string stream;        // its name in RECORD/SCHEMA messages
+  std::vector<ingestd::sdk::Field> catalog_fields;  // the catalog's columns for it
+  bool incremental = false;
+  int64_t max_batch_age_ms = 5000;
+};
+
+std::unique_ptr<ingestd::sdk::SourceStream> open_tap_stream(const TapRun& run, const ingestd::sdk::StreamRequest& r,
+                                                            const ingestd::sdk::Instance& owner);
+
+}  // namespace singer
