@@ -49,6 +49,7 @@ class TapStream : public SourceStream {
 
   bool next(Batch& out) override {
     while (ready_.empty()) {
+      if (failure_) throw io_error(*failure_);
       if (ended_) return false;
       pump();
     }
@@ -216,10 +217,16 @@ class TapStream : public SourceStream {
 
   void finish_tap() {
     const int status = tap_->wait();
-    if (status != 0)
-      // The host reruns the stream from the last committed STATE.
-      throw io_error(run_.connector->failure(*tap_, status, "the tap failed"));
     if (!builder_) builder_ = std::make_unique<BatchBuilder>(columns_.schema());
+    if (status != 0) {
+      // What the last STATE covers still goes out with it; the records after
+      // it do not. Then the stream fails and the host reruns it from there.
+      emit_ready();
+      pending_.clear();
+      failure_ = run_.connector->failure(*tap_, status, "the tap failed");
+      ended_ = true;
+      return;
+    }
     take_pending();
     emit_ready();
     ended_ = true;
@@ -248,6 +255,7 @@ class TapStream : public SourceStream {
   typing::JsonRowAppender appender_;
   int64_t line_number_ = 0;
   bool ended_ = false;
+  std::optional<std::string> failure_;  // the tap failed: thrown once ready_ is delivered
   bool warned_version_ = false;
 };
 

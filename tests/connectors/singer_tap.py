@@ -12,12 +12,14 @@ sent between two ACTIVATE_VERSION messages). Config keys:
   new_column_after    from this record on, users carry a "score" key and a
                       second SCHEMA names it
   api_token           printed in a METRIC line on stderr, as careless taps do
+  delay_ms            sleep this long before each record (a slow source)
 """
 import argparse
 import datetime
 import json
 import os
 import sys
+import time
 
 BASE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -85,6 +87,9 @@ class Tap:
                 out.flush()
                 sys.stderr.write("tap: simulated crash after %d records\n" % self.sent)
                 sys.exit(1)
+        if c.get("delay_ms"):
+            out.flush()
+            time.sleep(c["delay_ms"] / 1000)
         if c.get("malformed_after") is not None and self.sent == c["malformed_after"]:
             out.write("this is not a Singer message\n")
         emit({"type": "RECORD", "stream": stream, "record": rec,
