@@ -105,7 +105,7 @@ TEST_CASE("singer: a malformed line fails the stream with its line number, state
   Result r = w.ingestd({"run", "flows.toml"});
   CHECK(r.exit_code != 0);
   // One SCHEMA, 35 RECORDs and 3 STATEs come before the bad line.
-  CHECK_MESSAGE(contains(r.out + r.err, "tap output line 40: not a JSON object: this is not a Singer message"), dump(r));
+  CHECK_MESSAGE(contains(r.out + r.err, "connector output line 40: not a JSON object: this is not a Singer message"), dump(r));
   // The saved STATE is one the tap sent before the bad line (the batch of the
   // last may not have been committed when the stream failed), and every row
   // it covers is in the table.

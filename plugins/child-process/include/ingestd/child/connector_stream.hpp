@@ -1,0 +1,85 @@
+// The source stream of a connector process that prints one JSON message per
+// line (Singer, Airbyte): records wait until the next state message so that
+// each batch ends where a state does and carries it; batches also leave when
+// full or old (without a state). Subclasses read their protocol's messages.
+#pragma once
+
+#include <ingestd/child/connector.hpp>
+#include <ingestd/child/private_file.hpp>
+#include <ingestd/sdk/plugin.hpp>
+#include <typing/json_rows.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ingestd::child {
+
+class ConnectorStream : public sdk::SourceStream {
+ public:
+  ConnectorStream(const Connector& connector, const sdk::StreamRequest& r, const sdk::Instance& owner,
+                  std::vector<typing::DeclaredColumn> declared, int64_t max_batch_age_ms);
+  ~ConnectorStream() override;
+
+  sdk::Schema schema() override { return schema_; }
+  bool next(sdk::Batch& out) override;
+
+ protected:
+  // Starts the connector and reads until its first record (or its end), so
+  // that a schema it announces first is the stream's schema from the start.
+  void start(const std::vector<std::string>& args,
+             std::function<void(const sdk::Host&, std::string_view)> on_stderr = {});
+  // Handles one message line (not blank); line_number() says where it is.
+  virtual void handle(const std::string& line) = 0;
+  // The connector exited with a non-zero status: the error to fail with.
+  virtual std::string failure(int status);
+
+  // For handle(): a record (a JSON object's text), a state (the checkpoint),
+  // a schema announced by the connector.
+  void record(std::string object_json);
+  void state(std::string checkpoint);
+  void declare(const std::vector<typing::DeclaredColumn>& declared);
+  // Fails the stream at the current line with the connector's stderr.
+  [[noreturn]] void malformed(std::string_view line, const std::string& why) const;
+  int64_t line_number() const { return line_number_; }
+  const Connector& connector() const { return connector_; }
+  const sdk::Host& host() const { return host_; }
+  const Process* process() const { return process_.get(); }
+  std::vector<std::unique_ptr<PrivateFile>>& files() { return files_; }
+
+ private:
+  bool read_message();
+  void pump();
+  void take_pending();
+  void append(const std::pair<std::string, int64_t>& p);
+  void restart_builder();
+  void emit_ready();
+  void emit(std::optional<std::string> checkpoint);
+  void finish_process();
+
+  const Connector& connector_;
+  sdk::Host host_;
+  const sdk::Instance& owner_;
+  int64_t batch_rows_;
+  int64_t max_batch_age_ms_;
+  std::vector<std::unique_ptr<PrivateFile>> files_;
+  std::unique_ptr<Process> process_;
+  typing::ColumnSet columns_;
+  sdk::Schema schema_;
+  bool schema_changed_ = false;
+  std::unique_ptr<sdk::BatchBuilder> builder_;            // rows up to the last state
+  std::vector<std::pair<std::string, int64_t>> pending_;  // records after it, with their lines
+  std::optional<std::string> state_;
+  std::optional<std::chrono::steady_clock::time_point> first_row_at_;
+  std::deque<sdk::Batch> ready_;
+  simdjson::dom::parser parser_;
+  typing::JsonRowAppender appender_;
+  int64_t line_number_ = 0;
+  bool ended_ = false;
+  std::optional<std::string> failure_;  // thrown once the batches before it are delivered
+};
+
+}  // namespace ingestd::child
