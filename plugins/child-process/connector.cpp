@@ -100,6 +100,13 @@ Connector Connector::from_options(const sdk::CreateContext& ctx) {
   c.redact.add_credential_like(config);
   c.config = secrets.is_null() ? config : merged(config, secrets);
   c.working_dir = ctx.resolve_path(o.string("working_dir", ctx.base_dir));
+  if (o.get("env").is_object())
+    for (const auto& [k, v] : o.get("env").as_object()) {
+      if (!v.is_string()) throw sdk::config_error("env." + k + " must be a string");
+      c.env.emplace_back(k, v.as_string());
+    }
+  else if (!o.get("env").is_null())
+    throw sdk::config_error("env must be a table of strings, { NAME = \"value\" }");
   // A relative executable path is relative to the flow file, like other paths.
   if (c.command[0].find('/') != std::string::npos) c.command[0] = ctx.resolve_path(c.command[0]);
   return c;
@@ -111,6 +118,7 @@ ProcessOptions Connector::process_options(const std::vector<std::string>& args, 
   p.argv = command;
   p.argv.insert(p.argv.end(), args.begin(), args.end());
   p.cwd = working_dir;
+  p.env = env;
   p.on_stderr = [host, on_line = std::move(on_line), redact = redact](std::string_view line) {
     const std::string clean = redact(line);
     if (on_line) on_line(host, clean);
@@ -135,6 +143,7 @@ std::vector<sdk::OptionSpec> connector_options() {
       option("secrets", INGESTD_OPTION_JSON,
              "Config keys holding credentials, merged into config and redacted from every log line")
           .secret(),
+      option("env", INGESTD_OPTION_JSON, "Environment variables set for the connector, { NAME = \"value\" }"),
       option("working_dir", INGESTD_OPTION_STRING, "The connector's working folder (default: the flow file's)"),
   };
 }

@@ -29,7 +29,7 @@ void ConnectorStream::start(const std::vector<std::string>& args,
 
 bool ConnectorStream::next(Batch& out) {
   while (ready_.empty()) {
-    if (failure_) throw io_error(*failure_);
+    if (failure_) throw *failure_;
     if (ended_) return false;
     pump();
   }
@@ -38,8 +38,8 @@ bool ConnectorStream::next(Batch& out) {
   return true;
 }
 
-std::string ConnectorStream::failure(int status) {
-  return connector_.failure(*process_, status, "the connector failed");
+Error ConnectorStream::failure(int status) {
+  return io_error(connector_.failure(*process_, status, "the connector failed"));
 }
 
 // Reads and handles one line; false when none came within the poll interval.
@@ -158,7 +158,7 @@ void ConnectorStream::finish_process() {
     // it do not. Then the stream fails and the host reruns it from there.
     emit_ready();
     pending_.clear();
-    failure_ = failure(status);
+    failure_.emplace(failure(status));
     return;
   }
   take_pending();

@@ -37,6 +37,18 @@ Process::Process(ProcessOptions options) : options_(std::move(options)) {
   std::vector<char*> argv;
   for (auto& a : options_.argv) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The environment is built before fork: the child may only exec.
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    bool replaced = false;
+    for (const auto& [k, v] : options_.env) replaced = replaced || entry.rfind(k + "=", 0) == 0;
+    if (!replaced) env_text.emplace_back(entry);
+  }
+  for (const auto& [k, v] : options_.env) env_text.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) throw sdk::io_error(std::string("fork: ") + std::strerror(errno));
@@ -55,7 +67,7 @@ Process::Process(ProcessOptions options) : options_(std::move(options)) {
       (void)!write(exec_report[1], &e, sizeof e);
       _exit(127);
     }
-    execvp(argv[0], argv.data());
+    execvpe(argv[0], argv.data(), envp.data());
     int e = errno;
     (void)!write(exec_report[1], &e, sizeof e);
     _exit(127);

@@ -38,8 +38,8 @@ class TapStream : public ingestd::child::ConnectorStream {
     else host.info(line);
   }
 
-  std::string failure(int status) override {
-    return connector().failure(*process(), status, "the tap failed");
+  Error failure(int status) override {
+    return io_error(connector().failure(*process(), status, "the tap failed"));
   }
 
   void handle(const std::string& line) override {

@@ -32,8 +32,9 @@ struct Connector {
   json::Value config;  // `config` with `secrets` merged in
   Redactor redact;
   std::string working_dir;
+  std::vector<std::pair<std::string, std::string>> env;
 
-  // Reads `command`, `config`, `secrets` and `working_dir` from the options.
+  // Reads `command`, `config`, `secrets`, `env` and `working_dir` from the options.
   static Connector from_options(const sdk::CreateContext& ctx);
 
   // Starts the connector with `args` after its command; its stderr lines go to

@@ -34,8 +34,9 @@ class ConnectorStream : public sdk::SourceStream {
              std::function<void(const sdk::Host&, std::string_view)> on_stderr = {});
   // Handles one message line (not blank); line_number() says where it is.
   virtual void handle(const std::string& line) = 0;
-  // The connector exited with a non-zero status: the error to fail with.
-  virtual std::string failure(int status);
+  // The connector exited with a non-zero status: the error to fail with
+  // (transient by default: the host reruns the stream from its last state).
+  virtual sdk::Error failure(int status);
 
   // For handle(): a record (a JSON object's text), a state (the checkpoint),
   // a schema announced by the connector.
@@ -79,7 +80,7 @@ class ConnectorStream : public sdk::SourceStream {
   typing::JsonRowAppender appender_;
   int64_t line_number_ = 0;
   bool ended_ = false;
-  std::optional<std::string> failure_;  // thrown once the batches before it are delivered
+  std::optional<sdk::Error> failure_;  // thrown once the batches before it are delivered
 };
 
 }  // namespace ingestd::child

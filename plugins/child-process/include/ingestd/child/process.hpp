@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace ingestd::child {
@@ -18,6 +19,7 @@ namespace ingestd::child {
 struct ProcessOptions {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH
   std::string cwd;                // empty: ingestd's
+  std::vector<std::pair<std::string, std::string>> env;  // set over ingestd's environment
   // Called for every stderr line, from a thread of the process object.
   std::function<void(std::string_view)> on_stderr;
   std::size_t stderr_lines_kept = 20;
