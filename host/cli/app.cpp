@@ -89,6 +89,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   discover_cmd->callback([&] { command = [&] { return discover_command(g, discover); }; });
 
+  SingerTargetArgs target;
+  auto* target_cmd = app.add_subcommand(
+      "singer-target", "Read Singer messages on stdin into a destination; pass each STATE on once committed");
+  target_cmd->add_option("FLOWS", target.flows, "Flow file (TOML) defining the destination")->required();
+  target_cmd->add_option("--destination", target.destination, "The [destinations.NAME] to write to")->required();
+  target_cmd->add_option("--load", target.load,
+                         "append|replace|merge for every stream (default: merge on key_properties, else append; "
+                         "replace after ACTIVATE_VERSION)")
+      ->check(CLI::IsMember({"append", "replace", "merge"}));
+  target_cmd->add_option("--batch-rows", target.batch_rows, "Rows per batch")->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  target_cmd->callback([&] { command = [&] { return singer_target_command(g, target); }; });
+
   auto* state_cmd = app.add_subcommand("state", "Show or reset saved checkpoints (where incremental runs resume)");
   state_cmd->require_subcommand(1);
   StateArgs show;

@@ -2,6 +2,7 @@
 // 0 success, 1 failed run or check, 2 usage or configuration error.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,14 @@ struct RunsArgs {
   std::string format = "text";
 };
 int runs_command(const GlobalOptions& g, const RunsArgs& a);
+
+struct SingerTargetArgs {
+  std::string flows;
+  std::string destination;
+  std::optional<std::string> load;
+  int64_t batch_rows = 16384;
+};
+int singer_target_command(const GlobalOptions& g, const SingerTargetArgs& a);
 
 int plugins_list_command(const GlobalOptions& g, const std::string& format);
 int plugins_inspect_command(const GlobalOptions& g, const std::string& name, const std::string& format);

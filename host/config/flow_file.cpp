@@ -188,7 +188,7 @@ bool valid_name(std::string_view s) {
 
 class Parser {
  public:
-  explicit Parser(std::string file) : file_(std::move(file)) {}
+  Parser(std::string file, bool flows_required) : file_(std::move(file)), flows_required_(flows_required) {}
 
   FlowFile parse(const toml::table& doc) {
     FlowFile ff;
@@ -198,7 +198,7 @@ class Parser {
     if (const auto* d = doc.get("destinations"))
       ff.destinations = parse_components(*d, "destinations");
     if (const auto* f = doc.get("flows")) parse_flows(*f, ff);
-    if (ff.flows.empty())
+    if (ff.flows.empty() && flows_required_)
       throw ConfigError(Location{file_}, "flows",
                         "no [[flows]] defined; a flow file needs at least one, e.g.\n"
                         "  [[flows]]\n  name = \"orders\"\n  from = \"SOURCE\"\n  to = \"DESTINATION\"");
@@ -502,11 +502,12 @@ class Parser {
   }
 
   std::string file_;
+  bool flows_required_;
 };
 
 }  // namespace
 
-FlowFile load_flow_file(const std::string& path) {
+FlowFile load_flow_file(const std::string& path, bool flows_required) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     std::string why = std::filesystem::exists(path, ec) ? "not a regular file" : std::strerror(ENOENT);
@@ -518,7 +519,7 @@ FlowFile load_flow_file(const std::string& path) {
   } catch (const toml::parse_error& e) {
     throw ConfigError(loc(path, e.source()), "", "invalid TOML: " + std::string(e.description()));
   }
-  FlowFile ff = Parser(path).parse(doc);
+  FlowFile ff = Parser(path, flows_required).parse(doc);
   ff.path = path;
   ff.dir = std::filesystem::absolute(std::filesystem::path(path)).parent_path().lexically_normal().string();
   return ff;

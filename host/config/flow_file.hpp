@@ -106,8 +106,9 @@ struct FlowFile {
 };
 
 // Reads and checks a flow file. Throws ConfigError naming file:line:column and
-// the key for every mistake, and saying what would be valid.
-FlowFile load_flow_file(const std::string& path);
+// the key for every mistake, and saying what would be valid. Commands that
+// only use its components (singer-target) pass flows_required = false.
+FlowFile load_flow_file(const std::string& path, bool flows_required = true);
 
 // The documented flow keys, their meaning and defaults (for `--help` and docs).
 const std::vector<std::pair<std::string, std::string>>& flow_key_help();

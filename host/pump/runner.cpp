@@ -23,18 +23,6 @@ namespace ingestd {
 
 namespace {
 
-std::string new_run_id() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  std::random_device rd;
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffff);
-  return std::string(stamp) + "-" + suffix;
-}
-
 // The instances of a run, created once per named source/destination.
 struct Instances {
   std::map<const ComponentPlan*, std::unique_ptr<PluginInstance>> by_component;

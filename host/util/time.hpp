@@ -8,4 +8,8 @@ namespace ingestd {
 // Now, as RFC 3339 UTC with milliseconds: "2026-11-22T04:13:55.061Z".
 std::string utc_timestamp();
 
+// A run's id: its UTC start to the second and 6 random hex digits,
+// "20260301T101500Z-3fa2c1".
+std::string new_run_id();
+
 }  // namespace ingestd

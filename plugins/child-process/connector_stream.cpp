@@ -80,13 +80,7 @@ void ConnectorStream::state(std::string checkpoint) {
 }
 
 void ConnectorStream::declare(const std::vector<typing::DeclaredColumn>& declared) {
-  typing::ColumnSet next(declared);
-  next.add_declared();
-  // Columns learned so far stay, so that a narrower announcement drops nothing.
-  for (std::size_t i = 0; i < columns_.size(); ++i) {
-    std::size_t at = next.index_or_add(columns_[i].name);
-    if (!next[at].declared) next[at] = columns_[i];
-  }
+  typing::ColumnSet next = columns_.redeclared(declared);
   if (next.schema() == columns_.schema()) return;
   if (!builder_) {  // before the first record: the schema the stream opens with
     columns_ = std::move(next);

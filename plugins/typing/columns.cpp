@@ -63,6 +63,16 @@ std::size_t ColumnSet::index_or_add(std::string_view name) {
   return i < 0 ? add(name) : static_cast<std::size_t>(i);
 }
 
+ColumnSet ColumnSet::redeclared(std::vector<DeclaredColumn> declared) const {
+  ColumnSet next(std::move(declared));
+  next.add_declared();
+  for (const auto& c : cols_) {
+    std::size_t at = next.index_or_add(c.name);
+    if (!next[at].declared) next[at] = c;
+  }
+  return next;
+}
+
 void ColumnSet::add_declared() {
   for (const auto& d : declared_) index_or_add(d.name);
 }

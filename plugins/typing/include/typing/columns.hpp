@@ -46,6 +46,9 @@ class ColumnSet {
   std::size_t index_or_add(std::string_view name);
   // Adds every declared column, in the declared order.
   void add_declared();
+  // The columns under a new declaration (a schema announced again): the
+  // declared ones first, then every column learned so far, so nothing drops.
+  ColumnSet redeclared(std::vector<DeclaredColumn> declared) const;
   Column& operator[](std::size_t i) { return cols_[i]; }
   const Column& operator[](std::size_t i) const { return cols_[i]; }
   std::size_t size() const { return cols_.size(); }
