@@ -33,6 +33,8 @@ int singer_target_command(const GlobalOptions& g, const SingerTargetArgs& a) {
   std::atomic<bool> cancelled{false};
   PluginInstance instance(*destination->plugin, destination->def->name, INGESTD_KIND_DESTINATION,
                           destination->options, plan.file.dir, &cancelled);
+  // stdin is read only through std::cin here, stdout only through stdio.
+  std::ios_base::sync_with_stdio(false);
   try {
     SingerTargetResult r = run_singer_target(instance, std::cin, stdout, options);
     log::write(log::Level::Info, "singer-target",

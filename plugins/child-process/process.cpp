@@ -88,6 +88,7 @@ Process::Process(ProcessOptions options) : options_(std::move(options)) {
     throw sdk::config_error("cannot run '" + command_text(options_.argv) + "': " + std::strerror(exec_errno));
   }
   out_fd_ = out[0];
+  fcntl(out_fd_, F_SETFL, fcntl(out_fd_, F_GETFL) | O_NONBLOCK);
   stderr_thread_ = std::thread([this, fd = err[0]] { relay_stderr(fd); });
 }
 
@@ -126,31 +127,42 @@ void Process::relay_stderr(int fd) {
 Process::Read Process::read_line(std::string& line, std::chrono::milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    std::size_t nl = buffer_.find('\n');
+    std::size_t nl = buffer_.find('\n', start_);
     if (nl != std::string::npos) {
-      line.assign(buffer_, 0, nl);
-      buffer_.erase(0, nl + 1);
+      line.assign(buffer_, start_, nl - start_);
+      start_ = nl + 1;
       return Read::Line;
     }
+    // Lines taken leave the buffer only now, once per read, not once per line.
+    buffer_.erase(0, start_);
+    start_ = 0;
     if (out_closed_) {
       if (buffer_.empty()) return Read::End;
       line = std::move(buffer_);
       buffer_.clear();
       return Read::Line;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-    pollfd p{out_fd_, POLLIN, 0};
-    int r = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
-    if (r < 0 && errno == EINTR) continue;
-    if (r == 0) return Read::Timeout;
+    // Read first and poll only when nothing is there: a connector writing a
+    // line per syscall would otherwise cost a poll per line.
     char chunk[65536];
     ssize_t n = ::read(out_fd_, chunk, sizeof chunk);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) {
+    if (n > 0) {
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) {
       out_closed_ = true;
       continue;
     }
-    buffer_.append(chunk, static_cast<std::size_t>(n));
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) {
+      out_closed_ = true;
+      continue;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return Read::Timeout;
+    pollfd p{out_fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) == 0) return Read::Timeout;
   }
 }
 

@@ -55,7 +55,8 @@ class Process {
   int out_fd_ = -1;
   int status_ = -1;
   bool waited_ = false;
-  std::string buffer_;  // stdout bytes not yet returned
+  std::string buffer_;     // stdout bytes read
+  std::size_t start_ = 0;  // where the lines not yet returned begin in it
   bool out_closed_ = false;
   ProcessOptions options_;
   std::thread stderr_thread_;
