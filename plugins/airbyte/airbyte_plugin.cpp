@@ -50,8 +50,7 @@ class AirbyteSource : public Instance {
     for (const auto& s : catalog()["streams"].as_array()) {
       StreamInfo info;
       info.name = s["name"].as_string();
-      for (const auto& c : typing::columns_from_json_schema(s["json_schema"]))
-        info.schema.fields.push_back({c.name, c.type, true});
+      info.schema = typing::schema_from_json_schema(s["json_schema"]);
       for (const auto& path : s["source_defined_primary_key"].is_array() ? s["source_defined_primary_key"].as_array()
                                                                           : Array{})
         if (path.is_array() && !path.as_array().empty()) info.primary_key.push_back(path.as_array()[0].as_string());
@@ -76,8 +75,7 @@ class AirbyteSource : public Instance {
     run->stream = r.stream;
     run->incremental = r.extract_mode != INGESTD_EXTRACT_SNAPSHOT && supports(*stream, "incremental");
     run->configured_catalog = configured_catalog(*stream, r, run->incremental);
-    for (const auto& c : typing::columns_from_json_schema((*stream)["json_schema"]))
-      run->fields.push_back({c.name, c.type, true});
+    run->fields = typing::schema_from_json_schema((*stream)["json_schema"]).fields;
     run->max_batch_age_ms = max_batch_age_ms_;
     std::lock_guard lock(mutex_);
     runs_.push_back(std::move(run));

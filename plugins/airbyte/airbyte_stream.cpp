@@ -23,7 +23,7 @@ int32_t log_level(std::string_view level) {
 class ReadStream : public ingestd::child::ConnectorStream {
  public:
   ReadStream(const ReadRun& run, const StreamRequest& r, const Instance& owner)
-      : ConnectorStream(*run.connector, r, owner, declared(run.fields), run.max_batch_age_ms), run_(run) {
+      : ConnectorStream(*run.connector, r, owner, run.fields, run.max_batch_age_ms), run_(run) {
     files().push_back(std::make_unique<PrivateFile>("config", connector().config.dump()));
     files().push_back(std::make_unique<PrivateFile>("catalog", run_.configured_catalog));
     std::vector<std::string> args{"read", "--config", files()[0]->path(), "--catalog", files()[1]->path()};
@@ -36,12 +36,6 @@ class ReadStream : public ingestd::child::ConnectorStream {
   }
 
  private:
-  static std::vector<typing::DeclaredColumn> declared(const std::vector<Field>& fields) {
-    std::vector<typing::DeclaredColumn> out;
-    for (const auto& f : fields) out.push_back({f.name, f.type});
-    return out;
-  }
-
   // A config_error TRACE will not pass on a rerun; anything else may.
   Error failure(int status) override {
     std::string why = trace_error_.empty() ? "the Airbyte source failed" : trace_error_;

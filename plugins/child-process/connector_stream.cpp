@@ -6,14 +6,24 @@ using namespace sdk;
 namespace dom = simdjson::dom;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+typing::ColumnSet declared_columns(const std::vector<Field>& fields) {
+  std::vector<typing::DeclaredColumn> columns;
+  for (const auto& f : fields) columns.push_back({f.name, f.type});
+  return typing::ColumnSet(std::move(columns));
+}
+
+}  // namespace
+
 ConnectorStream::ConnectorStream(const Connector& connector, const StreamRequest& r, const Instance& owner,
-                                 std::vector<typing::DeclaredColumn> declared, int64_t max_batch_age_ms)
+                                 const std::vector<Field>& declared, int64_t max_batch_age_ms)
     : connector_(connector),
       host_(r.host),
       owner_(owner),
       batch_rows_(r.batch_rows),
       max_batch_age_ms_(max_batch_age_ms),
-      columns_(std::move(declared)) {
+      columns_(declared_columns(declared)) {
   columns_.add_declared();
 }
 

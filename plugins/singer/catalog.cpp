@@ -62,7 +62,7 @@ std::vector<sdk::StreamInfo> Catalog::stream_infos() const {
   for (const auto& e : catalog_["streams"].as_array()) {
     sdk::StreamInfo s;
     s.name = stream_name(e);
-    for (const auto& c : typing::columns_from_json_schema(e["schema"])) s.schema.fields.push_back({c.name, c.type, true});
+    s.schema = typing::schema_from_json_schema(e["schema"]);
     s.primary_key = key_properties(e);
     const Value& md = stream_metadata(e);
     s.cursor_candidates = strings(md["valid-replication-keys"]);

@@ -14,7 +14,7 @@ namespace dom = simdjson::dom;
 class TapStream : public ingestd::child::ConnectorStream {
  public:
   TapStream(const TapRun& run, const StreamRequest& r, const Instance& owner)
-      : ConnectorStream(*run.connector, r, owner, declared(run.catalog_fields), run.max_batch_age_ms), run_(run) {
+      : ConnectorStream(*run.connector, r, owner, run.catalog_fields, run.max_batch_age_ms), run_(run) {
     files().push_back(std::make_unique<PrivateFile>("config", connector().config.dump()));
     files().push_back(std::make_unique<PrivateFile>("catalog", run_.catalog_json));
     std::vector<std::string> args{"--config", files()[0]->path(), "--catalog", files()[1]->path()};
@@ -26,12 +26,6 @@ class TapStream : public ingestd::child::ConnectorStream {
   }
 
  private:
-  static std::vector<typing::DeclaredColumn> declared(const std::vector<Field>& fields) {
-    std::vector<typing::DeclaredColumn> out;
-    for (const auto& f : fields) out.push_back({f.name, f.type});
-    return out;
-  }
-
   // Singer taps log to stderr; METRIC lines are debug noise.
   static void relay(const Host& host, std::string_view line) {
     if (line.find("METRIC") != std::string_view::npos) host.debug(line);

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <ingestd/child/connector.hpp>
-#include <ingestd/child/private_file.hpp>
 #include <ingestd/sdk/plugin.hpp>
 
 #include <memory>

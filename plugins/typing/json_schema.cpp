@@ -58,4 +58,10 @@ std::vector<DeclaredColumn> columns_from_json_schema(const Value& schema) {
   return out;
 }
 
+ingestd::sdk::Schema schema_from_json_schema(const Value& schema) {
+  ingestd::sdk::Schema out;
+  for (auto& c : columns_from_json_schema(schema)) out.fields.push_back({std::move(c.name), std::move(c.type), true});
+  return out;
+}
+
 }  // namespace typing

@@ -15,5 +15,7 @@ namespace typing {
 // The columns of `schema`'s properties, in their order. An object without
 // properties yields none: its columns are learned from the records.
 std::vector<DeclaredColumn> columns_from_json_schema(const ingestd::json::Value& schema);
+// The same columns as a schema (every field nullable).
+ingestd::sdk::Schema schema_from_json_schema(const ingestd::json::Value& schema);
 
 }  // namespace typing

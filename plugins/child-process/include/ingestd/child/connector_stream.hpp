@@ -21,7 +21,7 @@ namespace ingestd::child {
 class ConnectorStream : public sdk::SourceStream {
  public:
   ConnectorStream(const Connector& connector, const sdk::StreamRequest& r, const sdk::Instance& owner,
-                  std::vector<typing::DeclaredColumn> declared, int64_t max_batch_age_ms);
+                  const std::vector<sdk::Field>& declared, int64_t max_batch_age_ms);
   ~ConnectorStream() override;
 
   sdk::Schema schema() override { return schema_; }
