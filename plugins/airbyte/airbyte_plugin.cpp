@@ -7,6 +7,7 @@
 #include <ingestd/child/private_file.hpp>
 #include <typing/json_schema.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 
@@ -38,6 +39,7 @@ class AirbyteSource : public Instance {
   void check() override {
     const Value spec = message("spec", false, "SPEC")["spec"];
     check_against_spec(spec["connectionSpecification"]);
+    host_.info("the source's options: " + join(spec_options(spec["connectionSpecification"])));
     const Value status = message("check", true, "CONNECTION_STATUS")["connectionStatus"];
     if (status["status"].is_string() && status["status"].as_string() == "SUCCEEDED") return;
     throw config_error(connector_.redact("the Airbyte source's check failed: " +
@@ -107,14 +109,29 @@ class AirbyteSource : public Instance {
     return Value(std::move(out)).dump();
   }
 
+  // "name (required, secret)" for each option of a connectionSpecification.
+  static std::vector<std::string> spec_options(const Value& spec) {
+    std::vector<std::string> options;
+    if (!spec["properties"].is_object()) return options;
+    std::vector<std::string> required;
+    if (spec["required"].is_array())
+      for (const auto& r : spec["required"].as_array())
+        if (r.is_string()) required.push_back(r.as_string());
+    for (const auto& [name, p] : spec["properties"].as_object()) {
+      std::vector<std::string> notes;
+      if (std::find(required.begin(), required.end(), name) != required.end()) notes.push_back("required");
+      if (p["airbyte_secret"].is_bool() && p["airbyte_secret"].as_bool()) notes.push_back("secret");
+      options.push_back(name + (notes.empty() ? "" : " (" + join(notes) + ")"));
+    }
+    return options;
+  }
+
   // Required options missing, and names the spec does not have, are config
   // errors that list the source's options.
   void check_against_spec(const Value& spec) const {
     const Value& props = spec["properties"];
     if (!props.is_object()) return;
-    std::vector<std::string> options;
-    for (const auto& [name, p] : props.as_object())
-      options.push_back(name + (p["airbyte_secret"].is_bool() && p["airbyte_secret"].as_bool() ? " (secret)" : ""));
+    const std::vector<std::string> options = spec_options(spec);
     std::vector<std::string> missing, unknown;
     if (spec["required"].is_array())
       for (const auto& r : spec["required"].as_array())

@@ -4,7 +4,7 @@
 //   api_key (required, secret)  checked by `check`
 //   items                       how many records (default 50)
 //   state_type                  LEGACY (the CDK's own, compressed unless
-//                               compress_state = false) or STREAM
+//                               compress_state = false), STREAM or GLOBAL
 //   fail_after, failure_type    throw after that many records; the TRACE
 //                               error carries failure_type (default system_error)
 //   fail_marker                 fail only while this file exists (it is removed)
@@ -68,7 +68,7 @@ class Source extends cdk.AirbyteSourceBase {
         properties: {
           api_key: {type: 'string', airbyte_secret: true},
           items: {type: 'integer'},
-          state_type: {type: 'string', enum: ['LEGACY', 'STREAM']},
+          state_type: {type: 'string', enum: ['LEGACY', 'STREAM', 'GLOBAL']},
           compress_state: {type: 'boolean'},
           fail_after: {type: 'integer'},
           failure_type: {type: 'string'},
@@ -89,8 +89,14 @@ class Source extends cdk.AirbyteSourceBase {
     let legacy = state;
     if (Array.isArray(state)) {
       legacy = {};
-      for (const s of state) legacy[s.stream.stream_descriptor.name] = s.stream.stream_state;
-      this.logger.info(`stream states received: ${JSON.stringify(state)}`);
+      for (const s of state) {
+        if (s.type === 'GLOBAL') {
+          for (const g of s.global.stream_states) legacy[g.stream_descriptor.name] = g.stream_state;
+        } else {
+          legacy[s.stream.stream_descriptor.name] = s.stream.stream_state;
+        }
+      }
+      this.logger.info(`states received: ${JSON.stringify(state)}`);
     }
     for await (const m of super.read(config, redacted, catalog, legacy)) {
       if (config.state_type === 'STREAM' && m.type === 'STATE') {
@@ -98,6 +104,11 @@ class Source extends cdk.AirbyteSourceBase {
         const data = cdk.Data.decompress(m.state.data);
         for (const [name, s] of Object.entries(data))
           yield {type: 'STATE', state: {type: 'STREAM', stream: {stream_descriptor: {name}, stream_state: s}}};
+      } else if (config.state_type === 'GLOBAL' && m.type === 'STATE') {
+        if (m.sourceStatus) continue;
+        const data = cdk.Data.decompress(m.state.data);
+        const stream_states = Object.entries(data).map(([name, s]) => ({stream_descriptor: {name}, stream_state: s}));
+        yield {type: 'STATE', state: {type: 'GLOBAL', global: {shared_state: {cursor_version: 1}, stream_states}}};
       } else {
         yield m;
       }

@@ -35,6 +35,7 @@ TEST_CASE("airbyte: check runs spec and check, and names the source's options wh
   w.write("flows.toml", airbyte_flow("items = 5"));
   Result r = w.ingestd({"check", "flows.toml"});
   CHECK_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK_MESSAGE(contains(r.err, "the source's options: api_key (required, secret), items, state_type"), dump(r));
 
   w.write("flows.toml", airbyte_flow("items = 5", "api_key = \"key-wrong-456\""));
   r = w.ingestd({"check", "flows.toml"});
@@ -46,7 +47,7 @@ TEST_CASE("airbyte: check runs spec and check, and names the source's options wh
   r = w.ingestd({"check", "flows.toml"});
   CHECK(r.exit_code != 0);
   CHECK_MESSAGE(contains(r.out + r.err, "unknown option(s) colour"), dump(r));
-  CHECK(contains(r.out + r.err, "api_key (secret), items, state_type"));
+  CHECK(contains(r.out + r.err, "api_key (required, secret), items, state_type"));
 
   w.write("flows.toml", airbyte_flow("items = 5", "other = \"x\""));
   r = w.ingestd({"check", "flows.toml"});
@@ -92,9 +93,27 @@ TEST_CASE("airbyte: STREAM state is saved per stream descriptor and passed back 
   w.write("flows.toml", airbyte_flow("items = 42, state_type = \"STREAM\""));
   Value second = w.run_with_report(r);
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
-  CHECK_MESSAGE(contains(r.err, "stream states received: " + saved["streams"].dump()), dump(r));
+  CHECK_MESSAGE(contains(r.err, "states received: " + saved["streams"].dump()), dump(r));
   CHECK(stream_of(second, "items")["rows"].as_int() == 12);
   CHECK(scalar(w.path("out.db"), "SELECT count(*) FROM items") == "42");
+}
+
+TEST_CASE("airbyte: a GLOBAL state is passed back as the one-element array it belongs in") {
+  Workspace w;
+  w.write("flows.toml", airbyte_flow("items = 20, state_type = \"GLOBAL\""));
+  Result r;
+  w.run_with_report(r);
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  const Value saved = Value::parse(checkpoint(w));
+  CHECK(saved["kind"].as_string() == "GLOBAL");
+  CHECK(saved["state"]["global"]["shared_state"].dump() == "{\"cursor_version\":1}");
+
+  w.write("flows.toml", airbyte_flow("items = 26, state_type = \"GLOBAL\""));
+  Value second = w.run_with_report(r);
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK_MESSAGE(contains(r.err, "states received: [" + saved["state"].dump() + "]"), dump(r));
+  CHECK(stream_of(second, "items")["rows"].as_int() == 6);
+  CHECK(scalar(w.path("out.db"), "SELECT count(*) FROM items") == "26");
 }
 
 TEST_CASE("airbyte: a TRACE system_error is rerun from the last state, a config_error fails at once with its type") {
