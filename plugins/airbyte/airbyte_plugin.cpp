@@ -16,7 +16,6 @@ namespace {
 using namespace ingestd::sdk;
 using ingestd::child::Connector;
 using ingestd::child::PrivateFile;
-using ingestd::child::Process;
 using ingestd::json::Array;
 using ingestd::json::Object;
 using ingestd::json::Value;
@@ -31,9 +30,7 @@ class AirbyteSource : public Instance {
  public:
   explicit AirbyteSource(const CreateContext& ctx)
       : connector_(Connector::from_options(ctx)),
-        host_(ctx.host),
-        command_timeout_ms_(ctx.options.duration_ms("command_timeout", 300'000)),
-        max_batch_age_ms_(ctx.options.duration_ms("max_batch_age", 5000)) {}
+        host_(ctx.host) {}
 
   // The config against the source's spec, then its own connection check.
   void check() override {
@@ -78,7 +75,6 @@ class AirbyteSource : public Instance {
     run->incremental = r.extract_mode != INGESTD_EXTRACT_SNAPSHOT && supports(*stream, "incremental");
     run->configured_catalog = configured_catalog(*stream, r, run->incremental);
     run->fields = typing::schema_from_json_schema((*stream)["json_schema"]).fields;
-    run->max_batch_age_ms = max_batch_age_ms_;
     std::lock_guard lock(mutex_);
     runs_.push_back(std::move(run));
     return airbyte::open_read_stream(*runs_.back(), r, *this);
@@ -161,41 +157,33 @@ class AirbyteSource : public Instance {
       config = std::make_unique<PrivateFile>("config", connector_.config.dump());
       args.insert(args.end(), {"--config", config->path()});
     }
-    Process p(connector_.process_options(args, host_));
     std::optional<Value> found;
-    std::string error, line;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(command_timeout_ms_);
-    for (;;) {
-      if (cancelled()) throw cancelled_error();
-      if (std::chrono::steady_clock::now() > until)
-        throw io_error("the Airbyte source's " + verb + " took longer than command_timeout");
-      auto r = p.read_line(line, std::chrono::milliseconds(100));
-      if (r == Process::Read::End) break;
-      if (r != Process::Read::Line) continue;
+    std::string error;
+    auto on_line = [&](const std::string& line) {
       Value m;
       try {
         m = Value::parse(line);
       } catch (const std::exception&) {
-        continue;  // not a message: sources may print other lines
+        return;  // not a message: sources may print other lines
       }
       const std::string t = m["type"].is_string() ? m["type"].as_string() : "";
       if (t == type && !found) found = m;
-      if (t == "LOG") host_.debug(connector_.redact(m["log"]["message"].is_string() ? m["log"]["message"].as_string() : ""));
+      const Value& log = m["log"]["message"];
+      if (t == "LOG" && log.is_string()) host_.debug(connector_.redact(log.as_string()));
+      const Value& e = m["trace"]["error"];
       if (t == "TRACE" && m["trace"]["type"].is_string() && m["trace"]["type"].as_string() == "ERROR")
-        error = "a " + (m["trace"]["error"]["failure_type"].is_string() ? m["trace"]["error"]["failure_type"].as_string()
-                                                                          : std::string("system_error")) +
-                ": " + (m["trace"]["error"]["message"].is_string() ? m["trace"]["error"]["message"].as_string() : "");
-    }
-    const int status = p.wait();
+        error = "a " + (e["failure_type"].is_string() ? e["failure_type"].as_string() : std::string("system_error")) +
+                ": " + (e["message"].is_string() ? e["message"].as_string() : "");
+    };
+    const std::string what = "the Airbyte source's " + verb;
+    const std::string failed = connector_.run_to_end(args, host_, *this, on_line, what);
     if (found) return *found;
-    if (!error.empty()) throw config_error(connector_.redact("the Airbyte source's " + verb + " reported " + error));
-    throw config_error(connector_.failure(p, status, "the Airbyte source's " + verb + " printed no " + type + " message"));
+    if (!error.empty()) throw config_error(connector_.redact(what + " reported " + error));
+    throw config_error(failed.empty() ? what + " printed no " + type + " message" : failed);
   }
 
   Connector connector_;
   Host host_;
-  int64_t command_timeout_ms_;
-  int64_t max_batch_age_ms_;
   std::mutex mutex_;
   std::optional<Value> catalog_;
   std::vector<std::unique_ptr<airbyte::ReadRun>> runs_;  // alive as long as their streams
@@ -209,11 +197,6 @@ PluginInfo describe() {
   p.description = "Runs an Airbyte-protocol source; its STATE is saved as batches commit and passed back with --state";
   p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
   p.options = ingestd::child::connector_options();
-  p.options.push_back(option("command_timeout", INGESTD_OPTION_DURATION, "The longest spec, check or discover may take")
-                          .default_to("5m"));
-  p.options.push_back(option("max_batch_age", INGESTD_OPTION_DURATION,
-                             "A batch leaves after this long even if not full (slow sources)")
-                          .default_to("5s"));
   return p;
 }
 

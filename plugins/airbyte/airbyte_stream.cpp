@@ -7,7 +7,6 @@ namespace airbyte {
 namespace {
 
 using namespace ingestd::sdk;
-using ingestd::child::PrivateFile;
 using ingestd::json::Array;
 using ingestd::json::Object;
 using ingestd::json::Value;
@@ -23,15 +22,14 @@ int32_t log_level(std::string_view level) {
 class ReadStream : public ingestd::child::ConnectorStream {
  public:
   ReadStream(const ReadRun& run, const StreamRequest& r, const Instance& owner)
-      : ConnectorStream(*run.connector, r, owner, run.fields, run.max_batch_age_ms), run_(run) {
-    files().push_back(std::make_unique<PrivateFile>("config", connector().config.dump()));
-    files().push_back(std::make_unique<PrivateFile>("catalog", run_.configured_catalog));
-    std::vector<std::string> args{"read", "--config", files()[0]->path(), "--catalog", files()[1]->path()};
+      : ConnectorStream(*run.connector, r, owner, run.fields), run_(run) {
+    std::optional<std::string> state;
     if (run_.incremental && r.state && !r.state->empty()) {
       saved_ = Value::parse(*r.state);
-      files().push_back(std::make_unique<PrivateFile>("state", state_argument(*r.state)));
-      args.insert(args.end(), {"--state", files().back()->path()});
+      state = state_argument(*r.state);
     }
+    std::vector<std::string> args{"read"};
+    for (auto& a : file_arguments(run_.configured_catalog, state)) args.push_back(std::move(a));
     start(args);
   }
 

@@ -19,7 +19,6 @@ struct ReadRun {
   std::string configured_catalog;  // JSON
   std::vector<ingestd::sdk::Field> fields;
   bool incremental = false;
-  int64_t max_batch_age_ms = 5000;
 };
 
 // The --state file's content for a checkpoint this stream saved.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 
 namespace ingestd::child {
 
@@ -100,6 +101,8 @@ Connector Connector::from_options(const sdk::CreateContext& ctx) {
   c.redact.add_credential_like(config);
   c.config = secrets.is_null() ? config : merged(config, secrets);
   c.working_dir = ctx.resolve_path(o.string("working_dir", ctx.base_dir));
+  c.command_timeout_ms = o.duration_ms("command_timeout", c.command_timeout_ms);
+  c.max_batch_age_ms = o.duration_ms("max_batch_age", c.max_batch_age_ms);
   if (o.get("env").is_object())
     for (const auto& [k, v] : o.get("env").as_object()) {
       if (!v.is_string()) throw sdk::config_error("env." + k + " must be a string");
@@ -133,6 +136,24 @@ std::string Connector::failure(const Process& p, int status, std::string_view wh
                 (tail.empty() ? "" : "; its last stderr lines:\n" + tail));
 }
 
+std::string Connector::run_to_end(const std::vector<std::string>& args, const sdk::Host& host,
+                                  const sdk::Instance& owner, const std::function<void(const std::string&)>& on_line,
+                                  std::string_view what) const {
+  Process p(process_options(args, host));
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(command_timeout_ms);
+  std::string line;
+  for (;;) {
+    if (owner.cancelled() || host.cancelled()) throw sdk::cancelled_error();
+    if (std::chrono::steady_clock::now() > until)
+      throw sdk::io_error(std::string(what) + " took longer than command_timeout");
+    Process::Read r = p.read_line(line, std::chrono::milliseconds(100));
+    if (r == Process::Read::End) break;
+    if (r == Process::Read::Line) on_line(line);
+  }
+  const int status = p.wait();
+  return status == 0 ? std::string() : failure(p, status, what);
+}
+
 std::vector<sdk::OptionSpec> connector_options() {
   using sdk::option;
   return {
@@ -145,6 +166,10 @@ std::vector<sdk::OptionSpec> connector_options() {
           .secret(),
       option("env", INGESTD_OPTION_JSON, "Environment variables set for the connector, { NAME = \"value\" }"),
       option("working_dir", INGESTD_OPTION_STRING, "The connector's working folder (default: the flow file's)"),
+      option("command_timeout", INGESTD_OPTION_DURATION, "The longest discover, spec or check may take")
+          .default_to("5m"),
+      option("max_batch_age", INGESTD_OPTION_DURATION, "A batch leaves after this long even if not full (slow sources)")
+          .default_to("5s"),
   };
 }
 

@@ -17,12 +17,11 @@ typing::ColumnSet declared_columns(const std::vector<Field>& fields) {
 }  // namespace
 
 ConnectorStream::ConnectorStream(const Connector& connector, const StreamRequest& r, const Instance& owner,
-                                 const std::vector<Field>& declared, int64_t max_batch_age_ms)
+                                 const std::vector<Field>& declared)
     : connector_(connector),
       host_(r.host),
       owner_(owner),
       batch_rows_(r.batch_rows),
-      max_batch_age_ms_(max_batch_age_ms),
       columns_(declared_columns(declared)) {
   columns_.add_declared();
 }
@@ -35,6 +34,18 @@ void ConnectorStream::start(const std::vector<std::string>& args,
   while (pending_.empty() && !ended_) read_message();
   schema_ = columns_.schema();
   if (!builder_) builder_ = std::make_unique<BatchBuilder>(schema_);
+}
+
+std::vector<std::string> ConnectorStream::file_arguments(const std::string& catalog,
+                                                         const std::optional<std::string>& state) {
+  files_.push_back(std::make_unique<PrivateFile>("config", connector_.config.dump()));
+  files_.push_back(std::make_unique<PrivateFile>("catalog", catalog));
+  std::vector<std::string> args{"--config", files_[0]->path(), "--catalog", files_[1]->path()};
+  if (state) {
+    files_.push_back(std::make_unique<PrivateFile>("state", *state));
+    args.insert(args.end(), {"--state", files_.back()->path()});
+  }
+  return args;
 }
 
 bool ConnectorStream::next(Batch& out) {
@@ -68,7 +79,7 @@ bool ConnectorStream::read_message() {
 
 void ConnectorStream::pump() {
   read_message();
-  const bool old = first_row_at_ && Clock::now() - *first_row_at_ > std::chrono::milliseconds(max_batch_age_ms_);
+  const bool old = first_row_at_ && Clock::now() - *first_row_at_ > std::chrono::milliseconds(connector_.max_batch_age_ms);
   if (static_cast<int64_t>(pending_.size()) >= batch_rows_ || old) {
     // A batch leaves without a checkpoint: no state covers these rows yet.
     emit_ready();

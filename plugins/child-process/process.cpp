@@ -172,6 +172,10 @@ int Process::wait() {
   pid_t r;
   do r = ::waitpid(pid_, &raw, 0);
   while (r < 0 && errno == EINTR);
+  return reaped(raw);
+}
+
+int Process::reaped(int raw) {
   waited_ = true;
   status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + (WIFSIGNALED(raw) ? WTERMSIG(raw) : 0);
   // The group may hold grandchildren the connector started; they go too.
@@ -183,22 +187,17 @@ int Process::wait() {
 void Process::kill(std::chrono::milliseconds grace) {
   if (waited_) return;
   ::kill(-pid_, SIGTERM);
+  close_fd(out_fd_);  // a child blocked writing to us gets EPIPE instead of waiting
   const auto until = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < until) {
     int raw = 0;
-    pid_t r = ::waitpid(pid_, &raw, WNOHANG);
-    if (r == pid_) {
-      waited_ = true;
-      status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + (WIFSIGNALED(raw) ? WTERMSIG(raw) : 0);
-      ::kill(-pid_, SIGKILL);
-      close_fd(out_fd_);
-      if (stderr_thread_.joinable()) stderr_thread_.join();
+    if (::waitpid(pid_, &raw, WNOHANG) == pid_) {
+      reaped(raw);
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ::kill(-pid_, SIGKILL);
-  close_fd(out_fd_);
   wait();
 }
 

@@ -16,16 +16,13 @@ namespace {
 using namespace ingestd::sdk;
 using ingestd::child::Connector;
 using ingestd::child::PrivateFile;
-using ingestd::child::Process;
 
 class SingerSource : public Instance {
  public:
   explicit SingerSource(const CreateContext& ctx)
       : connector_(Connector::from_options(ctx)),
         host_(ctx.host),
-        catalog_path_(ctx.options.has("catalog") ? ctx.resolve_path(ctx.options.string("catalog")) : ""),
-        discover_timeout_ms_(ctx.options.duration_ms("discover_timeout", 300'000)),
-        max_batch_age_ms_(ctx.options.duration_ms("max_batch_age", 5000)) {}
+        catalog_path_(ctx.options.has("catalog") ? ctx.resolve_path(ctx.options.string("catalog")) : "") {}
 
   void check() override { catalog(); }
 
@@ -46,7 +43,6 @@ class SingerSource : public Instance {
     run->catalog_json = c.selecting(run->stream, run->incremental, r.cursor_field);
     for (const auto& s : c.stream_infos())
       if (s.name == run->stream) run->catalog_fields = s.schema.fields;
-    run->max_batch_age_ms = max_batch_age_ms_;
     std::lock_guard lock(mutex_);
     runs_.push_back(std::move(run));
     return singer::open_tap_stream(*runs_.back(), r, *this);
@@ -75,18 +71,11 @@ class SingerSource : public Instance {
 
   ingestd::json::Value discovered() const {
     PrivateFile config("config", connector_.config.dump());
-    Process tap(connector_.process_options({"--config", config.path(), "--discover"}, host_));
-    std::string out, line;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(discover_timeout_ms_);
-    for (;;) {
-      if (cancelled()) throw cancelled_error();
-      if (std::chrono::steady_clock::now() > until) throw io_error("the tap's --discover took longer than discover_timeout");
-      auto r = tap.read_line(line, std::chrono::milliseconds(100));
-      if (r == Process::Read::End) break;
-      if (r == Process::Read::Line) out += line + "\n";
-    }
-    const int status = tap.wait();
-    if (status != 0) throw config_error(connector_.failure(tap, status, "the tap's --discover failed"));
+    std::string out;
+    const std::string failed = connector_.run_to_end(
+        {"--config", config.path(), "--discover"}, host_, *this, [&](const std::string& line) { out += line + "\n"; },
+        "the tap's --discover");
+    if (!failed.empty()) throw config_error(failed);
     try {
       return ingestd::json::Value::parse(out);
     } catch (const std::exception& e) {
@@ -98,8 +87,6 @@ class SingerSource : public Instance {
   Connector connector_;
   Host host_;
   std::string catalog_path_;
-  int64_t discover_timeout_ms_;
-  int64_t max_batch_age_ms_;
   std::mutex mutex_;
   std::unique_ptr<singer::Catalog> catalog_;
   std::vector<std::unique_ptr<singer::TapRun>> runs_;  // alive as long as their streams
@@ -114,11 +101,6 @@ PluginInfo describe() {
   p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
   p.options = ingestd::child::connector_options();
   p.options.push_back(option("catalog", INGESTD_OPTION_STRING, "A catalog file; without one the tap's --discover is run"));
-  p.options.push_back(
-      option("discover_timeout", INGESTD_OPTION_DURATION, "The longest --discover may take").default_to("5m"));
-  p.options.push_back(option("max_batch_age", INGESTD_OPTION_DURATION,
-                             "A batch leaves after this long even if not full (slow taps)")
-                          .default_to("5s"));
   return p;
 }
 

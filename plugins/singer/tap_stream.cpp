@@ -8,21 +8,14 @@ namespace singer {
 namespace {
 
 using namespace ingestd::sdk;
-using ingestd::child::PrivateFile;
 namespace dom = simdjson::dom;
 
 class TapStream : public ingestd::child::ConnectorStream {
  public:
   TapStream(const TapRun& run, const StreamRequest& r, const Instance& owner)
-      : ConnectorStream(*run.connector, r, owner, run.catalog_fields, run.max_batch_age_ms), run_(run) {
-    files().push_back(std::make_unique<PrivateFile>("config", connector().config.dump()));
-    files().push_back(std::make_unique<PrivateFile>("catalog", run_.catalog_json));
-    std::vector<std::string> args{"--config", files()[0]->path(), "--catalog", files()[1]->path()};
-    if (run_.incremental && r.state && !r.state->empty()) {
-      files().push_back(std::make_unique<PrivateFile>("state", *r.state));
-      args.insert(args.end(), {"--state", files().back()->path()});
-    }
-    start(args, &relay);
+      : ConnectorStream(*run.connector, r, owner, run.catalog_fields), run_(run) {
+    const bool resume = run_.incremental && r.state && !r.state->empty();
+    start(file_arguments(run_.catalog_json, resume ? r.state : std::nullopt), &relay);
   }
 
  private:

@@ -19,7 +19,6 @@ struct TapRun {
   std::string stream;        // its name in RECORD/SCHEMA messages
   std::vector<ingestd::sdk::Field> catalog_fields;  // the catalog's columns for it
   bool incremental = false;
-  int64_t max_batch_age_ms = 5000;
 };
 
 std::unique_ptr<ingestd::sdk::SourceStream> open_tap_stream(const TapRun& run, const ingestd::sdk::StreamRequest& r,

@@ -33,8 +33,10 @@ struct Connector {
   Redactor redact;
   std::string working_dir;
   std::vector<std::pair<std::string, std::string>> env;
+  int64_t command_timeout_ms = 300'000;  // commands other than reads (discover, spec, check)
+  int64_t max_batch_age_ms = 5000;
 
-  // Reads `command`, `config`, `secrets`, `env` and `working_dir` from the options.
+  // Reads the options connector_options() describes.
   static Connector from_options(const sdk::CreateContext& ctx);
 
   // Starts the connector with `args` after its command; its stderr lines go to
@@ -44,6 +46,13 @@ struct Connector {
 
   // "the connector failed (exit code 1): <last stderr lines>", redacted.
   std::string failure(const Process& p, int status, std::string_view what) const;
+
+  // Runs a short command (discover, spec, check) to its end, handing each
+  // stdout line to `on_line`; `what` names it in errors. Throws when it runs
+  // past command_timeout or `owner` is cancelled. Returns "" when it exited
+  // with 0, else what failure() says.
+  std::string run_to_end(const std::vector<std::string>& args, const sdk::Host& host, const sdk::Instance& owner,
+                         const std::function<void(const std::string&)>& on_line, std::string_view what) const;
 };
 
 // The option specs every connector source has.

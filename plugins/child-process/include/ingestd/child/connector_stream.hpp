@@ -21,7 +21,7 @@ namespace ingestd::child {
 class ConnectorStream : public sdk::SourceStream {
  public:
   ConnectorStream(const Connector& connector, const sdk::StreamRequest& r, const sdk::Instance& owner,
-                  const std::vector<sdk::Field>& declared, int64_t max_batch_age_ms);
+                  const std::vector<sdk::Field>& declared);
   ~ConnectorStream() override;
 
   sdk::Schema schema() override { return schema_; }
@@ -49,7 +49,9 @@ class ConnectorStream : public sdk::SourceStream {
   const Connector& connector() const { return connector_; }
   const sdk::Host& host() const { return host_; }
   const Process* process() const { return process_.get(); }
-  std::vector<std::unique_ptr<PrivateFile>>& files() { return files_; }
+  // "--config F --catalog F [--state F]", the files private and alive as
+  // long as the stream; the state only when given.
+  std::vector<std::string> file_arguments(const std::string& catalog, const std::optional<std::string>& state);
 
  private:
   bool read_message();
@@ -65,7 +67,6 @@ class ConnectorStream : public sdk::SourceStream {
   sdk::Host host_;
   const sdk::Instance& owner_;
   int64_t batch_rows_;
-  int64_t max_batch_age_ms_;
   std::vector<std::unique_ptr<PrivateFile>> files_;
   std::unique_ptr<Process> process_;
   typing::ColumnSet columns_;

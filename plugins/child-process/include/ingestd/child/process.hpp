@@ -50,6 +50,8 @@ class Process {
 
  private:
   void relay_stderr(int fd);
+  // Records the exit of the child (`raw` from waitpid) and ends its group.
+  int reaped(int raw);
 
   pid_t pid_ = -1;
   int out_fd_ = -1;
