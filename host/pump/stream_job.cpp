@@ -72,20 +72,28 @@ void write_lane(Lane& lane, JobState& js) {
     ls.committed_sequence = sequence;
     js.tracker->committed(lane.index, sequence);
   };
-  try {
+  auto open = [&](const ArrowSchema* schema) {
     TableOpenRequest req;
     req.stream = job.stream;
     req.table = job.table;
     req.load_mode = job.settings->load_mode;
     req.primary_key = job.primary_key;
     req.cursor = job.settings->cursor;
-    req.schema = js.initial_schema->get();
+    req.schema = schema;
     req.run_id = job.run_id;
     req.options = job.settings->table_options();
     req.context = ls.context.get();
     table = lane.destination->open_table(req);
+  };
+  // A stream that opens without columns (an incremental read with nothing
+  // new cannot know them) says nothing about the table: it is opened with the
+  // first batch's schema, or not at all, and keeps its columns as they are.
+  const bool schema_known = js.initial_schema->get()->n_children > 0;
+  try {
+    if (schema_known) open(js.initial_schema->get());
     while (auto item = lane.queue.pop()) {
       const RecordBatch& b = **item;
+      if (!table) open(b.schema_change ? b.schema_change->get() : js.initial_schema->get());
       table->write(b);
       written = b.sequence;
       ls.rows += b.rows;
@@ -94,9 +102,10 @@ void write_lane(Lane& lane, JobState& js) {
       if (b.checkpoint) commit(written, &b);
     }
     if (js.aborted) {
-      table->close(false);
+      if (table) table->close(false);
       return;
     }
+    if (!table) return;  // no columns and no batch: nothing to load
     // The queue closed: the stream ended or was stopped. Commit what arrived;
     // the load is complete only if the source reached its end.
     if (written > committed) commit(written, nullptr);

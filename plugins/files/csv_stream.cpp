@@ -150,14 +150,24 @@ std::vector<std::size_t> sample_file(const SourceOptions& o, const std::string& 
   return map;
 }
 
+// The columns a sample of the files implies: the first non-empty file decides.
+ColumnSet infer_columns(const SourceOptions& o, const std::vector<std::string>& paths) {
+  ColumnSet columns = initial_columns(o);
+  for (const auto& p : paths)
+    if (!sample_file(o, p, columns).empty()) break;
+  return columns;
+}
+
 class CsvStream : public SourceStream {
  public:
-  CsvStream(const SourceOptions& o, std::vector<std::string> paths, const StreamRequest& r, const Instance& owner,
-            FileProgress* progress)
+  CsvStream(const SourceOptions& o, std::vector<std::string> paths, const std::vector<std::string>& known,
+            const StreamRequest& r, const Instance& owner, FileProgress* progress)
       : o_(o), paths_(std::move(paths)), progress_(progress), batch_rows_(r.batch_rows), host_(r.host), owner_(owner),
         columns_(initial_columns(o)), dead_letter_(o.dead_letter_path, r.host) {
     // The first file's sample sets the starting schema; later files widen it.
+    // With nothing to read, the files already read say what the stream holds.
     if (!paths_.empty()) sample_file(o_, paths_[0], columns_);
+    else columns_ = infer_columns(o_, known);
     batches_ = std::make_unique<BatchAssembler>(columns_, dead_letter_, progress_);
   }
 
@@ -288,16 +298,13 @@ class CsvStream : public SourceStream {
 }  // namespace
 
 Schema infer_csv_schema(const SourceOptions& o, const std::vector<std::string>& paths) {
-  ColumnSet columns = initial_columns(o);
-  for (const auto& p : paths) {
-    if (!sample_file(o, p, columns).empty()) break;  // the first non-empty file decides
-  }
-  return columns.schema();
+  return infer_columns(o, paths).schema();
 }
 
 std::unique_ptr<SourceStream> open_csv_stream(const SourceOptions& o, std::vector<std::string> paths,
-                                              const StreamRequest& r, const Instance& owner, FileProgress* progress) {
-  return std::make_unique<CsvStream>(o, std::move(paths), r, owner, progress);
+                                              const std::vector<std::string>& known, const StreamRequest& r,
+                                              const Instance& owner, FileProgress* progress) {
+  return std::make_unique<CsvStream>(o, std::move(paths), known, r, owner, progress);
 }
 
 }  // namespace files

@@ -18,10 +18,11 @@ class FileProgress;
 // declared types). Columns of later files with new names are added.
 ingestd::sdk::Schema infer_csv_schema(const SourceOptions& options, const std::vector<std::string>& paths);
 
-std::unique_ptr<ingestd::sdk::SourceStream> open_csv_stream(const SourceOptions& options,
-                                                            std::vector<std::string> paths,
-                                                            const ingestd::sdk::StreamRequest& request,
-                                                            const ingestd::sdk::Instance& owner,
-                                                            FileProgress* progress);
+// Reads `paths` in order. `known` (every file the source lists) gives the
+// schema when there is nothing to read, so that an idle incremental run
+// reports the columns the stream has rather than none.
+std::unique_ptr<ingestd::sdk::SourceStream> open_csv_stream(const SourceOptions& options, std::vector<std::string> paths,
+    const std::vector<std::string>& known, const ingestd::sdk::StreamRequest& request,
+    const ingestd::sdk::Instance& owner, FileProgress* progress);
 
 }  // namespace files

@@ -43,6 +43,7 @@ class FilesSource : public Instance {
     if (paths.empty()) throw config_error("no files match " + o_.files.pattern);
     files::Format f = format(paths);
     files::FileProgress* progress = nullptr;
+    const std::vector<std::string> listed = paths;
     if (r.extract_mode == INGESTD_EXTRACT_INCREMENTAL_APPENDS) {
       // New and changed files only; the state remembers each file read.
       auto p = std::make_unique<files::FileProgress>(r.state, paths, base_dir_);
@@ -54,8 +55,8 @@ class FilesSource : public Instance {
     } else if (r.extract_mode != INGESTD_EXTRACT_SNAPSHOT) {
       throw not_supported("the files source reads snapshots or incremental-appends (new and changed files)");
     }
-    if (f == files::Format::Csv) return files::open_csv_stream(o_, std::move(paths), r, *this, progress);
-    return files::open_jsonl_stream(o_, std::move(paths), r, *this, progress);
+    if (f == files::Format::Csv) return files::open_csv_stream(o_, std::move(paths), listed, r, *this, progress);
+    return files::open_jsonl_stream(o_, std::move(paths), listed, r, *this, progress);
   }
 
  private:

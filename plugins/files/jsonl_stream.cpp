@@ -49,11 +49,13 @@ void sample(const SourceOptions& o, const std::string& path, ColumnSet& columns)
 
 class JsonlStream : public SourceStream {
  public:
-  JsonlStream(const SourceOptions& o, std::vector<std::string> paths, const StreamRequest& r, const Instance& owner,
-              FileProgress* progress)
+  JsonlStream(const SourceOptions& o, std::vector<std::string> paths, const std::vector<std::string>& known,
+              const StreamRequest& r, const Instance& owner, FileProgress* progress)
       : o_(o), paths_(std::move(paths)), progress_(progress), batch_rows_(r.batch_rows), host_(r.host), owner_(owner), columns_(initial_columns(o)),
         dead_letter_(o.dead_letter_path, r.host) {
-    if (!paths_.empty()) sample(o_, paths_[0], columns_);
+    // With nothing to read, the files already read say what the stream holds.
+    const std::vector<std::string>& sampled = paths_.empty() ? known : paths_;
+    if (!sampled.empty()) sample(o_, sampled[0], columns_);
     batches_ = std::make_unique<BatchAssembler>(columns_, dead_letter_, progress_);
   }
 
@@ -139,8 +141,9 @@ Schema infer_jsonl_schema(const SourceOptions& o, const std::vector<std::string>
 }
 
 std::unique_ptr<SourceStream> open_jsonl_stream(const SourceOptions& o, std::vector<std::string> paths,
-                                                const StreamRequest& r, const Instance& owner, FileProgress* progress) {
-  return std::make_unique<JsonlStream>(o, std::move(paths), r, owner, progress);
+                                                const std::vector<std::string>& known, const StreamRequest& r,
+                                                const Instance& owner, FileProgress* progress) {
+  return std::make_unique<JsonlStream>(o, std::move(paths), known, r, owner, progress);
 }
 
 }  // namespace files

@@ -6,6 +6,7 @@
 #include <ingestd/sdk/schema_changes.hpp>
 #include <ingestd/sdk/values.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -17,6 +18,7 @@ namespace {
 
 constexpr std::size_t kCopyChunk = 1 << 20;
 const char* kStage = "_ingestd_stage";
+const char* kSeen = "_ingestd_seen";
 // Metadata columns fill themselves: the server stamps the time and the run
 // (a session setting) instead of parsing the same values on every row.
 const char* kRunIdDefault = "current_setting('ingestd.run_id', true)";
@@ -75,6 +77,7 @@ class PgTable : public DestinationTable {
     begin();
     const bool merge = load_ == INGESTD_LOAD_MERGE;
     if (merge && !staged_) create_stage();
+
     // Rows marked deleted are rare: the column goes along only when needed.
     bool any_deleted = false;
     if (deleted_col_ >= 0) {
@@ -158,11 +161,16 @@ class PgTable : public DestinationTable {
       return;
     }
     if (complete && delete_stale_) {
-      std::string stale = quote_ident(INGESTD_COLUMN_RUN_ID) + " IS DISTINCT FROM " + db_.literal(run_id_);
-      Result r = hard_delete_ ? db_.exec("DELETE FROM " + target() + " WHERE " + stale)
-                              : db_.exec("UPDATE " + target() + " SET " + quote_ident(INGESTD_COLUMN_DELETED) +
-                                         " = true, " + quote_ident(INGESTD_COLUMN_SYNCED_AT) + " = now() WHERE " + stale +
-                                         " AND NOT " + quote_ident(INGESTD_COLUMN_DELETED));
+      // Delivered rows are known by key (unchanged ones keep their old run).
+      create_seen();
+      std::string match;
+      for (const auto& k : key_) match += (match.empty() ? "" : " AND ") + ("s." + quote_ident(k) + " = t." + quote_ident(k));
+      std::string stale = "NOT EXISTS (SELECT 1 FROM " + std::string(kSeen) + " s WHERE " + match + ")";
+      Result r = hard_delete_ ? db_.exec("DELETE FROM " + target() + " t WHERE " + stale)
+                              : db_.exec("UPDATE " + target() + " t SET " + quote_ident(INGESTD_COLUMN_DELETED) +
+                                         " = true, " + quote_ident(INGESTD_COLUMN_SYNCED_AT) + " = now(), " +
+                                         quote_ident(INGESTD_COLUMN_RUN_ID) + " = " + db_.literal(run_id_) + " WHERE " +
+                                         stale + " AND NOT t." + quote_ident(INGESTD_COLUMN_DELETED));
       int64_t n = std::atoll(PQcmdTuples(r.get()));
       if (n) host_.count(hard_delete_ ? "rows_deleted_stale" : "rows_marked_stale", n);
     }
@@ -292,6 +300,24 @@ class PgTable : public DestinationTable {
     }
   }
 
+  // delete_stale: the keys this run delivered, private to this session and
+  // kept across its transactions.
+  void create_seen() {
+    db_.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + kSeen + " AS SELECT " + join(key_, ", ") + " FROM " +
+             target() + " WITH NO DATA");
+    db_.exec(std::string("CREATE UNIQUE INDEX IF NOT EXISTS ") + kSeen + "_key ON " + kSeen + " (" + join(key_, ", ") + ")");
+  }
+
+  // Columns of types without an equality operator (json, xml, geometry)
+  // compare by their text.
+  bool comparable_as_text(const std::string& column) const {
+    for (const auto& [n, t] : existing_)
+      if (n == column)
+        return t == "json" || t == "xml" || t == "point" || t == "line" || t == "lseg" || t == "box" || t == "path" ||
+               t == "polygon" || t == "circle";
+    return false;
+  }
+
   void create_stage() {
     db_.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + kStage + " (LIKE " + target() +
              " INCLUDING DEFAULTS, _ingestd_seq bigint) ON COMMIT DELETE ROWS");
@@ -316,9 +342,23 @@ class PgTable : public DestinationTable {
       for (const auto& k : key_) is_key = is_key || k == n;
       if (!is_key) set += (set.empty() ? "" : ", ") + quote_ident(n) + " = EXCLUDED." + quote_ident(n);
     }
-    db_.exec(latest + "INSERT INTO " + target() + " (" + join(names, ", ") + ") SELECT " + join(names, ", ") +
+    if (delete_stale_) {
+      create_seen();
+      db_.exec(latest + "INSERT INTO " + std::string(kSeen) + " SELECT " + keys + " FROM latest ON CONFLICT DO NOTHING");
+    }
+    // A row delivered again unchanged is left alone: an idle rerun rewrites
+    // nothing, and _ingestd_synced_at/_ingestd_run_id tell when it changed.
+    std::string mine, theirs;
+    for (const auto& n : write_names_) {
+      if (std::find(key_.begin(), key_.end(), n) != key_.end()) continue;
+      std::string cast = comparable_as_text(n) ? "::text" : "";
+      mine += (mine.empty() ? "" : ", ") + ("t." + quote_ident(n) + cast);
+      theirs += (theirs.empty() ? "" : ", ") + ("EXCLUDED." + quote_ident(n) + cast);
+    }
+    std::string changed = "t." + deleted + (mine.empty() ? "" : " OR ROW(" + mine + ") IS DISTINCT FROM ROW(" + theirs + ")");
+    db_.exec(latest + "INSERT INTO " + target() + " AS t (" + join(names, ", ") + ") SELECT " + join(names, ", ") +
              " FROM latest WHERE NOT " + deleted + " ON CONFLICT (" + keys + ") DO " +
-             (set.empty() ? "NOTHING" : "UPDATE SET " + set));
+             (set.empty() ? "NOTHING" : "UPDATE SET " + set + " WHERE " + changed));
     if (hard_delete_) {
       std::string match;
       for (const auto& k : key_) match += (match.empty() ? "" : " AND ") + ("t." + quote_ident(k) + " = l." + quote_ident(k));
@@ -328,10 +368,11 @@ class PgTable : public DestinationTable {
       soft.push_back(INGESTD_COLUMN_SYNCED_AT);
       soft.push_back(INGESTD_COLUMN_DELETED);
       soft.push_back(INGESTD_COLUMN_RUN_ID);
-      db_.exec(latest + "INSERT INTO " + target() + " (" + join(soft, ", ") + ") SELECT " + join(soft, ", ") +
+      db_.exec(latest + "INSERT INTO " + target() + " AS t (" + join(soft, ", ") + ") SELECT " + join(soft, ", ") +
                " FROM latest WHERE " + deleted + " ON CONFLICT (" + keys + ") DO UPDATE SET " + deleted + " = true, " +
                quote_ident(INGESTD_COLUMN_SYNCED_AT) + " = EXCLUDED." + quote_ident(INGESTD_COLUMN_SYNCED_AT) + ", " +
-               quote_ident(INGESTD_COLUMN_RUN_ID) + " = EXCLUDED." + quote_ident(INGESTD_COLUMN_RUN_ID));
+               quote_ident(INGESTD_COLUMN_RUN_ID) + " = EXCLUDED." + quote_ident(INGESTD_COLUMN_RUN_ID) +
+               " WHERE NOT t." + deleted);
     }
     db_.exec(std::string("TRUNCATE ") + kStage);
   }

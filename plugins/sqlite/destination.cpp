@@ -6,6 +6,7 @@
 #include <ingestd/sdk/schema_changes.hpp>
 #include <ingestd/sdk/values.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -57,6 +58,12 @@ void ensure_state_table(Db& db) {
           " (key TEXT PRIMARY KEY, checkpoint BLOB NOT NULL, generation INTEGER NOT NULL, run_id TEXT, saved_at TEXT)");
 }
 
+std::string placeholders_for(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += (i ? ", ?" : "?") + std::to_string(i + 1);
+  return out;
+}
+
 class SqliteTable : public DestinationTable {
  public:
   SqliteTable(const DestinationSettings& s, const TableRequest& r, WriterLock& lock)
@@ -100,6 +107,12 @@ class SqliteTable : public DestinationTable {
       bind_metadata(*insert_, n, synced, deleted);
       insert_->step();
       insert_->reset();
+      if (seen_) {
+        int k = 1;
+        for (int c : key_cols_) bind(*seen_, k++, batch.column(static_cast<std::size_t>(c)), r);
+        seen_->step();
+        seen_->reset();
+      }
     }
   }
 
@@ -148,16 +161,23 @@ class SqliteTable : public DestinationTable {
     if (complete && delete_stale_) {
       with_lock([&] {
         // Rows this complete snapshot did not deliver are gone at the source.
-        std::string sql = hard_delete_ ? "DELETE FROM " + quote(table_) + " WHERE " + quote(INGESTD_COLUMN_RUN_ID) +
-                                             " IS NOT ?1"
-                                       : "UPDATE " + quote(table_) + " SET " + quote(INGESTD_COLUMN_DELETED) + " = 1, " +
-                                             quote(INGESTD_COLUMN_SYNCED_AT) + " = ?2 WHERE " +
-                                             quote(INGESTD_COLUMN_RUN_ID) + " IS NOT ?1 AND " +
+        // Delivered rows are known by key (unchanged ones keep their old run).
+        ensure_seen_table();
+        std::string match;
+        for (const auto& k : primary_key_)
+          match += (match.empty() ? "" : " AND ") + ("s." + quote(k) + " IS t." + quote(k));
+        std::string unseen = "NOT EXISTS (SELECT 1 FROM temp._ingestd_seen s WHERE " + match + ")";
+        std::string sql = hard_delete_ ? "DELETE FROM " + quote(table_) + " AS t WHERE " + unseen
+                                       : "UPDATE " + quote(table_) + " AS t SET " + quote(INGESTD_COLUMN_DELETED) +
+                                             " = 1, " + quote(INGESTD_COLUMN_SYNCED_AT) + " = ?1, " +
+                                             quote(INGESTD_COLUMN_RUN_ID) + " = ?2 WHERE " + unseen + " AND " +
                                              quote(INGESTD_COLUMN_DELETED) + " = 0";
         db_.exec("BEGIN IMMEDIATE");
         Stmt s(db_, sql);
-        s.bind_text(1, run_id_);
-        if (!hard_delete_) s.bind_text(2, now_utc());
+        if (!hard_delete_) {
+          s.bind_text(1, now_utc());
+          s.bind_text(2, run_id_);
+        }
         s.step();
         int64_t stale = sqlite3_changes64(db_.handle());
         db_.exec("COMMIT");
@@ -203,7 +223,17 @@ class SqliteTable : public DestinationTable {
     }
     reconcile(schema);
     if (load_ == INGESTD_LOAD_MERGE) ensure_unique_key();
+    if (load_ == INGESTD_LOAD_MERGE && delete_stale_) ensure_seen_table();
     prepare_statements();
+  }
+
+  // delete_stale: the keys this run delivered, in a table private to this
+  // connection, typed like the key columns so that values compare alike.
+  void ensure_seen_table() {
+    db_.exec("CREATE TEMP TABLE IF NOT EXISTS _ingestd_seen AS SELECT " + join_quoted(primary_key_) + " FROM main." +
+             quote(target_) + " WHERE 0");
+    db_.exec("CREATE UNIQUE INDEX IF NOT EXISTS temp._ingestd_seen_key ON _ingestd_seen (" +
+             join_quoted(primary_key_) + ")");
   }
 
   void create_table(const Schema& schema) {
@@ -306,13 +336,23 @@ class SqliteTable : public DestinationTable {
     names.push_back(INGESTD_COLUMN_SYNCED_AT);
     names.push_back(INGESTD_COLUMN_DELETED);
     names.push_back(INGESTD_COLUMN_RUN_ID);
-    std::string placeholders;
-    for (std::size_t i = 0; i < names.size(); ++i) placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
-    std::string sql = "INSERT INTO " + quote(target_) + " (" + join_quoted(names) + ") VALUES (" + placeholders + ")";
+    std::string sql =
+        "INSERT INTO " + quote(target_) + " (" + join_quoted(names) + ") VALUES (" + placeholders_for(names.size()) + ")";
     if (load_ == INGESTD_LOAD_MERGE) {
       sql += " ON CONFLICT (" + join_quoted(primary_key_) + ") DO UPDATE SET ";
       for (std::size_t i = 0; i < names.size(); ++i)
         sql += (i ? ", " : "") + quote(names[i]) + " = excluded." + quote(names[i]);
+      // A row delivered again unchanged is left alone: an idle rerun rewrites
+      // nothing, and _ingestd_synced_at/_ingestd_run_id tell when it changed.
+      std::string same;
+      for (const auto& n : write_names_)
+        if (std::find(primary_key_.begin(), primary_key_.end(), n) == primary_key_.end())
+          same += (same.empty() ? "" : " AND ") + quote(target_) + "." + quote(n) + " IS excluded." + quote(n);
+      sql += " WHERE " + quote(target_) + "." + quote(INGESTD_COLUMN_DELETED) + " IS NOT excluded." +
+             quote(INGESTD_COLUMN_DELETED) + (same.empty() ? "" : " OR NOT (" + same + ")");
+      if (delete_stale_)
+        seen_ = std::make_unique<Stmt>(db_, "INSERT OR IGNORE INTO temp._ingestd_seen (" + join_quoted(primary_key_) +
+                                                ") VALUES (" + placeholders_for(primary_key_.size()) + ")");
       std::vector<std::string> keys = primary_key_;
       std::string where;
       for (std::size_t i = 0; i < keys.size(); ++i)
@@ -322,13 +362,13 @@ class SqliteTable : public DestinationTable {
       soft.push_back(INGESTD_COLUMN_SYNCED_AT);
       soft.push_back(INGESTD_COLUMN_DELETED);
       soft.push_back(INGESTD_COLUMN_RUN_ID);
-      std::string ph;
-      for (std::size_t i = 0; i < soft.size(); ++i) ph += (i ? ", ?" : "?") + std::to_string(i + 1);
       soft_delete_ = std::make_unique<Stmt>(
-          db_, "INSERT INTO " + quote(target_) + " (" + join_quoted(soft) + ") VALUES (" + ph + ") ON CONFLICT (" +
+          db_, "INSERT INTO " + quote(target_) + " (" + join_quoted(soft) + ") VALUES (" +
+                   placeholders_for(soft.size()) + ") ON CONFLICT (" +
                    join_quoted(keys) + ") DO UPDATE SET " + quote(INGESTD_COLUMN_DELETED) + " = 1, " +
                    quote(INGESTD_COLUMN_SYNCED_AT) + " = excluded." + quote(INGESTD_COLUMN_SYNCED_AT) + ", " +
-                   quote(INGESTD_COLUMN_RUN_ID) + " = excluded." + quote(INGESTD_COLUMN_RUN_ID));
+                   quote(INGESTD_COLUMN_RUN_ID) + " = excluded." + quote(INGESTD_COLUMN_RUN_ID) + " WHERE " +
+                   quote(target_) + "." + quote(INGESTD_COLUMN_DELETED) + " = 0");
     }
     insert_ = std::make_unique<Stmt>(db_, sql);
     // Sized once: bound texts point into these strings (short ones live
@@ -388,6 +428,7 @@ class SqliteTable : public DestinationTable {
   std::set<std::string> discarded_;
   int deleted_col_ = -1;
   std::unique_ptr<Stmt> insert_, delete_, soft_delete_;
+  std::unique_ptr<Stmt> seen_;  // delete_stale: records each delivered key
   std::vector<std::string> scratch_;  // per statement parameter
 };
 
