@@ -218,6 +218,12 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
 
   uint64_t sequence = 0;
   int64_t generation = job.base_generation;
+  // A checkpoint equal to the one before it (a connector repeating its state
+  // when nothing is new) is no new state: not saved again, so an idle run
+  // leaves the state as it was. Sources that wait for acknowledgements get
+  // every checkpoint.
+  const bool dedupe_checkpoints = !job.source->plugin().checkpoint_saved;
+  std::optional<std::string> last_checkpoint = job.state;
   try {
     for (;;) {
       if (js.aborted) break;
@@ -230,6 +236,11 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
         js.read_complete = true;
         break;
       }
+      if (dedupe_checkpoints && batch.checkpoint) {
+        if (batch.checkpoint == last_checkpoint) batch.checkpoint.reset();
+        else last_checkpoint = batch.checkpoint;
+      }
+      if (batch.rows == 0 && !batch.checkpoint && !batch.schema_change) continue;
       batch.sequence = ++sequence;
       if (batch.checkpoint) {
         batch.generation = ++generation;

@@ -27,6 +27,7 @@ class ReadStream : public ingestd::child::ConnectorStream {
     if (run_.incremental && r.state && !r.state->empty()) {
       saved_ = Value::parse(*r.state);
       state = state_argument(*r.state);
+      restore_at_cursor(saved_["at_cursor"]);
     }
     std::vector<std::string> args{"read"};
     for (auto& a : file_arguments(run_.configured_catalog, state)) args.push_back(std::move(a));
@@ -116,6 +117,15 @@ class ReadStream : public ingestd::child::ConnectorStream {
       saved_ = Value(std::move(o));
     }
     return saved_.dump();
+  }
+
+  // With a cursor, the checkpoint also remembers the records delivered at
+  // the newest cursor, which the source sends again when it resumes from it.
+  std::string checkpoint_of(std::string state, const Value& at_cursor) override {
+    if (at_cursor.is_null()) return state;
+    Value v = Value::parse(state);
+    v.as_object().set("at_cursor", at_cursor);
+    return v.dump();
   }
 
   const ReadRun& run_;

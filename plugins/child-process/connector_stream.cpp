@@ -1,5 +1,7 @@
 #include <ingestd/child/connector_stream.hpp>
 
+#include <typing/cursor.hpp>
+
 namespace ingestd::child {
 
 using namespace sdk;
@@ -24,6 +26,7 @@ ConnectorStream::ConnectorStream(const Connector& connector, const StreamRequest
       batch_rows_(r.batch_rows),
       columns_(declared_columns(declared)) {
   columns_.add_declared();
+  if (r.extract_mode != INGESTD_EXTRACT_SNAPSHOT) cursor_field_ = r.cursor_field;
 }
 
 ConnectorStream::~ConnectorStream() = default;
@@ -96,7 +99,7 @@ void ConnectorStream::record(std::string object_json) {
 void ConnectorStream::state(std::string checkpoint) {
   if (!builder_) builder_ = std::make_unique<BatchBuilder>(columns_.schema());
   take_pending();
-  state_ = std::move(checkpoint);
+  state_ = checkpoint_of(std::move(checkpoint), cursor_field_.empty() ? json::Value() : at_cursor_.to_json());
   if (builder_->rows() >= batch_rows_) emit_ready();
 }
 
@@ -122,6 +125,13 @@ void ConnectorStream::take_pending() {
 void ConnectorStream::append(const std::pair<std::string, int64_t>& p) {
   dom::element e;
   if (parser_.parse(p.first).get(e) || !e.is_object()) malformed(p.first, "unreadable record");
+  if (!cursor_field_.empty()) {
+    std::string cursor = typing::cursor_of(dom::object(e), cursor_field_);
+    if (!cursor.empty() && at_cursor_.seen_before(dom::object(e), cursor)) {
+      host_.count("records_seen_before", 1);
+      return;
+    }
+  }
   for (;;) {
     switch (appender_.append(dom::object(e), columns_, *builder_)) {
       case typing::JsonRowAppender::Result::Appended: return;

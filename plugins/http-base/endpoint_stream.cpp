@@ -1,11 +1,13 @@
-#include <ingestd/http/cursor.hpp>
 #include <ingestd/http/endpoint_stream.hpp>
 
+#include <typing/cursor.hpp>
 #include <typing/json_rows.hpp>
+#include <typing/records_at_cursor.hpp>
 
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace ingestd::http {
 
@@ -13,22 +15,14 @@ using namespace ingestd::sdk;
 namespace dom = simdjson::dom;
 using typing::ColumnSet;
 using typing::JsonRowAppender;
+using typing::compare_cursors;
+using typing::cursor_minus;
 
 namespace {
 
 // A batch leaves at a page boundary once it is this old, so that slow APIs
 // still checkpoint now and then.
 constexpr auto kMaxBatchAge = std::chrono::seconds(5);
-
-std::string cursor_text(const dom::element& e) {
-  switch (e.type()) {
-    case dom::element_type::STRING: return std::string(e.get_string().value_unsafe());
-    case dom::element_type::INT64:
-    case dom::element_type::UINT64:
-    case dom::element_type::DOUBLE: return simdjson::minify(e);
-    default: return {};
-  }
-}
 
 class EndpointStream : public SourceStream {
  public:
@@ -117,13 +111,26 @@ class EndpointStream : public SourceStream {
     if (v["cursors"].is_object())
       for (const auto& [key, value] : v["cursors"].as_object())
         if (value.is_string()) cursors_[key] = value.as_string();
+    if (v["at_cursor"].is_object())
+      for (const auto& [key, list] : v["at_cursor"].as_object())
+        if (list.is_array())
+          for (const auto& fp : list.as_array())
+            if (fp.is_string()) at_cursor_[key].insert(fp.as_string());
   }
 
+  // {"cursors": {partition: cursor}, "at_cursor": {partition: [fingerprints]}}
   std::string state_json() const {
-    json::Object cursors;
+    json::Object cursors, at_cursor;
     for (const auto& [key, value] : cursors_) cursors.set(key, json::Value(value));
+    for (const auto& [key, fps] : at_cursor_) {
+      if (fps.empty()) continue;
+      json::Array list;
+      for (const auto& fp : fps) list.push_back(json::Value(fp));
+      at_cursor.set(key, json::Value(std::move(list)));
+    }
     json::Object o;
     o.set("cursors", json::Value(std::move(cursors)));
+    if (!at_cursor.empty()) o.set("at_cursor", json::Value(std::move(at_cursor)));
     return json::Value(std::move(o)).dump();
   }
 
@@ -131,10 +138,11 @@ class EndpointStream : public SourceStream {
     part_index_ = index;
     const Partition& p = spec_.partitions[index];
     bound_.reset();
-    part_max_.reset();
     QueryParams params = p.params;
     if (incremental_) {
       auto saved = cursors_.find(p.key);
+      at_cursor_tracker_.restore(saved != cursors_.end() ? std::optional<std::string>(saved->second) : std::nullopt,
+                                 at_cursor_[p.key]);
       std::string from = saved != cursors_.end() ? saved->second : start_;
       if (!from.empty()) {
         bound_ = cursor_minus(from, lookback_ms_, lookback_units_);
@@ -182,16 +190,20 @@ class EndpointStream : public SourceStream {
     while (pos_ < records_.size()) {
       const dom::object& rec = records_[pos_];
       if (incremental_ && !cursor_field_.empty()) {
-        dom::element c;
-        bool found = cursor_field_[0] == '/' ? !rec.at_pointer(cursor_field_).get(c) : !rec[cursor_field_].get(c);
-        std::string value = found ? cursor_text(c) : std::string();
+        std::string value = typing::cursor_of(rec, cursor_field_);
         if (!value.empty()) {
           if (bound_ && compare_cursors(value, *bound_) < 0) {
             ++pos_;
             host_.count("records_filtered", 1);
             continue;
           }
-          if (!part_max_ || compare_cursors(value, *part_max_) > 0) part_max_ = value;
+          if (at_cursor_tracker_.seen_before(rec, value)) {
+            // The API answers from the saved cursor inclusively: a record
+            // delivered at it last time, unchanged, is not delivered again.
+            ++pos_;
+            host_.count("records_seen_before", 1);
+            continue;
+          }
         }
       }
       switch (appender_.append(rec, columns_, *builder_, fixed_)) {
@@ -211,13 +223,16 @@ class EndpointStream : public SourceStream {
   }
 
   void advance_cursor() {
-    if (!part_max_) return;
+    const auto& newest = at_cursor_tracker_.newest();
+    if (!newest) return;
     const std::string& key = spec_.partitions[part_index_].key;
     auto it = cursors_.find(key);
-    if (it == cursors_.end() || compare_cursors(*part_max_, it->second) > 0) {
-      cursors_[key] = *part_max_;
-      checkpoint_due_ = true;
-    }
+    if (it != cursors_.end() && compare_cursors(*newest, it->second) < 0) return;
+    auto& known = at_cursor_[key];
+    if (it != cursors_.end() && it->second == *newest && known == at_cursor_tracker_.at_newest()) return;
+    cursors_[key] = *newest;
+    known = at_cursor_tracker_.at_newest();
+    checkpoint_due_ = true;
   }
 
   void page_done() {
@@ -273,11 +288,12 @@ class EndpointStream : public SourceStream {
   double lookback_units_ = 0;
   std::string start_;
   std::map<std::string, std::string> cursors_;  // by partition key, as saved with the next checkpoint
+  std::map<std::string, std::set<std::string>> at_cursor_;  // fingerprints of the records at each cursor
   bool checkpoint_due_ = false;
 
   std::size_t part_index_ = 0;
   std::optional<std::string> bound_;     // records before it are dropped
-  std::optional<std::string> part_max_;  // the partition's newest cursor so far
+  typing::RecordsAtCursor at_cursor_tracker_;  // the partition's newest cursor and the records at it
   std::unique_ptr<Paginator> paginator_;
 
   std::string url_;

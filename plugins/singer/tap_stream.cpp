@@ -14,8 +14,33 @@ class TapStream : public ingestd::child::ConnectorStream {
  public:
   TapStream(const TapRun& run, const StreamRequest& r, const Instance& owner)
       : ConnectorStream(*run.connector, r, owner, run.catalog_fields), run_(run) {
-    const bool resume = run_.incremental && r.state && !r.state->empty();
-    start(file_arguments(run_.catalog_json, resume ? r.state : std::nullopt), &relay);
+    std::optional<std::string> tap_state;
+    if (run_.incremental && r.state && !r.state->empty()) tap_state = unwrap(*r.state);
+    start(file_arguments(run_.catalog_json, tap_state), &relay);
+  }
+
+  // The checkpoint holds the tap's state as the tap wrote it and, with a
+  // cursor, the records delivered at the newest cursor:
+  // {"tap_state": ..., "at_cursor": {...}}. A checkpoint that is the tap's
+  // state alone (untracked, or saved by an older ingestd) is passed as it is.
+  std::string unwrap(const std::string& checkpoint) {
+    ingestd::json::Value v;
+    try {
+      v = ingestd::json::Value::parse(checkpoint);
+    } catch (const std::exception&) {
+      return checkpoint;
+    }
+    if (!v.is_object() || v["tap_state"].is_null()) return checkpoint;
+    restore_at_cursor(v["at_cursor"]);
+    return v["tap_state"].dump();
+  }
+
+  std::string checkpoint_of(std::string tap_state, const ingestd::json::Value& at_cursor) override {
+    if (at_cursor.is_null()) return tap_state;
+    ingestd::json::Object o;
+    o.set("tap_state", ingestd::json::Value::parse(tap_state));
+    o.set("at_cursor", at_cursor);
+    return ingestd::json::Value(std::move(o)).dump();
   }
 
  private:

@@ -34,7 +34,14 @@ std::string singer_flow(const std::string& tap_config, const std::string& users_
          "[[flows]]\nname = \"orders\"\nfrom = \"tap\"\nto = \"db\"\nstreams = [\"orders\"]\nload = \"replace\"\n";
 }
 
-std::string checkpoint(const Workspace& w) { return scalar(w.path(".ingestd/state.db"), "SELECT checkpoint FROM checkpoints WHERE flow = 'users'"); }
+// The saved checkpoint of the users flow.
+std::string saved(const Workspace& w) {
+  return scalar(w.path(".ingestd/state.db"), "SELECT checkpoint FROM checkpoints WHERE flow = 'users'");
+}
+
+// The tap's own state inside it (beside it ingestd keeps the records
+// delivered at the cursor).
+std::string checkpoint(const Workspace& w) { return Value::parse(saved(w))["tap_state"].dump(); }
 
 // Processes whose command line mentions `marker`.
 int processes_with(const std::string& marker) {
@@ -64,17 +71,21 @@ TEST_CASE("singer: schema and records into SQLite, the state passed back, only n
   CHECK(scalar(w.path("out.db"), "SELECT tags FROM users WHERE id = 4") == "[\"t1\"]");
   CHECK(scalar(w.path("out.db"), "SELECT count(*) || ' ' || sum(amount) FROM orders") == "10 68.75");
   CHECK(checkpoint(w) == R"({"bookmarks":{"users":{"updated_at":"2026-01-01T00:01:40Z"}}})");
+  CHECK(Value::parse(saved(w))["at_cursor"]["cursor"].as_string() == "2026-01-01T00:01:40Z");
+  CHECK(Value::parse(saved(w))["at_cursor"]["records"].as_array().size() == 1);
   // The token the tap prints in a METRIC line is redacted; the tap's own log
   // lines reach ingestd's log.
   CHECK(contains(r.err, "access_token=***"));
   CHECK_FALSE(contains(r.out + r.err, "tok-3f9a77c1-secret"));
 
-  // 30 new users: the tap resumes from the bookmark (the record at it again).
+  // 30 new users: the tap resumes from the bookmark, the record at it again,
+  // which is known and not delivered twice.
   w.write("flows.toml", singer_flow("users = 130, orders = 12, state_every = 30"));
   Value second = w.run_with_report(r);
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(contains(r.err, "resuming from {\"bookmarks\": {\"users\": {\"updated_at\": \"2026-01-01T00:01:40Z\"}}}"));
-  CHECK(stream_of(second, "users")["rows"].as_int() == 31);
+  CHECK(stream_of(second, "users")["rows"].as_int() == 30);
+  CHECK(stream_of(second, "users")["counters"]["records_seen_before"].as_int() == 1);
   CHECK(scalar(w.path("out.db"), "SELECT count(*) FROM users") == "130");
   // orders is a full table (ACTIVATE_VERSION): replaced, not appended.
   CHECK(scalar(w.path("out.db"), "SELECT count(*) FROM orders") == "12");

@@ -8,6 +8,7 @@
 #include <ingestd/child/private_file.hpp>
 #include <ingestd/sdk/plugin.hpp>
 #include <typing/json_rows.hpp>
+#include <typing/records_at_cursor.hpp>
 
 #include <chrono>
 #include <deque>
@@ -43,6 +44,17 @@ class ConnectorStream : public sdk::SourceStream {
   void record(std::string object_json);
   void state(std::string checkpoint);
   void declare(const std::vector<typing::DeclaredColumn>& declared);
+  // Incremental reads with a cursor: the records delivered at the newest
+  // cursor, as the last checkpoint saved them (checkpoint_of's at_cursor).
+  // Connectors resume from their bookmark inclusively; such records arriving
+  // again unchanged are skipped.
+  void restore_at_cursor(const ingestd::json::Value& saved) { at_cursor_.restore(saved); }
+  // The checkpoint for a state the connector sent, given what at_cursor
+  // holds then (null when not tracked): the connector's state by default.
+  virtual std::string checkpoint_of(std::string connector_state, const ingestd::json::Value& at_cursor) {
+    (void)at_cursor;
+    return connector_state;
+  }
   // Fails the stream at the current line with the connector's stderr.
   [[noreturn]] void malformed(std::string_view line, const std::string& why) const;
   int64_t line_number() const { return line_number_; }
@@ -79,6 +91,8 @@ class ConnectorStream : public sdk::SourceStream {
   std::deque<sdk::Batch> ready_;
   simdjson::dom::parser parser_;
   typing::JsonRowAppender appender_;
+  std::string cursor_field_;  // set when records at the cursor are tracked
+  typing::RecordsAtCursor at_cursor_;
   int64_t line_number_ = 0;
   bool ended_ = false;
   std::optional<sdk::Error> failure_;  // thrown once the batches before it are delivered

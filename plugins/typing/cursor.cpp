@@ -1,10 +1,10 @@
-#include <ingestd/http/cursor.hpp>
+#include <typing/cursor.hpp>
 
 #include <ingestd/sdk/values.hpp>
 
 #include <charconv>
 
-namespace ingestd::http {
+namespace typing {
 
 namespace {
 
@@ -16,7 +16,7 @@ bool as_number(std::string_view s, double& v) {
 
 bool as_instant(std::string_view s, int64_t& micros) {
   bool zone = false;
-  return s.size() >= 10 && sdk::parse_timestamp(s, micros, &zone);
+  return s.size() >= 10 && ingestd::sdk::parse_timestamp(s, micros, &zone);
 }
 
 }  // namespace
@@ -33,18 +33,32 @@ std::string cursor_minus(const std::string& cursor, int64_t lookback_ms, double 
   int64_t t = 0;
   if (lookback_ms > 0 && as_instant(cursor, t)) {
     std::string out;
-    sdk::format_timestamp(t - lookback_ms * 1000, out);
+    ingestd::sdk::format_timestamp(t - lookback_ms * 1000, out);
     return out;
   }
   double n = 0;
   if (lookback_units > 0 && as_number(cursor, n)) {
     std::string out;
     double moved = n - lookback_units;
-    if (moved == static_cast<double>(static_cast<int64_t>(moved))) sdk::format_int(static_cast<int64_t>(moved), out);
-    else sdk::format_double(moved, out);
+    if (moved == static_cast<double>(static_cast<int64_t>(moved))) ingestd::sdk::format_int(static_cast<int64_t>(moved), out);
+    else ingestd::sdk::format_double(moved, out);
     return out;
   }
   return cursor;
 }
 
-}  // namespace ingestd::http
+std::string cursor_of(const simdjson::dom::object& record, const std::string& field) {
+  namespace dom = simdjson::dom;
+  dom::element e;
+  bool missing = field.empty() || (field[0] == '/' ? record.at_pointer(field).get(e) : record[field].get(e));
+  if (missing) return {};
+  switch (e.type()) {
+    case dom::element_type::STRING: return std::string(e.get_string().value_unsafe());
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE: return simdjson::minify(e);
+    default: return {};
+  }
+}
+
+}  // namespace typing
