@@ -37,6 +37,28 @@ std::string scalar_at(const dom::element& body, const std::string& pointer) {
   }
 }
 
+uint64_t fnv1a(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// The parameter or body member that moves the walk, for messages.
+std::string moved_by(const PaginationSpec& s) {
+  switch (s.style) {
+    case PaginationSpec::Style::Page: return "the '" + s.page_param + "' parameter";
+    case PaginationSpec::Style::Offset: return "the '" + s.offset_param + "' parameter";
+    case PaginationSpec::Style::Cursor: return "the '" + s.cursor_param + "' parameter (from " + s.cursor_path + ")";
+    case PaginationSpec::Style::Link: return "the Link header's rel=\"next\"";
+    case PaginationSpec::Style::NextUrl: return "the next URL at " + s.next_url_path;
+    case PaginationSpec::Style::None: break;
+  }
+  return "pagination";
+}
+
 }  // namespace
 
 PaginationSpec PaginationSpec::parse(const json::Value& t, const std::string& where) {
@@ -84,7 +106,24 @@ PaginationSpec PaginationSpec::parse(const json::Value& t, const std::string& wh
   return s;
 }
 
-Paginator::Paginator(PaginationSpec spec, std::string url) : spec_(std::move(spec)), url_(std::move(url)) {}
+Paginator::Paginator(PaginationSpec spec, std::string url) : spec_(std::move(spec)), url_(std::move(url)) {
+  asked_.insert(fnv1a(first_url()));
+}
+
+void Paginator::check_progress(const dom::element& body, const std::string& next) {
+  const uint64_t body_hash = fnv1a(simdjson::minify(body));
+  if (pages_ > 1 && body_hash == last_body_hash_)
+    throw config_error("page " + std::to_string(pages_) + " holds the same records as page " +
+                       std::to_string(pages_ - 1) + ": the server ignores " + moved_by(spec_) +
+                       "; set pagination to the paging this API uses");
+  last_body_hash_ = body_hash;
+  if (!asked_.insert(fnv1a(next)).second)
+    throw config_error("page " + std::to_string(pages_) + " leads back to a page already read (" + next +
+                       "): the walk would loop; check " + moved_by(spec_));
+  if (spec_.max_pages == 0 && pages_ >= kMaxPagesUnset)
+    throw config_error("stopped after " + std::to_string(pages_) +
+                       " pages: set pagination.max_pages to allow a longer walk (or to stop there quietly)");
+}
 
 std::string Paginator::url_with(const QueryParams& params) const {
   QueryParams all = params;
@@ -110,29 +149,32 @@ std::optional<std::string> Paginator::next_url(const Response& response, const d
     std::string total = scalar_at(body, spec_.total_path);
     if (!total.empty() && records_ >= std::stoll(total)) return std::nullopt;
   }
+  std::optional<std::string> next;
   switch (spec_.style) {
     case PaginationSpec::Style::Page:
-      return url_with({{spec_.page_param, std::to_string(spec_.first_page + pages_)}});
-    case PaginationSpec::Style::Offset: return url_with({{spec_.offset_param, std::to_string(records_)}});
+      next = url_with({{spec_.page_param, std::to_string(spec_.first_page + pages_)}});
+      break;
+    case PaginationSpec::Style::Offset: next = url_with({{spec_.offset_param, std::to_string(records_)}}); break;
     case PaginationSpec::Style::Cursor: {
       std::string token = scalar_at(body, spec_.cursor_path);
-      if (token.empty()) return std::nullopt;
-      return url_with({{spec_.cursor_param, token}});
+      if (!token.empty()) next = url_with({{spec_.cursor_param, token}});
+      break;
     }
     case PaginationSpec::Style::Link: {
       const std::string* link = response.header("link");
-      std::string next = link ? link_next(*link) : std::string();
-      if (next.empty()) return std::nullopt;
-      return resolve_url(url_, next);
+      std::string target = link ? link_next(*link) : std::string();
+      if (!target.empty()) next = resolve_url(url_, target);
+      break;
     }
     case PaginationSpec::Style::NextUrl: {
-      std::string next = scalar_at(body, spec_.next_url_path);
-      if (next.empty()) return std::nullopt;
-      return resolve_url(url_, next);
+      std::string target = scalar_at(body, spec_.next_url_path);
+      if (!target.empty()) next = resolve_url(url_, target);
+      break;
     }
     case PaginationSpec::Style::None: break;
   }
-  return std::nullopt;
+  if (next) check_progress(body, *next);
+  return next;
 }
 
 std::string link_next(const std::string& header) {

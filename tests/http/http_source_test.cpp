@@ -256,3 +256,28 @@ TEST_CASE("source: a bad pagination table is a config error naming the key and t
   CHECK(r.exit_code == 2);
   CHECK_MESSAGE(contains(r.err, "unknown key 'record'"), dump(r));
 }
+
+TEST_CASE("source: a server that ignores the page parameter stops the walk with an error naming it") {
+  Workspace w;
+  ApiServer api(w.dir.path(), {"--items", "95"});
+  // The server pages with "page"; this flow sends "p", which it ignores.
+  w.write("flows.toml", http_flow(api, "", "path = \"/page/items\"\nrecords = \"/data\"\nparams = { per_page = 10 }\n"
+                                           "pagination = { style = \"page\", page_param = \"p\" }"));
+  Result r = w.ingestd({"run", "flows.toml"});
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(contains(r.err, "page 2 holds the same records as page 1: the server ignores the 'p' parameter"), dump(r));
+  // Discovery's sample, then pages 1 and 2 of the run: no walk without end.
+  CHECK(api.requests("/page/items") <= 4);
+}
+
+TEST_CASE("source: a cursor the server ignores repeats the first page, and the walk stops naming the parameter") {
+  Workspace w;
+  ApiServer api(w.dir.path(), {"--items", "30"});
+  // "after" means nothing to this endpoint: every page is the first.
+  w.write("flows.toml", http_flow(api, "", "path = \"/page/items\"\nrecords = \"/data\"\nparams = { per_page = 10 }\n"
+                                           "pagination = { style = \"cursor\", cursor_path = \"/data/9/id\", cursor_param = \"after\" }"));
+  Result r = w.ingestd({"run", "flows.toml"});
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(contains(r.err, "the server ignores the 'after' parameter (from /data/9/id)"), dump(r));
+  CHECK(api.requests("/page/items") <= 4);
+}

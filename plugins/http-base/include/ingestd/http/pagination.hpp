@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,7 +40,7 @@ struct PaginationSpec {
   std::string cursor_path;    // JSON pointer to the next token
   std::string next_url_path;  // JSON pointer to the next URL
   std::string total_path;     // JSON pointer to the total number of records
-  int64_t max_pages = 0;      // 0: no limit
+  int64_t max_pages = 0;      // 0: none set; a walk then fails past kMaxPagesUnset
 
   // From a TOML table such as { style = "cursor", cursor_path = "/meta/next" };
   // errors name `where` and the valid keys.
@@ -47,6 +48,10 @@ struct PaginationSpec {
 };
 
 // The URL of the first page and of each next one.
+// Pages one walk may take when max_pages is not set: past it the walk fails
+// rather than requesting without bound.
+constexpr int64_t kMaxPagesUnset = 100000;
+
 class Paginator {
  public:
   // `url` is the endpoint with its own query parameters.
@@ -61,12 +66,17 @@ class Paginator {
 
  private:
   std::string url_with(const QueryParams& params) const;
+  // Fails when the server answers a new page with the page before it, or
+  // sends the walk back to a URL it asked already: it ignores the paging.
+  void check_progress(const simdjson::dom::element& body, const std::string& next);
 
   PaginationSpec spec_;
   std::string url_;
   int64_t pages_ = 0;
   int64_t records_ = 0;
   std::string last_url_;
+  uint64_t last_body_hash_ = 0;
+  std::set<uint64_t> asked_;  // hashes of the URLs requested so far
 };
 
 // The rel="next" target of a Link header, or empty.
