@@ -4,6 +4,7 @@
 #include "config/location.hpp"
 #include "loader/plugin_instance.hpp"
 #include "log/logging.hpp"
+#include "util/strings.hpp"
 
 #include <CLI/App.hpp>
 #include <CLI/Config.hpp>
@@ -11,6 +12,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <optional>
 
 #ifndef INGESTD_VERSION
 #define INGESTD_VERSION "0.0.0"
@@ -38,6 +40,24 @@ const char* kRunFooter =
     "${VAR} in strings reads the environment (${VAR:-default} for a fallback).\n"
     "SIGINT/SIGTERM stop reading, commit what was read and exit 1; a second one exits at once.";
 
+// The first word that is neither an option nor an option's value, when it
+// names no command: CLI11 alone would only say that a subcommand is required.
+std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") return std::nullopt;
+    if (arg.rfind("-", 0) == 0) {
+      auto* opt = app.get_option_no_throw(arg.substr(0, arg.find('=')));
+      if (opt && opt->get_type_size() > 0 && arg.find('=') == std::string::npos) ++i;  // its value
+      continue;
+    }
+    for (const auto* c : app.get_subcommands({}))
+      if (c->check_name(arg)) return std::nullopt;
+    return arg;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,8 +82,10 @@ int main(int argc, char** argv) {
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Run the flows of a flow file");
   run_cmd->add_option("FLOWS", run.flows, "Flow file (TOML)")->required();
-  run_cmd->add_option("--flow", run.flow, "Run only the flow of this name");
-  run_cmd->add_option("--report", run.report, "Write a JSON report of the run to FILE")->type_name("FILE");
+  run_cmd->add_option("--flow", run.flows_selected, "Run only the flow of this name (repeatable)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
+  run_cmd->add_option("--report", run.report, "Write a JSON report of the run to FILE (- for standard output)")->type_name("FILE");
   run_cmd->add_flag("--no-progress", run.no_progress, "No live progress, even on a terminal");
   run_cmd->add_flag("--full-refresh", run.full_refresh,
                     "Ignore stored state for this run: read every stream from the start (state is saved again)");
@@ -73,7 +95,10 @@ int main(int argc, char** argv) {
   std::string validate_flows;
   auto* validate_cmd = app.add_subcommand("validate", "Check a flow file and plugin options without connecting");
   validate_cmd->add_option("FLOWS", validate_flows, "Flow file (TOML)")->required();
-  validate_cmd->callback([&] { command = [&] { return validate_command(g, validate_flows); }; });
+  bool validate_connect = false;
+  validate_cmd->add_flag("--connect", validate_connect,
+                         "Also discover each source and check streams, keys and cursors against it (reads no rows)");
+  validate_cmd->callback([&] { command = [&] { return validate_command(g, validate_flows, validate_connect); }; });
 
   std::string check_flows;
   auto* check_cmd = app.add_subcommand("check", "Connect every source and destination and report each");
@@ -110,6 +135,7 @@ int main(int argc, char** argv) {
   show_cmd->add_option("--flow", show.flow, "Only this flow");
   show_cmd->add_option("--stream", show.stream, "Only this stream");
   show_cmd->add_option("--format", show.format, "text|json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  show_cmd->add_flag("--full", show.full, "Print checkpoints whole (text shortens them to 60 characters)");
   show_cmd->callback([&] { command = [&] { return state_show_command(g, show); }; });
   StateArgs reset;
   auto* reset_cmd = state_cmd->add_subcommand(
@@ -138,6 +164,13 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("--format", inspect_format, "text|json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   inspect_cmd->callback([&] { command = [&] { return plugins_inspect_command(g, inspect_name, inspect_format); }; });
 
+  if (auto unknown = unknown_command(app, argc, argv)) {
+    std::vector<std::string> names;
+    for (const auto* c : app.get_subcommands({})) names.push_back(c->get_name());
+    std::fprintf(stderr, "error: unknown command '%s' (commands: %s); see ingestd --help\n", unknown->c_str(),
+                 join(names, ", ").c_str());
+    return kExitConfig;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -148,6 +181,10 @@ int main(int argc, char** argv) {
   try {
     log::configure(g.log_level, g.log_format);
     return command();
+  } catch (const ConfigErrors& e) {
+    for (const auto& one : e.errors()) std::fprintf(stderr, "error: %s\n", log::redact(one.what()).c_str());
+    std::fprintf(stderr, "%zu errors\n", e.errors().size());
+    return kExitConfig;
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "error: %s\n", log::redact(e.what()).c_str());
     return kExitConfig;

@@ -17,14 +17,15 @@ struct GlobalOptions {
 
 struct RunArgs {
   std::string flows;
-  std::optional<std::string> flow;
+  std::vector<std::string> flows_selected;  // --flow, repeatable; empty: every flow
   std::string report;
   bool no_progress = false;
   bool full_refresh = false;
 };
 int run_command(const GlobalOptions& g, const RunArgs& a);
 
-int validate_command(const GlobalOptions& g, const std::string& flows);
+// connect: also discover each flow's source and check the flow against it.
+int validate_command(const GlobalOptions& g, const std::string& flows, bool connect);
 int check_command(const GlobalOptions& g, const std::string& flows);
 
 struct DiscoverArgs {
@@ -39,6 +40,7 @@ struct StateArgs {
   std::optional<std::string> flow;
   std::optional<std::string> stream;
   std::string format = "text";
+  bool full = false;  // show: checkpoints whole in text
 };
 int state_show_command(const GlobalOptions& g, const StateArgs& a);
 // Needs a.flow.

@@ -80,7 +80,7 @@ void print_yaml(const std::vector<CatalogStream>& streams) {
 
 int discover_command(const GlobalOptions& g, const DiscoverArgs& a) {
   PluginRegistry registry(g.plugin_paths);
-  Plan plan = build_plan(load_flow_file(a.flows), registry, std::nullopt);
+  Plan plan = build_plan(load_flow_file(a.flows), registry);
   const ComponentPlan* source = nullptr;
   for (const auto& s : plan.sources)
     if (s.def->name == a.source) source = &s;

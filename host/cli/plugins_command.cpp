@@ -34,7 +34,8 @@ int plugins_list_command(const GlobalOptions& g, const std::string& format) {
   PluginRegistry registry(g.plugin_paths);
   const auto& plugins = registry.plugins();
   if (format == "json") {
-    json::Array out;
+    // {"plugins": [...], "refused": [{"path", "reason"}], "search_path": [...]}
+    json::Array list;
     for (const auto& p : plugins) {
       json::Object o;
       o.set("name", p->descriptor.name);
@@ -43,8 +44,19 @@ int plugins_list_command(const GlobalOptions& g, const std::string& format) {
       o.set("description", p->descriptor.description);
       o.set("path", p->path);
       o.set("abi", abi_version(*p));
-      out.push_back(json::Value(std::move(o)));
+      list.push_back(json::Value(std::move(o)));
     }
+    json::Array refused;
+    for (const auto& f : registry.failures()) {
+      json::Object o;
+      o.set("path", f.path);
+      o.set("reason", f.reason);
+      refused.push_back(json::Value(std::move(o)));
+    }
+    json::Object out;
+    out.set("plugins", json::Value(std::move(list)));
+    out.set("refused", json::Value(std::move(refused)));
+    out.set("search_path", strings(registry.search_path()));
     std::printf("%s\n", json::Value(std::move(out)).dump().c_str());
   } else {
     std::size_t w = 4;

@@ -11,7 +11,7 @@ namespace ingestd::cli {
 
 int run_command(const GlobalOptions& g, const RunArgs& a) {
   PluginRegistry registry(g.plugin_paths);
-  Plan plan = build_plan(load_flow_file(a.flows), registry, a.flow);
+  Plan plan = build_plan(load_flow_file(a.flows), registry, a.flows_selected);
   RunOptions options;
   options.progress = !a.no_progress && g.log_format == "text" && isatty(STDERR_FILENO);
   options.report_path = a.report;

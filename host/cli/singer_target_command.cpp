@@ -15,7 +15,7 @@ namespace ingestd::cli {
 
 int singer_target_command(const GlobalOptions& g, const SingerTargetArgs& a) {
   PluginRegistry registry(g.plugin_paths);
-  Plan plan = build_plan(load_flow_file(a.flows, false), registry, std::nullopt);
+  Plan plan = build_plan(load_flow_file(a.flows, false), registry);
   const ComponentPlan* destination = nullptr;
   std::vector<std::string> names;
   for (const auto& d : plan.destinations) {
@@ -27,7 +27,16 @@ int singer_target_command(const GlobalOptions& g, const SingerTargetArgs& a) {
                       "no destination named '" + a.destination +
                           "' (destinations: " + (names.empty() ? "none" : join(names, ", ")) + ")");
   SingerTargetOptions options;
-  if (a.load) options.load_mode = load_mode_from_name(*a.load);
+  const PluginDescriptor& dp = destination->plugin->descriptor;
+  if (a.load) {
+    options.load_mode = load_mode_from_name(*a.load);
+    // As run does: a load the destination cannot do is refused, not faked.
+    if (!(dp.load_modes & *options.load_mode))
+      throw ConfigError(Location{plan.file.path}, "--load",
+                        "destination '" + a.destination + "' (plugin " + dp.name + ") does not support " + *a.load +
+                            " loads (it supports: " + join(load_mode_names(dp.load_modes), ", ") + ")");
+  }
+  options.supported_loads = dp.load_modes;
   options.batch_rows = a.batch_rows;
   options.run_id = new_run_id();
   std::atomic<bool> cancelled{false};

@@ -29,7 +29,10 @@ int state_show_command(const GlobalOptions&, const StateArgs& a) {
   FlowFile ff = load_flow_file(a.flows);
   check_flow(ff, a.flow);
   auto store = open_state_store(ff);
-  auto rows = store->checkpoints(a.flow, a.stream);
+  // The store may be shared by several flow files; the listing is this one's.
+  std::vector<CheckpointRecord> rows;
+  for (auto& r : store->checkpoints(a.flow, a.stream))
+    if (ff.find_flow(r.flow)) rows.push_back(std::move(r));
   if (a.format == "json") {
     json::Array out;
     for (const auto& r : rows) {
@@ -52,21 +55,34 @@ int state_show_command(const GlobalOptions&, const StateArgs& a) {
     return kExitOk;
   }
   std::printf("%-16s %-20s %-14s %5s  %-24s  %s\n", "FLOW", "STREAM", "DESTINATION", "GEN", "SAVED AT", "CHECKPOINT");
-  for (const auto& r : rows)
+  bool shortened = false;
+  for (const auto& r : rows) {
+    shortened = shortened || (!a.full && r.checkpoint.size() > 60);
     std::printf("%-16s %-20s %-14s %5lld  %-24s  %s\n", r.flow.c_str(), r.stream.c_str(), r.destination.c_str(),
-                static_cast<long long>(r.generation), r.saved_at.c_str(), shorten(r.checkpoint, 60).c_str());
+                static_cast<long long>(r.generation), r.saved_at.c_str(),
+                (a.full ? r.checkpoint : shorten(r.checkpoint, 60)).c_str());
+  }
+  if (shortened) std::printf("(checkpoints shortened to 60 characters: --full shows them whole, --format json too)\n");
   return kExitOk;
 }
 
 int state_reset_command(const GlobalOptions& g, const StateArgs& a) {
   PluginRegistry registry(g.plugin_paths);
-  Plan plan = build_plan(load_flow_file(a.flows), registry, a.flow);
+  Plan plan = build_plan(load_flow_file(a.flows), registry, {*a.flow});
   auto store = open_state_store(plan.file);
   const FlowPlan& flow = plan.flows.at(0);
   // Destinations that keep state with their data forget it too, or the next
   // run would resume from there.
   std::set<std::string> streams;
   if (a.stream) {
+    // A misspelt stream would reset nothing and say so only by a count.
+    std::set<std::string> known(flow.def->streams.begin(), flow.def->streams.end());
+    for (const auto& r : store->checkpoints(*a.flow, std::nullopt)) known.insert(r.stream);
+    if (!known.count(*a.stream))
+      throw ConfigError(Location{plan.file.path}, "--stream",
+                        "flow '" + *a.flow + "' has no stream '" + *a.stream + "' with saved state (streams: " +
+                            (known.empty() ? std::string("none") : join(std::vector<std::string>(known.begin(), known.end()), ", ")) +
+                            ")");
     streams.insert(*a.stream);
   } else {
     for (const auto& r : store->checkpoints(*a.flow, std::nullopt)) streams.insert(r.stream);
@@ -88,7 +104,8 @@ int state_reset_command(const GlobalOptions& g, const StateArgs& a) {
 int runs_command(const GlobalOptions&, const RunsArgs& a) {
   FlowFile ff = load_flow_file(a.flows);
   auto store = open_state_store(ff);
-  auto runs = store->runs(a.limit);
+  // The store may be shared by several flow files; the listing is this one's.
+  auto runs = store->runs(a.limit, ff.absolute_path);
   if (a.format == "json") {
     json::Array out;
     for (const auto& r : runs) {
@@ -110,6 +127,7 @@ int runs_command(const GlobalOptions&, const RunsArgs& a) {
         so.set("seconds", json::Value(s.seconds));
         so.set("status", s.status);
         so.set("error", s.error.empty() ? json::Value() : json::Value(s.error));
+        so.set("counters", json::Value::parse(s.counters.empty() ? "{}" : s.counters));
         streams.push_back(json::Value(std::move(so)));
       }
       o.set("streams", json::Value(std::move(streams)));

@@ -4,15 +4,61 @@
 #include "loader/plugin_instance.hpp"
 #include "log/logging.hpp"
 #include "pump/plan.hpp"
+#include "pump/stream_checks.hpp"
 #include "util/strings.hpp"
 
 #include <cstdio>
+#include <set>
 
 namespace ingestd::cli {
 
-int validate_command(const GlobalOptions& g, const std::string& flows) {
+namespace {
+
+// Discovers each flow's source (but those in skip_sources) and checks the
+// flow against its catalog (streams, keys, cursors). Prints each mistake;
+// returns how many, and counts in `config` those that are the configuration's.
+int check_flows_connected(const Plan& plan, int& config, const std::set<const ComponentPlan*>& skip_sources = {}) {
+  std::atomic<bool> cancelled{false};
+  int failures = 0;
+  for (const auto& f : plan.flows) {
+    if (skip_sources.count(f.source)) continue;  // its failure is reported already
+    try {
+      PluginInstance source(*f.source->plugin, f.source->def->name, INGESTD_KIND_SOURCE, f.source->options,
+                            plan.file.dir, &cancelled, f.source->where());
+      std::vector<CatalogStream> catalog;
+      try {
+        catalog = source.discover();
+      } catch (const PluginError& e) {
+        if (e.status() != INGESTD_ERROR_NOT_SUPPORTED) throw;
+        continue;  // a source without a catalog is checked when it runs
+      }
+      ErrorCollector errors;
+      check_flow_streams(*f.def, catalog, errors);
+      errors.throw_if_any();
+      std::printf("ok    flow %s\n", f.def->name.c_str());
+    } catch (const ConfigErrors& e) {
+      for (const auto& one : e.errors()) std::printf("FAIL  flow %s: %s\n", f.def->name.c_str(), log::redact(one.what()).c_str());
+      failures += static_cast<int>(e.errors().size());
+      config += static_cast<int>(e.errors().size());
+    } catch (const std::exception& e) {
+      ++failures;
+      const auto* pe = dynamic_cast<const PluginError*>(&e);
+      config += dynamic_cast<const ConfigError*>(&e) || (pe && pe->is_config()) ? 1 : 0;
+      std::printf("FAIL  flow %s: %s\n", f.def->name.c_str(), log::redact(e.what()).c_str());
+    }
+  }
+  return failures;
+}
+
+}  // namespace
+
+int validate_command(const GlobalOptions& g, const std::string& flows, bool connect) {
   PluginRegistry registry(g.plugin_paths);
-  Plan plan = build_plan(load_flow_file(flows), registry, std::nullopt);
+  // The file's mistakes and its plugins' in one report.
+  ErrorCollector errors;
+  FlowFile file = load_flow_file(flows, true, errors);
+  Plan plan = build_plan(std::move(file), registry, errors);
+  errors.throw_if_any();
   std::printf("%s: valid (%zu source%s, %zu destination%s, %zu flow%s)\n", flows.c_str(), plan.sources.size(),
               plan.sources.size() == 1 ? "" : "s", plan.destinations.size(), plan.destinations.size() == 1 ? "" : "s",
               plan.flows.size(), plan.flows.size() == 1 ? "" : "s");
@@ -26,30 +72,43 @@ int validate_command(const GlobalOptions& g, const std::string& flows) {
       std::printf("    stream %s: extract %s, load %s\n", stream.c_str(), mode_name(s.extract_mode, true).c_str(),
                   mode_name(s.load_mode, false).c_str());
   }
-  return kExitOk;
+  if (!connect) return kExitOk;
+  int config = 0;
+  int failures = check_flows_connected(plan, config);
+  std::fflush(stdout);
+  if (!failures) return kExitOk;
+  return failures == config ? kExitConfig : kExitFailed;
 }
 
 int check_command(const GlobalOptions& g, const std::string& flows) {
   PluginRegistry registry(g.plugin_paths);
-  Plan plan = build_plan(load_flow_file(flows), registry, std::nullopt);
+  Plan plan = build_plan(load_flow_file(flows), registry);
   std::atomic<bool> cancelled{false};
-  int failures = 0;
+  int failures = 0, config = 0;
+  std::set<const ComponentPlan*> failed;
   auto check_one = [&](const ComponentPlan& c) {
     std::string label = std::string(c.role == INGESTD_KIND_SOURCE ? "source " : "destination ") + c.def->name +
                         " (" + c.plugin->descriptor.name + ")";
     try {
-      PluginInstance instance(*c.plugin, c.def->name, c.role, c.options, plan.file.dir, &cancelled);
+      PluginInstance instance(*c.plugin, c.def->name, c.role, c.options, plan.file.dir, &cancelled, c.where());
       instance.check();
       std::printf("ok    %s\n", label.c_str());
     } catch (const std::exception& e) {
       ++failures;
+      failed.insert(&c);
+      const auto* pe = dynamic_cast<const PluginError*>(&e);
+      config += dynamic_cast<const ConfigError*>(&e) || (pe && pe->is_config()) ? 1 : 0;
       std::printf("FAIL  %s: %s\n", label.c_str(), log::redact(e.what()).c_str());
     }
   };
   for (const auto& s : plan.sources) check_one(s);
   for (const auto& d : plan.destinations) check_one(d);
+  // Flows whose source answered are checked against what it has.
+  failures += check_flows_connected(plan, config, failed);
   std::fflush(stdout);
-  return failures ? kExitFailed : kExitOk;
+  // As run does: 2 when every failure is the configuration's.
+  if (!failures) return kExitOk;
+  return failures == config ? kExitConfig : kExitFailed;
 }
 
 }  // namespace ingestd::cli

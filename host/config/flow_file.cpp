@@ -190,20 +190,24 @@ class Parser {
  public:
   Parser(std::string file, bool flows_required) : file_(std::move(file)), flows_required_(flows_required) {}
 
+  // Every mistake is reported, not only the first: each section, component
+  // and flow is read on its own.
   FlowFile parse(const toml::table& doc) {
     FlowFile ff;
-    check_keys(doc, "", {"state", "sources", "destinations", "flows"});
-    if (const auto* state = doc.get("state")) parse_state(*state, ff);
-    if (const auto* s = doc.get("sources")) ff.sources = parse_components(*s, "sources");
+    errors_.run([&] { check_keys(doc, "", {"state", "sources", "destinations", "flows"}); });
+    if (const auto* state = doc.get("state")) errors_.run([&] { parse_state(*state, ff); });
+    if (const auto* s = doc.get("sources")) errors_.run([&] { ff.sources = parse_components(*s, "sources"); });
     if (const auto* d = doc.get("destinations"))
-      ff.destinations = parse_components(*d, "destinations");
-    if (const auto* f = doc.get("flows")) parse_flows(*f, ff);
-    if (ff.flows.empty() && flows_required_)
+      errors_.run([&] { ff.destinations = parse_components(*d, "destinations"); });
+    if (const auto* f = doc.get("flows")) errors_.run([&] { parse_flows(*f, ff); });
+    if (ff.flows.empty() && flows_required_ && errors_.empty())
       throw ConfigError(Location{file_}, "flows",
                         "no [[flows]] defined; a flow file needs at least one, e.g.\n"
                         "  [[flows]]\n  name = \"orders\"\n  from = \"SOURCE\"\n  to = \"DESTINATION\"");
     return ff;
   }
+
+  ErrorCollector& errors() { return errors_; }
 
  private:
   Location at(const toml::node& n) const { return loc(file_, n.source()); }
@@ -280,7 +284,7 @@ class Parser {
   std::vector<ComponentDef> parse_components(const toml::node& n, const std::string& section) const {
     const toml::table& t = as_table(n, section);
     std::vector<ComponentDef> out;
-    for (auto&& [k, v] : t) {
+    for (auto&& [k, v] : t) errors_.run([&, &k = k, &v = v] {
       std::string name(k.str());
       std::string key = section + "." + name;
       if (!valid_name(name))
@@ -304,7 +308,7 @@ class Parser {
         def.config.value = to_json(*config, file_, "", def.config.locations);
       }
       out.push_back(std::move(def));
-    }
+    });
     return out;
   }
 
@@ -407,7 +411,7 @@ class Parser {
       if (k != "table") valid_keys.push_back(k);
     std::vector<std::string> stream_keys = setting_keys();
     stream_keys.push_back("table");
-    for (std::size_t i = 0; i < arr->size(); ++i) {
+    for (std::size_t i = 0; i < arr->size(); ++i) errors_.run([&] {
       const toml::node& fn = (*arr)[i];
       std::string prefix = "flows[" + std::to_string(i) + "]";
       const toml::table& t = as_table(fn, prefix);
@@ -474,7 +478,7 @@ class Parser {
         f.retries = i->get();
       }
       ff.flows.push_back(std::move(f));
-    }
+    });
   }
 
   void parse_queue(const toml::node& n, const std::string& key, QueueLimits& q) const {
@@ -503,11 +507,19 @@ class Parser {
 
   std::string file_;
   bool flows_required_;
+  mutable ErrorCollector errors_;
 };
 
 }  // namespace
 
 FlowFile load_flow_file(const std::string& path, bool flows_required) {
+  ErrorCollector errors;
+  FlowFile ff = load_flow_file(path, flows_required, errors);
+  errors.throw_if_any();
+  return ff;
+}
+
+FlowFile load_flow_file(const std::string& path, bool flows_required, ErrorCollector& errors) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     std::string why = std::filesystem::exists(path, ec) ? "not a regular file" : std::strerror(ENOENT);
@@ -519,9 +531,13 @@ FlowFile load_flow_file(const std::string& path, bool flows_required) {
   } catch (const toml::parse_error& e) {
     throw ConfigError(loc(path, e.source()), "", "invalid TOML: " + std::string(e.description()));
   }
-  FlowFile ff = Parser(path, flows_required).parse(doc);
+  Parser parser(path, flows_required);
+  FlowFile ff = parser.parse(doc);
+  errors.run([&] { parser.errors().throw_if_any(); });
   ff.path = path;
   ff.dir = std::filesystem::absolute(std::filesystem::path(path)).parent_path().lexically_normal().string();
+  auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(path), ec);
+  ff.absolute_path = ec ? std::filesystem::absolute(path).lexically_normal().string() : canonical.string();
   return ff;
 }
 

@@ -87,8 +87,9 @@ struct FlowDef {
 };
 
 struct FlowFile {
-  std::string path;  // as given
-  std::string dir;   // absolute directory of the file: relative paths resolve here
+  std::string path;           // as given
+  std::string dir;            // absolute directory of the file: relative paths resolve here
+  std::string absolute_path;  // names the file in run history, whatever the working directory
   std::vector<ComponentDef> sources;
   std::vector<ComponentDef> destinations;
   std::vector<FlowDef> flows;
@@ -109,6 +110,10 @@ struct FlowFile {
 // the key for every mistake, and saying what would be valid. Commands that
 // only use its components (singer-target) pass flows_required = false.
 FlowFile load_flow_file(const std::string& path, bool flows_required = true);
+// The same, but the file's mistakes go to `errors` and what could be read is
+// returned, so that a caller (validate) can go on to find more. A file that
+// cannot be read, or is not TOML, still throws.
+FlowFile load_flow_file(const std::string& path, bool flows_required, ErrorCollector& errors);
 
 // The documented flow keys, their meaning and defaults (for `--help` and docs).
 const std::vector<std::pair<std::string, std::string>>& flow_key_help();

@@ -23,7 +23,11 @@ log::Level to_level(int32_t level) {
 }
 
 void host_log(ingestd_host_context* ctx, int32_t level, const char* message) {
-  log::write(to_level(level), ctx ? ctx->component : std::string_view("plugin"), message ? message : "");
+  if (!ctx) {
+    log::write(to_level(level), "plugin", message ? message : "");
+    return;
+  }
+  log::write(to_level(level), ctx->component, message ? message : "", {ctx->flow, ctx->stream, ctx->destination});
 }
 
 int32_t host_log_enabled(ingestd_host_context*, int32_t level) { return log::enabled(to_level(level)) ? 1 : 0; }

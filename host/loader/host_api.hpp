@@ -31,6 +31,7 @@ const ingestd_host_api* host_api();
 // Opaque to plugins; defined here for the host.
 struct ingestd_host_context {
   std::string component;  // who speaks in logs: "source shop", "orders/users -> lake"
+  std::string flow, stream, destination;  // the same, as fields of JSON logs (empty: not about one)
   std::atomic<bool> cancelled{false};
   const std::atomic<bool>* parent_cancelled = nullptr;  // e.g. the whole run
   std::shared_ptr<ingestd::Counters> counters = std::make_shared<ingestd::Counters>();

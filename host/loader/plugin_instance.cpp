@@ -35,10 +35,13 @@ struct ErrorSlot {
   ErrorSlot(const ErrorSlot&) = delete;
   ErrorSlot& operator=(const ErrorSlot&) = delete;
 
-  [[noreturn]] void raise(ingestd_status status, const std::string& plugin, const char* call) {
+  // `where` (the component in the flow file) goes first when given.
+  [[noreturn]] void raise(ingestd_status status, const std::string& plugin, const char* call,
+                          const std::string& where = {}) {
     std::string message = e.message ? e.message : "";
     if (message.empty())
       message = "plugin '" + plugin + "' failed in " + call + " with " + status_name(status) + " and no message";
+    if (!where.empty()) message = where + ": " + message;
     int32_t retry = e.retry_class;
     int64_t after = e.retry_after_ms;
     throw PluginError(status, retry, after, log::redact(message));
@@ -65,8 +68,8 @@ std::vector<std::string> strings(const char* const* items, uint32_t n) {
 
 PluginInstance::PluginInstance(const LoadedPlugin& plugin, std::string name, uint32_t role,
                                const json::Value& config, const std::string& base_dir,
-                               const std::atomic<bool>* run_cancelled)
-    : plugin_(&plugin), name_(std::move(name)), role_(role) {
+                               const std::atomic<bool>* run_cancelled, std::string where)
+    : plugin_(&plugin), name_(std::move(name)), role_(role), where_(std::move(where)) {
   context_.component = (role == INGESTD_KIND_SOURCE ? "source " : "destination ") + name_;
   context_.parent_cancelled = run_cancelled;
   std::string config_json = config.dump();
@@ -79,7 +82,7 @@ PluginInstance::PluginInstance(const LoadedPlugin& plugin, std::string name, uin
   args.context = &context_;
   ErrorSlot err;
   ingestd_status st = plugin_->table.create(&args, &handle_, &err.e);
-  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "create");
+  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "create", where_);
   if (!handle_) throw PluginError(INGESTD_ERROR_INTERNAL, 0, 0, "plugin '" + plugin_->descriptor.name + "' created no instance");
 }
 
@@ -95,7 +98,7 @@ std::string PluginInstance::label() const {
 void PluginInstance::check() {
   ErrorSlot err;
   ingestd_status st = plugin_->table.check(handle_, &err.e);
-  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "check");
+  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "check", where_);
 }
 
 std::vector<CatalogStream> PluginInstance::discover() {
@@ -103,7 +106,7 @@ std::vector<CatalogStream> PluginInstance::discover() {
   catalog.struct_size = sizeof catalog;
   ErrorSlot err;
   ingestd_status st = plugin_->table.discover(handle_, &catalog, &err.e);
-  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "discover");
+  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "discover", where_);
   struct Releaser {
     ingestd_catalog* c;
     ~Releaser() {
@@ -131,6 +134,7 @@ std::vector<CatalogStream> PluginInstance::discover() {
     if (INGESTD_HAS_MEMBER(s, ingestd_stream_info, cursor_candidate_count))
       cs.cursor_candidates = strings(s->cursor_candidates, s->cursor_candidate_count);
     if (INGESTD_HAS_MEMBER(s, ingestd_stream_info, extract_modes)) cs.extract_modes = s->extract_modes;
+    if (INGESTD_HAS_MEMBER(s, ingestd_stream_info, flags)) cs.flags = s->flags;
     if (cs.extract_modes == 0) cs.extract_modes = plugin_->descriptor.extract_modes;
     out.push_back(std::move(cs));
   }
@@ -142,7 +146,7 @@ std::optional<StoredCheckpoint> PluginInstance::load_state(const std::string& ke
   blob.struct_size = sizeof blob;
   ErrorSlot err;
   ingestd_status st = plugin_->transactional_state->load_state(handle_, key.c_str(), &blob, &err.e);
-  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "load_state");
+  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "load_state", where_);
   std::optional<StoredCheckpoint> out;
   if (blob.data) out = StoredCheckpoint{std::string(reinterpret_cast<const char*>(blob.data), blob.size), blob.generation};
   if (blob.release) blob.release(&blob);
@@ -152,7 +156,7 @@ std::optional<StoredCheckpoint> PluginInstance::load_state(const std::string& ke
 void PluginInstance::clear_state(const std::string& key) {
   ErrorSlot err;
   ingestd_status st = plugin_->transactional_state->clear_state(handle_, key.c_str(), &err.e);
-  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "clear_state");
+  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "clear_state", where_);
 }
 
 void PluginInstance::cancel() {

@@ -42,6 +42,9 @@ struct CatalogStream {
   std::vector<std::string> primary_key;
   std::vector<std::string> cursor_candidates;
   uint32_t extract_modes = 0;
+  uint32_t flags = 0;  // INGESTD_STREAM_*
+  bool continuous() const { return flags & INGESTD_STREAM_CONTINUOUS; }
+  bool cursor_required() const { return flags & INGESTD_STREAM_CURSOR_REQUIRED; }
 };
 
 // A checkpoint as stored, with the generation that orders checkpoints of a stream.
@@ -79,9 +82,11 @@ class OpenTable;
 
 class PluginInstance {
  public:
-  // Calls the plugin's create; throws PluginError.
+  // Calls the plugin's create; throws PluginError. `where` names the
+  // component in the flow file ("flows.toml:3:1: sources.shop"): errors of
+  // the control-thread calls (create, check, discover, state) start with it.
   PluginInstance(const LoadedPlugin& plugin, std::string name, uint32_t role, const json::Value& config,
-                 const std::string& base_dir, const std::atomic<bool>* run_cancelled);
+                 const std::string& base_dir, const std::atomic<bool>* run_cancelled, std::string where = {});
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;
@@ -107,6 +112,7 @@ class PluginInstance {
   const LoadedPlugin* plugin_;
   std::string name_;
   uint32_t role_;
+  std::string where_;
   ingestd_host_context context_;
   ingestd_instance* handle_ = nullptr;
 };

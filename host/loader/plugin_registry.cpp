@@ -142,9 +142,19 @@ std::string PluginRegistry::builtin_dir() {
 }
 
 PluginRegistry::PluginRegistry(const std::vector<std::string>& extra_dirs) : dirs_(extra_dirs) {
+  // A mistyped folder would otherwise leave its plugins silently unloaded.
+  for (const auto& d : extra_dirs) {
+    std::error_code ec;
+    if (!fs::exists(d, ec))
+      throw ConfigError(Location{}, "--plugin-path", "no such folder or shared object: " + d);
+  }
   if (const char* env = std::getenv("INGESTD_PLUGIN_PATH"))
-    for (const auto& d : split(env, ':'))
-      if (!d.empty()) dirs_.push_back(d);
+    for (const auto& d : split(env, ':')) {
+      if (d.empty()) continue;
+      std::error_code ec;
+      if (!fs::exists(d, ec)) log::warn("INGESTD_PLUGIN_PATH names " + d + ", which does not exist");
+      dirs_.push_back(d);
+    }
   std::string builtin = builtin_dir();
   if (!builtin.empty()) dirs_.push_back(builtin);
 }
@@ -172,13 +182,17 @@ void PluginRegistry::scan() {
         failures_.push_back(r.failure);
         continue;
       }
-      bool shadowed = std::any_of(plugins_.begin(), plugins_.end(), [&](const auto& p) {
+      auto first = std::find_if(plugins_.begin(), plugins_.end(), [&](const auto& p) {
         return p->descriptor.name == r.plugin->descriptor.name;
       });
-      if (shadowed)
-        log::debug("plugin '" + r.plugin->descriptor.name + "' at " + f.string() + " is shadowed by an earlier one");
-      else
+      if (first != plugins_.end()) {
+        const std::string why = "plugin '" + r.plugin->descriptor.name + "' is also at " + (*first)->path +
+                                ", earlier on the search path, which is the one used";
+        log::warn(f.string() + ": " + why);
+        failures_.push_back({f.string(), why});
+      } else {
         plugins_.push_back(std::move(r.plugin));
+      }
     }
   }
 }

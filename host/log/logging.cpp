@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 
 namespace ingestd::log {
@@ -16,6 +17,16 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(Level::Info)};
 std::atomic<bool> g_json{false};
+std::mutex g_run_mutex;
+std::string g_run_id;
+
+void add_field(std::string& line, const char* name, std::string_view value) {
+  if (value.empty()) return;
+  line += ",\"";
+  line += name;
+  line += "\":";
+  json::write_string(line, value);
+}
 
 std::shared_ptr<spdlog::logger>& logger() {
   static std::shared_ptr<spdlog::logger> l = [] {
@@ -63,7 +74,12 @@ void configure(const std::string& level, const std::string& format) {
 
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load() && level != Level::Off; }
 
-void write(Level level, std::string_view component, std::string_view message) {
+void set_run_id(std::string run_id) {
+  std::lock_guard lock(g_run_mutex);
+  g_run_id = std::move(run_id);
+}
+
+void write(Level level, std::string_view component, std::string_view message, const Fields& fields) {
   if (!enabled(level)) return;
   std::string text = redact(message);
   std::string line;
@@ -72,10 +88,14 @@ void write(Level level, std::string_view component, std::string_view message) {
     json::write_string(line, utc_timestamp());
     line += ",\"level\":";
     json::write_string(line, level_name(level));
-    if (!component.empty()) {
-      line += ",\"component\":";
-      json::write_string(line, component);
+    {
+      std::lock_guard lock(g_run_mutex);
+      add_field(line, "run_id", g_run_id);
     }
+    add_field(line, "component", component);
+    add_field(line, "flow", fields.flow);
+    add_field(line, "stream", fields.stream);
+    add_field(line, "destination", fields.destination);
     line += ",\"msg\":";
     json::write_string(line, text);
     line += "}";

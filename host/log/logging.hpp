@@ -14,8 +14,17 @@ enum class Level { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4, Off = 5 
 void configure(const std::string& level, const std::string& format);
 
 bool enabled(Level level);
+
+// What a line is about, as separate fields of JSON logs; empty: not set.
+struct Fields {
+  std::string_view flow, stream, destination;
+};
+
 // `component` says who speaks ("source shop", "orders/users -> lake"); may be empty.
-void write(Level level, std::string_view component, std::string_view message);
+void write(Level level, std::string_view component, std::string_view message, const Fields& fields = {});
+
+// The run every following line belongs to (a run_id field in JSON logs).
+void set_run_id(std::string run_id);
 
 inline void trace(std::string_view m) { write(Level::Trace, {}, m); }
 inline void debug(std::string_view m) { write(Level::Debug, {}, m); }

@@ -1,5 +1,7 @@
 #include "pump/plan.hpp"
 
+#include <algorithm>
+
 #include "config/names.hpp"
 #include "config/option_validation.hpp"
 #include "log/logging.hpp"
@@ -50,20 +52,43 @@ void check_modes(const FlowPlan& f) {
 
 }  // namespace
 
-Plan build_plan(FlowFile file, PluginRegistry& registry, const std::optional<std::string>& only_flow) {
+// Both public forms: mistakes to `collect` when given, thrown otherwise.
+static Plan build_plan(FlowFile file, PluginRegistry& registry, const std::vector<std::string>& only_flows,
+                       ErrorCollector* collect);
+
+std::string ComponentPlan::where() const {
+  return def->location.str() + ": " + (role == INGESTD_KIND_SOURCE ? "sources." : "destinations.") + def->name;
+}
+
+Plan build_plan(FlowFile file, PluginRegistry& registry, ErrorCollector& errors) {
+  return build_plan(std::move(file), registry, {}, &errors);
+}
+
+Plan build_plan(FlowFile file, PluginRegistry& registry, const std::vector<std::string>& only_flows) {
+  return build_plan(std::move(file), registry, only_flows, nullptr);
+}
+
+Plan build_plan(FlowFile file, PluginRegistry& registry, const std::vector<std::string>& only_flows,
+                ErrorCollector* collect) {
   Plan plan;
   plan.file = std::move(file);
-  if (only_flow && !plan.file.find_flow(*only_flow))
-    throw ConfigError(Location{plan.file.path}, "--flow",
-                      "no flow named '" + *only_flow + "' (flows: " + join(plan.file.flow_names(), ", ") + ")");
+  for (const auto& name : only_flows)
+    if (!plan.file.find_flow(name))
+      throw ConfigError(Location{plan.file.path}, "--flow",
+                        "no flow named '" + name + "' (flows: " + join(plan.file.flow_names(), ", ") + ")");
   // Every component is checked, used by the selected flow or not: a mistake
   // anywhere in the file is reported before anything runs.
+  // Every mistake is reported in one pass.
+  ErrorCollector own;
+  ErrorCollector& errors = collect ? *collect : own;
   plan.sources.reserve(plan.file.sources.size());
   for (const auto& s : plan.file.sources)
-    plan.sources.push_back(plan_component(s, "sources", INGESTD_KIND_SOURCE, registry));
+    errors.run([&] { plan.sources.push_back(plan_component(s, "sources", INGESTD_KIND_SOURCE, registry)); });
   plan.destinations.reserve(plan.file.destinations.size());
   for (const auto& d : plan.file.destinations)
-    plan.destinations.push_back(plan_component(d, "destinations", INGESTD_KIND_DESTINATION, registry));
+    errors.run([&] {
+      plan.destinations.push_back(plan_component(d, "destinations", INGESTD_KIND_DESTINATION, registry));
+    });
 
   auto find = [](const std::vector<ComponentPlan>& v, const std::string& name) -> const ComponentPlan* {
     for (const auto& c : v)
@@ -71,14 +96,19 @@ Plan build_plan(FlowFile file, PluginRegistry& registry, const std::optional<std
     return nullptr;
   };
   for (const auto& f : plan.file.flows) {
-    if (only_flow && f.name != *only_flow) continue;
+    if (!only_flows.empty() && std::find(only_flows.begin(), only_flows.end(), f.name) == only_flows.end()) continue;
     FlowPlan fp;
     fp.def = &f;
     fp.source = find(plan.sources, f.from);
-    for (const auto& t : f.to) fp.destinations.push_back(find(plan.destinations, t));
-    check_modes(fp);
-    plan.flows.push_back(fp);
+    bool complete = fp.source != nullptr;
+    for (const auto& t : f.to) {
+      fp.destinations.push_back(find(plan.destinations, t));
+      complete = complete && fp.destinations.back();
+    }
+    if (!complete) continue;  // a component it uses is in error, reported above
+    if (errors.run([&] { check_modes(fp); })) plan.flows.push_back(fp);
   }
+  if (!collect) errors.throw_if_any();
   return plan;
 }
 

@@ -19,6 +19,8 @@ struct ComponentPlan {
   const LoadedPlugin* plugin = nullptr;
   uint32_t role = 0;  // INGESTD_KIND_SOURCE or INGESTD_KIND_DESTINATION
   json::Value options;  // validated and normalised
+  // "flows.toml:3:1: sources.shop": where errors about it point.
+  std::string where() const;
 };
 
 struct FlowPlan {
@@ -42,6 +44,8 @@ struct Plan {
 };
 
 // Throws ConfigError. `only_flow` selects one flow by name.
-Plan build_plan(FlowFile file, PluginRegistry& registry, const std::optional<std::string>& only_flow);
+Plan build_plan(FlowFile file, PluginRegistry& registry, const std::vector<std::string>& only_flows = {});
+// The same, but mistakes go to `errors` and the flows without any are planned.
+Plan build_plan(FlowFile file, PluginRegistry& registry, ErrorCollector& errors);
 
 }  // namespace ingestd

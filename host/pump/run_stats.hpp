@@ -39,6 +39,11 @@ struct LaneStats {
 struct StreamStats {
   std::string flow;
   std::string stream;
+  bool snapshot = false;  // read whole every run (no resume point)
+  bool replace = false;   // loaded by replacing the table
+  // A continuous stream ended by stopping the run, with everything it
+  // delivered committed.
+  std::atomic<bool> stopped_on_request{false};
   std::atomic<StreamStatus> status{StreamStatus::Pending};
   std::atomic<int64_t> rows{0};
   std::atomic<int64_t> bytes{0};

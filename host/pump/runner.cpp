@@ -4,6 +4,7 @@
 #include "loader/plugin_instance.hpp"
 #include "log/logging.hpp"
 #include "pump/signals.hpp"
+#include "pump/stream_checks.hpp"
 #include "pump/stream_job.hpp"
 #include "report/progress.hpp"
 #include "report/run_report.hpp"
@@ -11,6 +12,8 @@
 #include "state/state_store.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
+
+#include <ingestd/sdk/json.hpp>
 
 #include <cstdio>
 #include <ctime>
@@ -31,7 +34,8 @@ struct Instances {
   PluginInstance* get(const ComponentPlan* c, const std::string& base_dir, const std::atomic<bool>* cancelled) {
     auto& slot = by_component[c];
     if (!slot) {
-      slot = std::make_unique<PluginInstance>(*c->plugin, c->def->name, c->role, c->options, base_dir, cancelled);
+      slot = std::make_unique<PluginInstance>(*c->plugin, c->def->name, c->role, c->options, base_dir, cancelled,
+                                              c->where());
       if (uint32_t n = c->plugin->descriptor.max_concurrent_streams)
         slots[slot.get()] = std::make_unique<Semaphore>(n);
     }
@@ -97,27 +101,27 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     if (e.status() != INGESTD_ERROR_NOT_SUPPORTED) throw;
     discovered = false;
   }
-  std::vector<std::string> names = f.streams;
-  if (names.empty()) {
-    if (!discovered)
+  // Which streams, checked against the catalog: every mistake at once.
+  std::vector<std::string> names;
+  std::vector<const CatalogStream*> found_streams;
+  if (discovered) {
+    ErrorCollector errors;
+    found_streams = check_flow_streams(f, catalog, errors);
+    errors.throw_if_any();
+    for (const auto* s : found_streams) names.push_back(s->name);
+    if (f.streams.empty() && names.empty()) log::warn("flow " + f.name + ": source '" + f.from + "' has no streams");
+  } else {
+    if (f.streams.empty())
       throw ConfigError(f.location, "flows." + f.name + ".streams",
                         "source '" + f.from + "' cannot list its streams; name them in streams = [...]");
-    for (const auto& s : catalog) names.push_back(s.name);
-    if (names.empty()) log::warn("flow " + f.name + ": source '" + f.from + "' has no streams");
+    names = f.streams;
+    found_streams.assign(names.size(), nullptr);
   }
   std::vector<StreamJob> jobs;
   uint32_t index = 0;
-  for (const auto& name : names) {
-    const CatalogStream* found = nullptr;
-    for (const auto& s : catalog)
-      if (s.name == name) found = &s;
-    if (discovered && !found) {
-      std::vector<std::string> available;
-      for (const auto& s : catalog) available.push_back(s.name);
-      throw ConfigError(f.streams_location, "flows." + f.name + ".streams",
-                        "source '" + f.from + "' has no stream '" + name + "' (available: " +
-                            (available.empty() ? std::string("none") : join(available, ", ")) + ")");
-    }
+  for (std::size_t n = 0; n < names.size(); ++n) {
+    const std::string& name = names[n];
+    const CatalogStream* found = found_streams[n];
     const StreamSettings& settings = f.settings_for(name);
     StreamJob job;
     job.flow = &fp;
@@ -131,10 +135,11 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     job.table = settings.table.empty() ? name : settings.table;
     job.primary_key = !settings.primary_key.empty() ? settings.primary_key
                                                     : (found ? found->primary_key : std::vector<std::string>{});
-    if (settings.load_mode == INGESTD_LOAD_MERGE && job.primary_key.empty())
+    if (settings.load_mode == INGESTD_LOAD_MERGE && job.primary_key.empty())  // sources without a catalog
       throw ConfigError(settings.load_location, "flows." + f.name + ".primary_key",
                         "merge loads need a primary key and stream '" + name +
                             "' declares none; set primary_key = [\"...\"]");
+    job.continuous = found && found->continuous();
     job.run_id = run_id;
     job.run_cancelled = cancelled;
     job.state_key = f.name + "/" + name;
@@ -203,6 +208,20 @@ void run_flow_jobs(PreparedFlow& pf) {
   for (auto& t : threads) t.join();
 }
 
+// {"stream": counters of the source stream, "destination": of its table}:
+// apart, since both may count one event from their side (a column widened).
+std::string counters_json(const StreamStats& s, const LaneStats& lane) {
+  auto object = [](const Counters& c) {
+    json::Object o;
+    for (const auto& [name, value] : c.snapshot()) o.set(name, json::Value(value));
+    return json::Value(std::move(o));
+  };
+  json::Object o;
+  o.set("stream", object(*s.context->counters));
+  o.set("destination", object(*lane.context->counters));
+  return json::Value(std::move(o)).dump();
+}
+
 // Writes the run's outcome and figures into the run history.
 void record_run_end(RunStats& run, RunRecord& record, const std::string& status, StateStore& store) {
   record.ended_at = utc_timestamp();
@@ -225,6 +244,7 @@ void record_run_end(RunStats& run, RunRecord& record, const std::string& status,
       r.bytes = lane->bytes.load();
       r.seconds = s->seconds();
       r.status = status_text(s->status.load());
+      r.counters = counters_json(*s, *lane);
       std::lock_guard lock(lane->mutex);
       r.error = !lane->error.empty() ? lane->error : stream_error;
       if (!lane->error.empty()) {
@@ -247,9 +267,10 @@ void record_run_end(RunStats& run, RunRecord& record, const std::string& status,
 int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
   RunStats run;
   run.run_id = new_run_id();
+  log::set_run_id(run.run_id);
   RunRecord record;
   record.run_id = run.run_id;
-  record.flow_file = plan.file.path;
+  record.flow_file = plan.file.absolute_path;
   record.started_at = utc_timestamp();
   record.status = "running";
   store.begin_run(record);
@@ -274,10 +295,15 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
         auto stats = std::make_unique<StreamStats>();
         stats->flow = f.name;
         stats->stream = job.stream;
+        stats->snapshot = job.settings->extract_mode == INGESTD_EXTRACT_SNAPSHOT;
+        stats->replace = job.settings->load_mode == INGESTD_LOAD_REPLACE;
         for (PluginInstance* d : destinations) {
           auto lane = std::make_unique<LaneStats>();
           lane->destination = d->name();
           lane->context->component = f.name + "/" + job.stream + " -> " + d->name();
+          lane->context->flow = f.name;
+          lane->context->stream = job.stream;
+          lane->context->destination = d->name();
           stats->lanes.push_back(std::move(lane));
         }
         pf.stats.push_back(stats.get());
@@ -305,15 +331,6 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
     for (auto& t : flow_threads) t.join();
   }
 
-  print_summary(run, stdout);
-  if (!options.report_path.empty()) {
-    try {
-      write_run_report(run, options.report_path);
-    } catch (const std::exception& e) {
-      log::error("cannot write the run report: " + std::string(e.what()));
-    }
-  }
-
   // Exit 2 when every failure is the configuration's, 1 for any other.
   int failures = 0, config_failures = 0;
   bool stopped = false;
@@ -330,6 +347,15 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
     config_failures += st == StreamStatus::Failed && s->config_error ? 1 : 0;
   }
   record_run_end(run, record, failures == 0 ? "ok" : stopped ? "stopped" : "failed", store);
+  // A report on standard output keeps it to itself: the summary goes to stderr.
+  print_summary(run, options.report_path == "-" ? stderr : stdout);
+  if (!options.report_path.empty()) {
+    try {
+      write_run_report(run, record, options.report_path);
+    } catch (const std::exception& e) {
+      log::error("cannot write the run report: " + std::string(e.what()));
+    }
+  }
   if (failures == 0) return 0;
   return failures == config_failures ? 2 : 1;
 }

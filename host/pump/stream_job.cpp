@@ -118,7 +118,8 @@ void write_lane(Lane& lane, JobState& js) {
       ls.transient = pe && pe->retry_class() == INGESTD_RETRY_TRANSIENT;
       ls.retry_after_ms = pe ? pe->retry_after_ms() : 0;
     }
-    log::write(log::Level::Error, ls.context->component, e.what());
+    log::write(log::Level::Error, ls.context->component, e.what(),
+               {ls.context->flow, ls.context->stream, ls.context->destination});
     js.abort_all();
   }
 }
@@ -146,6 +147,8 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
     ls->retry_after_ms = 0;
   }
   stats.context->component = flow.name + "/" + job.stream;
+  stats.context->flow = flow.name;
+  stats.context->stream = job.stream;
   stats.context->parent_cancelled = job.run_cancelled;
 
   bool reader_failed = false, stopped = false, reader_transient = true;
@@ -161,7 +164,7 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
     stats.error = e.what();
     stats.config_error = pe && pe->is_config();
     if (pe) stats.retry_after_ms = std::max(stats.retry_after_ms, pe->retry_after_ms());
-    log::write(log::Level::Error, stats.context->component, e.what());
+    log::write(log::Level::Error, stats.context->component, e.what(), {stats.context->flow, stats.context->stream, {}});
   };
 
   SlotGuard source_slot(job.source_slots);
@@ -284,9 +287,17 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
     std::lock_guard lock(stats.mutex);
     stats.transient = (reader_failed || writer_failed) && transient;
   }
-  if (reader_failed || writer_failed) stats.status = StreamStatus::Failed;
-  else if (stopped || !js.read_complete) stats.status = StreamStatus::Stopped;
-  else stats.status = StreamStatus::Completed;
+  const bool run_stopped = job.run_cancelled && job.run_cancelled->load();
+  if (reader_failed || writer_failed) {
+    stats.status = StreamStatus::Failed;
+  } else if (job.continuous && run_stopped) {
+    stats.stopped_on_request = true;
+    stats.status = StreamStatus::Completed;
+  } else if (stopped || !js.read_complete) {
+    stats.status = StreamStatus::Stopped;
+  } else {
+    stats.status = StreamStatus::Completed;
+  }
   stats.mark_finished();
 }
 

@@ -33,6 +33,9 @@ struct StreamJob {
   std::string run_id;
   const std::atomic<bool>* run_cancelled = nullptr;
   CheckpointTracker::SaveFn save;  // persists a checkpoint; may be empty
+  // The stream never ends by itself: a stop of the run that delivered
+  // everything read is its normal end.
+  bool continuous = false;
 };
 
 // Runs the job to its end on the calling thread, recording everything in

@@ -3,15 +3,20 @@
 #include <ingestd/sdk/json.hpp>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
 
 namespace ingestd {
 
-void write_run_report(RunStats& run, const std::string& path) {
+void write_run_report(RunStats& run, const RunRecord& record, const std::string& path) {
   json::Object root;
   root.set("run_id", run.run_id);
+  root.set("flow_file", record.flow_file);
+  root.set("status", record.status);
+  root.set("started_at", record.started_at);
+  root.set("ended_at", record.ended_at);
   json::Array errors;
   for (const auto& e : run.flow_errors) errors.push_back(json::Value(e.message));
   root.set("errors", json::Value(std::move(errors)));
@@ -30,7 +35,9 @@ void write_run_report(RunStats& run, const std::string& path) {
       std::lock_guard lock(s->mutex);
       o.set("error", s->error.empty() ? json::Value() : json::Value(s->error));
       o.set("checkpoint_sequence", s->saved_sequence ? json::Value(static_cast<int64_t>(*s->saved_sequence)) : json::Value());
+      // The checkpoint this run saved last (null: none), where the next run resumes.
       o.set("checkpoint", s->saved_checkpoint ? json::Value(*s->saved_checkpoint) : json::Value());
+      o.set("checkpoint_generation", s->saved_checkpoint ? json::Value(s->saved_generation) : json::Value());
     }
     json::Object counters;
     for (const auto& [name, value] : s->context->counters->snapshot()) counters.set(name, json::Value(value));
@@ -45,6 +52,9 @@ void write_run_report(RunStats& run, const std::string& path) {
       lo.set("committed_sequence", json::Value(static_cast<int64_t>(l->committed_sequence.load())));
       lo.set("queue_peak_batches", json::Value(l->queue_peak_batches));
       lo.set("queue_peak_bytes", json::Value(l->queue_peak_bytes));
+      json::Object lane_counters;
+      for (const auto& [name, value] : l->context->counters->snapshot()) lane_counters.set(name, json::Value(value));
+      lo.set("counters", json::Value(std::move(lane_counters)));
       std::lock_guard lock(l->mutex);
       lo.set("error", l->error.empty() ? json::Value() : json::Value(l->error));
       lanes.push_back(json::Value(std::move(lo)));
@@ -53,6 +63,11 @@ void write_run_report(RunStats& run, const std::string& path) {
     streams.push_back(json::Value(std::move(o)));
   }
   root.set("streams", json::Value(std::move(streams)));
+  if (path == "-") {
+    std::printf("%s\n", json::Value(std::move(root)).dump().c_str());
+    std::fflush(stdout);
+    return;
+  }
   std::ofstream f(path, std::ios::trunc);
   if (!f) throw std::runtime_error(path + ": " + std::strerror(errno));
   f << json::Value(std::move(root)).dump() << "\n";

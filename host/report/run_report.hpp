@@ -2,12 +2,14 @@
 #pragma once
 
 #include "pump/run_stats.hpp"
+#include "state/state_store.hpp"
 
 #include <string>
 
 namespace ingestd {
 
-// Throws std::runtime_error when the file cannot be written.
-void write_run_report(RunStats& run, const std::string& path);
+// `record` gives the run's status, times and flow file. `path` "-" writes to
+// standard output. Throws std::runtime_error when the file cannot be written.
+void write_run_report(RunStats& run, const RunRecord& record, const std::string& path);
 
 }  // namespace ingestd

@@ -30,6 +30,16 @@ void print_table(const std::vector<std::vector<std::string>>& rows, std::FILE* o
   }
 }
 
+// What a stream stopped before its end leaves, and what the next run does.
+std::string stopped_note(const StreamStats& s) {
+  std::string note = "stopped before the end of the stream; ";
+  if (s.replace) return note + "the table keeps its previous contents, and the next run reads the stream again";
+  note += "what was read was committed";
+  if (s.snapshot) return note + ", and the next run reads the whole stream again (a snapshot has no resume point)";
+  return note + (s.saved_checkpoint ? ", and the next run resumes from the last saved checkpoint"
+                                    : "; no checkpoint was saved, so the next run starts where this one did");
+}
+
 }  // namespace
 
 void print_summary(RunStats& run, std::FILE* out) {
@@ -52,15 +62,16 @@ void print_summary(RunStats& run, std::FILE* out) {
       std::snprintf(sec, sizeof sec, "%.2f", secs);
       rows.push_back({s->flow, s->stream, lane->destination, lane_status, human_count(r),
                       human_bytes(static_cast<double>(lane->bytes.load())), sec, human_count(std::atoll(rate))});
+      for (const auto& [name, value] : lane->context->counters->snapshot())
+        if (value) notes.push_back(s->flow + "/" + s->stream + " -> " + lane->destination + ": " + name + " = " + human_count(value));
       std::lock_guard lock(lane->mutex);
       if (!lane->error.empty()) notes.push_back(s->flow + "/" + s->stream + " -> " + lane->destination + ": " + lane->error);
     }
     std::lock_guard lock(s->mutex);
     if (!s->error.empty()) notes.push_back(s->flow + "/" + s->stream + ": " + s->error);
-    if (s->status.load() == StreamStatus::Stopped)
-      notes.push_back(s->flow + "/" + s->stream +
-                      ": stopped before the end of the stream; what was read was committed, the next run reads the "
-                      "rest");
+    if (s->status.load() == StreamStatus::Stopped) notes.push_back(s->flow + "/" + s->stream + ": " + stopped_note(*s));
+    if (s->stopped_on_request)
+      notes.push_back(s->flow + "/" + s->stream + ": stopped on request; everything it received was committed");
     if (s->retries) notes.push_back(s->flow + "/" + s->stream + ": retried " + std::to_string(s->retries) + " time(s)");
     for (const auto& [name, value] : s->context->counters->snapshot())
       if (value) notes.push_back(s->flow + "/" + s->stream + ": " + name + " = " + human_count(value));

@@ -74,6 +74,12 @@ class TargetTable {
     if (options_.load_mode) load_mode_ = *options_.load_mode;
     else if (version_seen_) load_mode_ = INGESTD_LOAD_REPLACE;
     else load_mode_ = key_.empty() ? INGESTD_LOAD_APPEND : INGESTD_LOAD_MERGE;
+    if (!options_.load_mode && !(options_.supported_loads & load_mode_)) {
+      log::warn("singer-target/" + stream_ + ": the destination cannot " +
+                std::string(load_mode_ == INGESTD_LOAD_MERGE ? "merge" : "replace") +
+                "; appending (records sent again are loaded again)");
+      load_mode_ = INGESTD_LOAD_APPEND;
+    }
     schema_ = std::make_shared<const sdk::Schema>(columns_.schema());
     sdk::OwnedSchema arrow = sdk::export_schema(*schema_);
     TableOpenRequest req;

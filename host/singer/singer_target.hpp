@@ -18,6 +18,8 @@ struct SingerTargetOptions {
   // Unset: merge on key_properties, append without them, replace for a
   // stream whose ACTIVATE_VERSION comes before its first record.
   std::optional<uint32_t> load_mode;
+  // The destination's load modes: a default it cannot do falls back to append.
+  uint32_t supported_loads = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE;
   int64_t batch_rows = 16384;
   std::string run_id;
   json::Value table_options = json::Object{};

@@ -3,22 +3,50 @@
 #include "state/state_store.hpp"
 
 #include <filesystem>
+#include <unistd.h>
 
 namespace ingestd {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// SQLite writes the database and, beside it, its journal: the file (if it
+// exists) and its folder (or the nearest folder that would hold it) must be
+// writable. Empty when they are; otherwise what is not.
+std::string unwritable(const fs::path& db) {
+  std::error_code ec;
+  if (fs::exists(db, ec) && ::access(db.c_str(), W_OK) != 0) return "the file is not writable by this user";
+  fs::path dir = db.parent_path();
+  while (!dir.empty() && !fs::exists(dir, ec) && dir.parent_path() != dir) dir = dir.parent_path();
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) return "the folder " + dir.string() + " is not writable by this user";
+  return {};
+}
+
+}  // namespace
+
 std::unique_ptr<StateStore> open_state_store(const FlowFile& flows) {
   Location where = flows.state_location.file.empty() ? Location{flows.path} : flows.state_location;
-  try {
-    if (flows.state_backend == "postgres") {
+  if (flows.state_backend == "postgres") {
+    try {
       log::add_secret(flows.state_dsn);
       return open_postgres_state_store(flows.state_dsn, flows.state_schema);
+    } catch (const std::exception& e) {
+      throw ConfigError(where, "state.dsn", log::redact(e.what()));
     }
-    std::filesystem::path p = flows.state_path ? std::filesystem::path(*flows.state_path)
-                                               : std::filesystem::path(".ingestd/state.db");
-    if (p.is_relative()) p = std::filesystem::path(flows.dir) / p;
-    return open_sqlite_state_store(p.lexically_normal().string());
+  }
+  fs::path p = flows.state_path ? fs::path(*flows.state_path) : fs::path(".ingestd/state.db");
+  if (p.is_relative()) p = fs::path(flows.dir) / p;
+  p = p.lexically_normal();
+  const std::string key = flows.state_path ? "state.path" : "state.path (default .ingestd/state.db)";
+  if (std::string why = unwritable(p); !why.empty())
+    throw ConfigError(where, key,
+                      "cannot write the state store " + p.string() + ": " + why +
+                          "; set [state] path to a writable place");
+  try {
+    return open_sqlite_state_store(p.string());
   } catch (const std::exception& e) {
-    throw ConfigError(where, "state", log::redact(e.what()));
+    throw ConfigError(where, key, log::redact(e.what()));
   }
 }
 

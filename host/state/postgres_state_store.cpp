@@ -50,6 +50,7 @@ class PostgresStateStore : public StateStore {
     run("CREATE TABLE IF NOT EXISTS " + s + ".run_streams (run_id text NOT NULL, flow text NOT NULL, stream text NOT "
         "NULL, destination text NOT NULL, rows bigint NOT NULL, bytes bigint NOT NULL, seconds double precision NOT "
         "NULL, status text NOT NULL, error text, PRIMARY KEY (run_id, flow, stream, destination))");
+    run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS counters text");
   }
   ~PostgresStateStore() override { PQfinish(conn_); }
 
@@ -109,11 +110,12 @@ class PostgresStateStore : public StateStore {
             {r.run_id, r.ended_at, r.status, r.error});
       for (const auto& s : r.streams)
         query("INSERT INTO " + table("run_streams") + " (run_id, flow, stream, destination, rows, bytes, seconds, "
-              "status, error) VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7::double precision, $8, $9) ON "
-              "CONFLICT (run_id, flow, stream, destination) DO UPDATE SET rows = EXCLUDED.rows, bytes = EXCLUDED.bytes, "
-              "seconds = EXCLUDED.seconds, status = EXCLUDED.status, error = EXCLUDED.error",
+              "status, error, counters) VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7::double precision, $8, $9, "
+              "$10) ON CONFLICT (run_id, flow, stream, destination) DO UPDATE SET rows = EXCLUDED.rows, bytes = "
+              "EXCLUDED.bytes, seconds = EXCLUDED.seconds, status = EXCLUDED.status, error = EXCLUDED.error, "
+              "counters = EXCLUDED.counters",
               {r.run_id, s.flow, s.stream, s.destination, std::to_string(s.rows), std::to_string(s.bytes),
-               std::to_string(s.seconds), s.status, s.error});
+               std::to_string(s.seconds), s.status, s.error, s.counters});
       run("COMMIT");
     } catch (...) {
       PQclear(PQexec(conn_, "ROLLBACK"));
@@ -121,21 +123,23 @@ class PostgresStateStore : public StateStore {
     }
   }
 
-  std::vector<RunRecord> runs(int limit) override {
+  std::vector<RunRecord> runs(int limit, const std::optional<std::string>& flow_file) override {
     std::lock_guard lock(mutex_);
     PgResult r = query("SELECT run_id, flow_file, started_at, coalesce(ended_at, ''), status, coalesce(error, '') FROM " +
-                           table("runs") + " ORDER BY started_at DESC, run_id DESC LIMIT $1::bigint",
-                       {std::to_string(limit)});
+                           table("runs") + " WHERE $2::text IS NULL OR flow_file = $2 ORDER BY started_at DESC, run_id "
+                           "DESC LIMIT $1::bigint",
+                       {std::to_string(limit), flow_file});
     std::vector<RunRecord> out;
     for (int i = 0; i < r.rows(); ++i)
       out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4), r.text(i, 5), {}});
     for (auto& run : out) {
-      PgResult s = query("SELECT flow, stream, destination, rows, bytes, seconds, status, coalesce(error, '') FROM " +
-                             table("run_streams") + " WHERE run_id = $1 ORDER BY flow, stream, destination",
+      PgResult s = query("SELECT flow, stream, destination, rows, bytes, seconds, status, coalesce(error, ''), "
+                         "coalesce(counters, '{}') FROM " + table("run_streams") +
+                             " WHERE run_id = $1 ORDER BY flow, stream, destination",
                          {run.run_id});
       for (int i = 0; i < s.rows(); ++i)
         run.streams.push_back({s.text(i, 0), s.text(i, 1), s.text(i, 2), s.integer(i, 3), s.integer(i, 4),
-                               std::atof(s.text(i, 5).c_str()), s.text(i, 6), s.text(i, 7)});
+                               std::atof(s.text(i, 5).c_str()), s.text(i, 6), s.text(i, 7), s.text(i, 8)});
     }
     return out;
   }

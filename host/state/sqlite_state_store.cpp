@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS run_streams (
   seconds REAL NOT NULL,
   status TEXT NOT NULL,
   error TEXT,
+  counters TEXT,
   PRIMARY KEY (run_id, flow, stream, destination)
 );
 )sql";
@@ -125,6 +126,9 @@ class SqliteStateStore : public StateStore {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");  // a saved checkpoint survives a power cut
     exec(kSchema);
+    // Stores made before run_streams had counters.
+    Statement has(db_, "SELECT count(*) FROM pragma_table_info('run_streams') WHERE name = 'counters'");
+    if (has.step() && has.integer(0) == 0) exec("ALTER TABLE run_streams ADD COLUMN counters TEXT");
   }
   ~SqliteStateStore() override { sqlite3_close(db_); }
 
@@ -187,30 +191,32 @@ class SqliteStateStore : public StateStore {
     up.run();
     Statement ins(db_,
                   "INSERT OR REPLACE INTO run_streams (run_id, flow, stream, destination, rows, bytes, seconds, status, "
-                  "error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                  "error, counters) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     for (const auto& s : run.streams) {
       ins.bind(1, run.run_id).bind(2, s.flow).bind(3, s.stream).bind(4, s.destination).bind(5, s.rows);
-      ins.bind(6, s.bytes).bind(7, s.seconds).bind(8, s.status).bind(9, s.error);
+      ins.bind(6, s.bytes).bind(7, s.seconds).bind(8, s.status).bind(9, s.error).bind(10, s.counters);
       ins.run();
     }
     tx.commit();
   }
 
-  std::vector<RunRecord> runs(int limit) override {
+  std::vector<RunRecord> runs(int limit, const std::optional<std::string>& flow_file) override {
     std::lock_guard lock(mutex_);
     std::vector<RunRecord> out;
     Statement q(db_,
                 "SELECT run_id, flow_file, started_at, coalesce(ended_at, ''), status, coalesce(error, '') FROM runs "
-                "ORDER BY started_at DESC, rowid DESC LIMIT ?1");
+                "WHERE ?2 IS NULL OR flow_file = ?2 ORDER BY started_at DESC, rowid DESC LIMIT ?1");
     q.bind(1, static_cast<int64_t>(limit));
+    if (flow_file) q.bind(2, *flow_file);
     while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), {}});
     Statement s(db_,
-                "SELECT flow, stream, destination, rows, bytes, seconds, status, coalesce(error, '') FROM run_streams "
-                "WHERE run_id = ?1 ORDER BY flow, stream, destination");
+                "SELECT flow, stream, destination, rows, bytes, seconds, status, coalesce(error, ''), "
+                "coalesce(counters, '{}') FROM run_streams WHERE run_id = ?1 ORDER BY flow, stream, destination");
     for (auto& r : out) {
       s.bind(1, r.run_id);
       while (s.step())
-        r.streams.push_back({s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4), s.real(5), s.text(6), s.text(7)});
+        r.streams.push_back({s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4), s.real(5), s.text(6),
+                             s.text(7), s.text(8)});
       s.reset();
     }
     return out;

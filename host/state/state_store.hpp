@@ -32,11 +32,12 @@ struct RunStreamRecord {
   double seconds = 0;
   std::string status;
   std::string error;
+  std::string counters = "{}";  // JSON: {"stream": {name: n}, "destination": {name: n}}
 };
 
 struct RunRecord {
   std::string run_id;
-  std::string flow_file;
+  std::string flow_file;  // absolute
   std::string started_at;
   std::string ended_at;  // empty while running
   std::string status;    // running | ok | failed | stopped | interrupted
@@ -62,8 +63,8 @@ class StateStore {
   virtual void begin_run(const RunRecord& run) = 0;
   // Records the outcome, with per-stream and per-destination figures.
   virtual void end_run(const RunRecord& run) = 0;
-  // The newest runs first.
-  virtual std::vector<RunRecord> runs(int limit) = 0;
+  // The newest runs first; of one flow file (its absolute path) or of all.
+  virtual std::vector<RunRecord> runs(int limit, const std::optional<std::string>& flow_file) = 0;
 
   // Where it lives, for messages.
   virtual std::string describe() const = 0;

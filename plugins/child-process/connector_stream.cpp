@@ -26,6 +26,7 @@ ConnectorStream::ConnectorStream(const Connector& connector, const StreamRequest
       batch_rows_(r.batch_rows),
       columns_(declared_columns(declared)) {
   columns_.add_declared();
+  columns_.report_widenings_to(host_, r.stream);
   if (r.extract_mode != INGESTD_EXTRACT_SNAPSHOT) cursor_field_ = r.cursor_field;
 }
 

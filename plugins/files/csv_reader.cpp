@@ -1,5 +1,7 @@
 #include "csv_reader.hpp"
 
+#include "open_file.hpp"
+
 #include <ingestd/sdk/plugin.hpp>
 
 #include <cerrno>
@@ -19,8 +21,7 @@ constexpr std::size_t kChunk = 1 << 20;
 
 CsvReader::CsvReader(const std::string& path, char delimiter, char quote)
     : path_(path), delimiter_(delimiter), quote_(quote) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw config_error(path + ": " + std::strerror(errno));
+  fd_ = open_for_reading(path);
   buffer_.resize(kChunk);
 }
 

@@ -69,9 +69,10 @@ std::string to_csv_line(const std::vector<CsvField>& fields, char delimiter, cha
 void observe(const SourceOptions& o, ColumnSet& columns, const std::vector<std::size_t>& map,
              const std::vector<CsvField>& fields) {
   for (std::size_t i = 0; i < fields.size() && i < map.size(); ++i) {
-    Column& c = columns[map[i]];
+    const Column& c = columns[map[i]];
     if (c.declared || is_null(o, fields[i])) continue;
-    c.shape = widen(c.shape, classify(fields[i].text));
+    const Shape wider = widen(c.shape, classify(fields[i].text));
+    if (wider != c.shape) columns.widen_to(map[i], wider, fields[i].text);
   }
 }
 
@@ -166,8 +167,9 @@ class CsvStream : public SourceStream {
         columns_(initial_columns(o)), dead_letter_(o.dead_letter_path, r.host) {
     // The first file's sample sets the starting schema; later files widen it.
     // With nothing to read, the files already read say what the stream holds.
+    if (paths_.empty()) columns_ = infer_columns(o_, known);
+    columns_.report_widenings_to(host_, r.stream);
     if (!paths_.empty()) sample_file(o_, paths_[0], columns_);
-    else columns_ = infer_columns(o_, known);
     batches_ = std::make_unique<BatchAssembler>(columns_, dead_letter_, progress_);
   }
 
@@ -264,7 +266,7 @@ class CsvStream : public SourceStream {
       if (wider == column.shape) wider = Shape::String;  // e.g. an integer out of range
       host_.debug(file_.reader->path() + ":" + std::to_string(line) + ": column '" + column.name + "' widens from " +
                   type_of(column.shape).name() + " to " + type_of(wider).name());
-      column.shape = wider;
+      columns_.widen_to(c, wider, f.text);
       return false;
     }
     for (std::size_t c = 0; c < present_.size(); ++c)

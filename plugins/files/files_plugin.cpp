@@ -7,8 +7,8 @@
 #include "source_options.hpp"
 
 #include <ingestd/sdk.hpp>
+#include <ingestd/sdk/paths.hpp>
 
-#include <cstdio>
 #include <filesystem>
 #include <mutex>
 
@@ -74,16 +74,8 @@ class FilesDestination : public Instance {
  public:
   explicit FilesDestination(const CreateContext& ctx) : o_(files::parse_destination_options(ctx)) {}
 
-  void check() override {
-    std::error_code ec;
-    std::filesystem::create_directories(o_.dir, ec);
-    if (ec) throw config_error("cannot create folder " + o_.dir + ": " + ec.message());
-    std::string probe = o_.dir + "/.ingestd-write-check";
-    std::FILE* f = std::fopen(probe.c_str(), "w");
-    if (!f) throw config_error("cannot write in " + o_.dir);
-    std::fclose(f);
-    std::remove(probe.c_str());
-  }
+  // Changes nothing: the folder, or where a run would create it, is writable.
+  void check() override { check_can_write(o_.dir); }
 
   std::unique_ptr<DestinationTable> open_table(const TableRequest& r) override {
     return files::open_file_table(o_, r);

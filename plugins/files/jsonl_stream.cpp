@@ -54,6 +54,7 @@ class JsonlStream : public SourceStream {
       : o_(o), paths_(std::move(paths)), progress_(progress), batch_rows_(r.batch_rows), host_(r.host), owner_(owner), columns_(initial_columns(o)),
         dead_letter_(o.dead_letter_path, r.host) {
     // With nothing to read, the files already read say what the stream holds.
+    columns_.report_widenings_to(host_, r.stream);
     const std::vector<std::string>& sampled = paths_.empty() ? known : paths_;
     if (!sampled.empty()) sample(o_, sampled[0], columns_);
     batches_ = std::make_unique<BatchAssembler>(columns_, dead_letter_, progress_);

@@ -1,5 +1,7 @@
 #include "line_reader.hpp"
 
+#include "open_file.hpp"
+
 #include <ingestd/sdk/plugin.hpp>
 
 #include <cerrno>
@@ -14,8 +16,7 @@ constexpr std::size_t kChunk = 1 << 20;
 }
 
 LineReader::LineReader(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw ingestd::sdk::config_error(path + ": " + std::strerror(errno));
+  fd_ = open_for_reading(path);
   buffer_.resize(kChunk + padding());
 }
 

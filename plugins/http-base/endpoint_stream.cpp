@@ -44,6 +44,7 @@ class EndpointStream : public SourceStream {
     start_ = r.options.string("start");
     if (incremental_ && r.state) load_state(*r.state);
     columns_.add_declared();
+    columns_.report_widenings_to(host_, spec_.stream);
     start_partition(0);
     int64_t sampled = 0;
     for (const auto& rec : records_)
@@ -329,6 +330,7 @@ StreamInfo discover_endpoint(std::shared_ptr<const Api> api, const EndpointSpec&
   info.name = spec.stream;
   info.schema = EndpointStream(std::move(api), spec, r, owner).schema();
   info.primary_key = spec.primary_key;
+  info.cursor_required = spec.cursor_field.empty();
   if (!spec.cursor_field.empty()) info.cursor_candidates = {spec.cursor_field};
   return info;
 }

@@ -1,6 +1,7 @@
 #include <ingestd/http/session.hpp>
 
 #include <charconv>
+#include <cstdio>
 
 namespace ingestd::http {
 
@@ -111,6 +112,17 @@ Response Session::get(const std::string& url) {
   return send(r);
 }
 
+namespace {
+
+std::string format_wait(int64_t ms) {
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(ms) / 1000.0);
+  return text;
+}
+
+}  // namespace
+
 void Session::wait_for_quota() {
   int64_t wait = quota_reset_ms_ - unix_now_ms();
   if (wait <= 0) return;
@@ -188,7 +200,9 @@ Response Session::send(const Request& request) {
     int64_t delay = retry_after ? *retry_after : backoff_ms(api.retry, attempt, random_);
     host_.count("http_retries", 1);
     host_.count(retry_after ? "http_retry_after_ms" : "http_backoff_ms", delay);
-    host_.debug(what + ": " + failure + "; retrying in " + std::to_string(delay) + " ms");
+    host_.info(what + ": " + failure + "; retry " + std::to_string(attempt + 1) + " of " +
+               std::to_string(api.retry.max_retries) + " in " + format_wait(delay) +
+               (retry_after ? " (as the server asked)" : ""));
     if (!sleep_unless_cancelled(delay, cancelled_)) throw sdk::cancelled_error();
     ++attempt;
   }

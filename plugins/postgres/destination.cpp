@@ -242,8 +242,9 @@ class PgTable : public DestinationTable {
       std::string type = pg_type_for(to.type);
       db_.exec("ALTER TABLE " + target() + " ALTER COLUMN " + quote_ident(to.name) + " TYPE " + type + " USING " +
                quote_ident(to.name) + "::" + type);
-      host_.info(schema_name_ + "." + table_ + ": column '" + to.name + "' widened from " + pg_type_for(from) + " to " +
-                 type);
+      host_.warn(schema_name_ + "." + table_ + ": column '" + to.name + "' widened from " + pg_type_for(from) + " to " +
+                 type + " (the stream delivers " + to.type.name() + " values)");
+      host_.count("columns_widened", 1);
     }
     for (const auto& name : plan.discarded)
       if (discarded_.insert(name).second) {

@@ -344,6 +344,7 @@ std::vector<StreamInfo> discover_streams(Connection& db, const SourceSettings& s
       if (is_cursor_type(c.type)) si.cursor_candidates.push_back(c.name);
     }
     si.primary_key = t.primary_key;
+    si.cursor_required = true;
     out.push_back(std::move(si));
   }
   return out;

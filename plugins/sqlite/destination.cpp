@@ -280,7 +280,14 @@ class SqliteTable : public DestinationTable {
       db_.exec("ALTER TABLE " + quote(target_) + " ADD COLUMN " + quote(f.name) + " " + declared_for(f.type));
       host_.info("table " + table_ + ": added column '" + f.name + "' (" + f.type.name() + ")");
     }
-    // Widening needs no DDL: SQLite keeps every value as given.
+    // Widening needs no DDL: SQLite keeps every value as given. It is said
+    // all the same: a column's values are no longer of its declared type.
+    for (const auto& [to, from] : plan.widen)
+      if (widened_.insert(to.name).second) {
+        host_.warn("table " + table_ + ": column '" + to.name + "' widened from " + from.name() + " to " +
+                   to.type.name() + " (the stream delivers " + to.type.name() + " values)");
+        host_.count("columns_widened", 1);
+      }
     for (const auto& name : plan.discarded)
       if (discarded_.insert(name).second) {
         host_.count("columns_discarded", 1);
@@ -425,7 +432,7 @@ class SqliteTable : public DestinationTable {
   std::vector<std::pair<std::string, std::string>> existing_;
   std::vector<int> write_cols_, key_cols_;
   std::vector<std::string> write_names_;
-  std::set<std::string> discarded_;
+  std::set<std::string> discarded_, widened_;
   int deleted_col_ = -1;
   std::unique_ptr<Stmt> insert_, delete_, soft_delete_;
   std::unique_ptr<Stmt> seen_;  // delete_stale: records each delivered key

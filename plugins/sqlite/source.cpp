@@ -390,6 +390,7 @@ std::vector<StreamInfo> discover_streams(const Db& db, const std::vector<std::st
         s.cursor_candidates.push_back(t.columns[i]);
     }
     s.primary_key = t.primary_key;
+    s.cursor_required = true;
     out.push_back(std::move(s));
   }
   return out;

@@ -5,6 +5,7 @@
 #include "source.hpp"
 
 #include <ingestd/sdk.hpp>
+#include <ingestd/sdk/paths.hpp>
 
 #include <filesystem>
 
@@ -46,10 +47,13 @@ class SqliteDestination : public Instance {
     settings_.synchronous_full = ctx.options.string("synchronous", "full") == "full";
   }
 
+  // Changes nothing: an existing database must take a write lock; a new
+  // one must be creatable where the path says.
   void check() override {
+    check_can_write(settings_.path);
     std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(settings_.path).parent_path(), ec);
-    sqlite_plugin::Db db(settings_.path, true, false);
+    if (!std::filesystem::exists(settings_.path, ec)) return;
+    sqlite_plugin::Db db(settings_.path, false, false);
     db.exec("BEGIN IMMEDIATE");
     db.exec("ROLLBACK");
   }

@@ -65,12 +65,33 @@ std::size_t ColumnSet::index_or_add(std::string_view name) {
 
 ColumnSet ColumnSet::redeclared(std::vector<DeclaredColumn> declared) const {
   ColumnSet next(std::move(declared));
+  next.host_ = host_;
+  next.stream_ = stream_;
+  next.widened_ = widened_;
   next.add_declared();
   for (const auto& c : cols_) {
     std::size_t at = next.index_or_add(c.name);
     if (!next[at].declared) next[at] = c;
   }
   return next;
+}
+
+void ColumnSet::widen_to(std::size_t i, Shape wider, std::string_view value) {
+  Column& c = cols_[i];
+  const Shape before = c.shape;
+  c.shape = wider;
+  if (before == Shape::Null || type_of(before) == type_of(wider) || !host_) return;
+  if (!widened_.insert(c.name).second) return;
+  std::string shown(value.substr(0, 100));
+  host_->warn("stream " + stream_ + ": column '" + c.name + "' widened from " + type_of(before).name() + " to " +
+              type_of(wider).name() + " by the value '" + shown + (value.size() > 100 ? "…" : "") +
+              "' (declare its type in columns, or fix the value, to keep " + type_of(before).name() + ")");
+  host_->count("columns_widened", 1);
+}
+
+void ColumnSet::report_widenings_to(const ingestd::sdk::Host& host, std::string stream) {
+  host_ = host;
+  stream_ = std::move(stream);
 }
 
 void ColumnSet::add_declared() {

@@ -24,8 +24,10 @@ Shape shape_of_json(const dom::element& v) {
 
 void sample_object(const dom::object& object, ColumnSet& columns) {
   for (auto field : object) {
-    Column& col = columns[columns.index_or_add(field.key)];
-    if (!col.declared) col.shape = widen(col.shape, shape_of_json(field.value));
+    const std::size_t i = columns.index_or_add(field.key);
+    if (columns[i].declared) continue;
+    const Shape wider = widen(columns[i].shape, shape_of_json(field.value));
+    if (wider != columns[i].shape) columns.widen_to(i, wider, simdjson::minify(field.value));
   }
 }
 
@@ -66,7 +68,7 @@ JsonRowAppender::Result JsonRowAppender::append(const dom::object& object, Colum
         }
         {
           Shape wider = widen(col.shape, shape_of_json(field.value));
-          col.shape = wider == col.shape ? Shape::String : wider;
+          columns.widen_to(i, wider == col.shape ? Shape::String : wider, simdjson::minify(field.value));
         }
         return Result::ColumnsChanged;
     }

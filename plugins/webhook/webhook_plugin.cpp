@@ -20,6 +20,7 @@ class WebhookStream : public SourceStream {
                 const StreamRequest& r, const Instance& owner)
       : host_(r.host), owner_(owner), columns_(columns) {
     columns_.add_declared();
+    columns_.report_widenings_to(host_, r.stream);
     schema_ = columns_.schema();
     intake_ = std::make_unique<webhook::EventIntake>(o);
     host_.info("listening on http://" + o.host + ":" + std::to_string(o.port) + o.path);
@@ -116,6 +117,7 @@ class WebhookSource : public Instance {
     s.name = stream_;
     s.schema = c.schema();
     s.extract_modes = INGESTD_EXTRACT_INCREMENTAL_APPENDS;
+    s.continuous = true;
     return {s};
   }
 

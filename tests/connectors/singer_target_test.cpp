@@ -45,6 +45,19 @@ TEST_CASE("singer-target: a tap's streams into JSON Lines files, every STATE pas
   CHECK(contains(users[3], "\"updated_at\":\"2026-01-01T00:00:04"));
   CHECK(w.lines("lake/orders.jsonl").size() == 5);
   CHECK(contains(r.err, "45 record(s) in 2 stream(s), 3 state(s)"));
+  // users has key_properties, but files cannot merge: said, then appended.
+  CHECK(contains(r.err, "singer-target/users: the destination cannot merge; appending"));
+}
+
+TEST_CASE("singer-target: a load the destination cannot do is refused, as run refuses it") {
+  Workspace w;
+  w.write("flows.toml", kDestinations);
+  Result r = pipe(w, R"({"users": 5, "orders": 1})", "--destination lake --load merge");
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(contains(r.err, "--load: destination 'lake' (plugin files) does not support merge loads (it supports: "
+                                "append, replace)"),
+                dump(r));
+  CHECK_FALSE(testing::file_exists(w.path("lake/users.jsonl")));
 }
 
 TEST_CASE("singer-target: a STATE is passed on only after the rows before it are committed") {

@@ -3,6 +3,8 @@
 #include "e2e.hpp"
 #include "support/sqlite_query.hpp"
 
+#include <filesystem>
+
 using namespace e2e;
 using ingestd::json::Value;
 
@@ -32,7 +34,8 @@ TEST_CASE("conformance: the installed ingestd finds its installed plugins") {
   Result r = testing::run({INGESTD_INSTALLED_BIN, "plugins", "list", "--format", "json"});
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   std::string names;
-  Value list = Value::parse(r.out);
+  const Value listing = Value::parse(r.out);
+  const Value& list = listing["plugins"];
   for (const auto& p : list.as_array()) {
     names += p["name"].as_string() + " ";
     CHECK(contains(p["path"].as_string(), "test-install/lib/ingestd/plugins/"));
@@ -46,10 +49,34 @@ TEST_CASE("conformance: plugins that are refused are reported with their path an
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(contains(r.out, "c_counter"));
   CHECK(contains(r.out, "faulty"));
-  CHECK(contains(r.err, "abi_v2.so: plugin ABI 2.0, host ABI 1.0"));
+  CHECK(contains(r.err, "abi_v2.so: plugin ABI 2.0, host ABI 1.1"));
   CHECK(contains(r.err, "missing_function.so: plugin 'incomplete' lacks required function next_batch"));
   CHECK(contains(r.err, "not_a_plugin.so: not an ingestd plugin (it exports no ingestd_plugin_entry function)"));
   CHECK(r.signal == 0);
+  // The JSON listing says the same.
+  r = installed(w, {"plugins", "list", "--format", "json"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  std::string refused;
+  const Value listing = Value::parse(r.out);
+  for (const auto& f : listing["refused"].as_array())
+    refused += f["path"].as_string() + ": " + f["reason"].as_string() + "\n";
+  CHECK(contains(refused, "abi_v2.so: plugin ABI 2.0, host ABI 1.1"));
+  CHECK(contains(refused, "missing_function.so: plugin 'incomplete' lacks required function next_batch"));
+}
+
+TEST_CASE("conformance: a plugin found twice is warned about, and a --plugin-path that does not exist is an error") {
+  Workspace w;
+  // A copy of an installed plugin in a folder searched first.
+  std::filesystem::create_directories(w.path("extra"));
+  std::filesystem::copy_file(std::string(ABI_PLUGIN_DIR) + "/c_counter.so", w.path("extra/c_counter_copy.so"));
+  Result r = testing::run({INGESTD_INSTALLED_BIN, "--plugin-path", w.path("extra"), "--plugin-path", ABI_PLUGIN_DIR,
+                           "plugins", "list"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK_MESSAGE(contains(r.err, "c_counter.so: plugin 'c_counter' is also at " + w.path("extra/c_counter_copy.so")),
+                dump(r));
+  r = testing::run({INGESTD_INSTALLED_BIN, "--plugin-path", w.path("nowhere"), "plugins", "list"});
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(contains(r.err, "--plugin-path: no such folder or shared object: " + w.path("nowhere")), dump(r));
 }
 
 TEST_CASE("conformance: a flow naming a refused plugin explains the refusal") {
@@ -60,13 +87,13 @@ TEST_CASE("conformance: a flow naming a refused plugin explains the refusal") {
   Result r = installed(w, {"run", "flows.toml"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "unknown plugin 'abi_v2': "));
-  CHECK(contains(r.err, "abi_v2.so was refused: plugin ABI 2.0, host ABI 1.0"));
+  CHECK(contains(r.err, "abi_v2.so was refused: plugin ABI 2.0, host ABI 1.1"));
   w.write("flows.toml",
           "[sources.s]\nplugin = \"" + std::string(ABI_PLUGIN_DIR) + "/abi_v2.so\"\n[destinations.d]\nplugin = \"null\"\n"
           "[[flows]]\nname = \"f\"\nfrom = \"s\"\nto = \"d\"\n");
   r = installed(w, {"validate", "flows.toml"});
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.err, "plugin ABI 2.0, host ABI 1.0"));
+  CHECK(contains(r.err, "plugin ABI 2.0, host ABI 1.1"));
 }
 
 TEST_CASE("conformance: a plain C plugin produces Arrow batches the host reads correctly") {
@@ -123,8 +150,8 @@ TEST_CASE("conformance: secrets never appear in logs, errors or inspect output")
   Workspace w;
   w.write("flows.toml", faulty_flow("check_error", "write_error"));
   Result check = installed(w, {"--log-level", "debug", "check", "flows.toml"});
-  CHECK(check.exit_code == 1);
-  CHECK(contains(check.out, "FAIL  source src (faulty): authentication failed for token ***"));
+  CHECK(check.exit_code == 2);  // every failure is the configuration's, as run says
+  CHECK(contains(check.out, "FAIL  source src (faulty): flows.toml:1:10: sources.src: authentication failed for token ***"));
   Result run = installed(w, {"--log-level", "debug", "run", "flows.toml"});
   CHECK(run.exit_code == 1);
   CHECK(contains(run.err, "connecting with token ***"));

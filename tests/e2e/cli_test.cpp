@@ -28,7 +28,10 @@ TEST_CASE("cli: plugins list --format json describes the installed plugins") {
   Workspace w;
   Result r = w.ingestd({"plugins", "list", "--format", "json"});
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
-  Value list = Value::parse(r.out);
+  Value doc = Value::parse(r.out);
+  const Value& list = doc["plugins"];
+  CHECK(doc["refused"].as_array().empty());
+  CHECK_FALSE(doc["search_path"].as_array().empty());
   std::vector<std::string> names;
   for (const auto& p : list.as_array()) {
     names.push_back(p["name"].as_string());
@@ -112,10 +115,14 @@ TEST_CASE("cli: validate reports the flows without touching data: check connects
   CHECK_MESSAGE(v.exit_code == 0, dump(v));
   CHECK(contains(v.out, "flow f: in (files) -> out (files); extract snapshot, load append"));
   Result c = w.ingestd({"check", "flows.toml"});
-  CHECK(c.exit_code == 1);
-  CHECK(contains(c.out, "FAIL  source in (files): "));
+  // The same exit code as run gives for the same missing file, and its location.
+  CHECK(c.exit_code == 2);
+  CHECK(contains(c.out, "FAIL  source in (files): flows.toml:1:10: sources.in: "));
   CHECK(contains(c.out, "data/absent.csv: no such file"));
   CHECK(contains(c.out, "ok    destination out (files)"));
+  // A check changes nothing: the destination folder is made by a run only.
+  CHECK_FALSE(testing::file_exists(w.path("out")));
+  CHECK(w.ingestd({"run", "flows.toml"}).exit_code == 2);
   w.write("data/absent.csv", "a\n1\n");
   CHECK(w.ingestd({"check", "flows.toml"}).exit_code == 0);
 }

@@ -3,6 +3,7 @@
 // circuit breaker, incremental reads, and secrets kept out of output.
 #include "e2e.hpp"
 #include "support/api_server.hpp"
+#include "support/net.hpp"
 #include "support/sqlite_query.hpp"
 
 using namespace e2e;
@@ -280,4 +281,20 @@ TEST_CASE("source: a cursor the server ignores repeats the first page, and the w
   CHECK(r.exit_code == 2);
   CHECK_MESSAGE(contains(r.err, "the server ignores the 'after' parameter (from /data/9/id)"), dump(r));
   CHECK(api.requests("/page/items") <= 4);
+}
+
+TEST_CASE("source: each retry of a refused connection is logged with the reason and the wait") {
+  Workspace w;
+  const int port = testing::free_port();  // nothing listens there
+  w.write("flows.toml",
+          "[sources.api]\nplugin = \"http\"\n[sources.api.config]\nbase_url = \"http://127.0.0.1:" +
+              std::to_string(port) +
+              "\"\nmax_retries = 2\nretry_backoff = \"100ms\"\n[sources.api.config.streams.items]\npath = \"/items\"\n"
+              "[destinations.db]\nplugin = \"sqlite\"\nconfig = { path = \"out.db\" }\n"
+              "[[flows]]\nname = \"f\"\nfrom = \"api\"\nto = \"db\"\nstreams = [\"items\"]\nretries = 0\n");
+  Result r = w.ingestd({"run", "flows.toml"});
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(contains(r.err, "retry 1 of 2 in "), dump(r));
+  CHECK_MESSAGE(contains(r.err, "retry 2 of 2 in "), dump(r));
+  CHECK_MESSAGE(contains(r.err, "failed after 3 attempts"), dump(r));
 }

@@ -69,6 +69,9 @@ TEST_CASE("webhook: 10,000 events posted concurrently become exactly 10,000 rows
   ingestd->signal(SIGTERM);
   Result done = ingestd->wait();
   CHECK(done.signal == 0);
+  // A continuous source stopped and drained has ended as it should.
+  CHECK_MESSAGE(done.exit_code == 0, dump(done));
+  CHECK(contains(done.out, "stopped on request; everything it received was committed"));
   CHECK(scalar(w.path("events.db"), "SELECT count(*) FROM events") == "10002");
   CHECK(scalar(w.path("events.db"), "SELECT count(DISTINCT seq) FROM events WHERE seq > 0") == "10000");
   CHECK(scalar(w.path("events.db"), "SELECT sum(seq) FROM events WHERE seq > 0") == "50005000");

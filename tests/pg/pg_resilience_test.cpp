@@ -78,8 +78,8 @@ TEST_CASE("resilience: an unreachable server and a wrong password give clear err
   CHECK(contains(r.out + r.err, "password authentication failed"));
   CHECK_FALSE(contains(r.out + r.err, "not-the-password-42"));
   Result c = w.ingestd({"check", "flows.toml"});
-  CHECK(c.exit_code == 1);
-  CHECK(contains(c.out, "FAIL  source src (postgres): cannot connect to PostgreSQL: "));
+  CHECK(c.exit_code == 2);  // as run: the password is the configuration's
+  CHECK(contains(c.out, "FAIL  source src (postgres): flows.toml:1:10: sources.src: cannot connect to PostgreSQL: "));
   CHECK_FALSE(contains(c.out + c.err, "not-the-password-42"));
 }
 

@@ -49,3 +49,16 @@ TEST_CASE("json: copies do not share modifications") {
   CHECK(a["list"].as_array().size() == 1);
   CHECK(b["list"].as_array().size() == 2);
 }
+
+namespace sdk_user {
+// A plugin author's view: one using-directive reaches the SDK's JSON too.
+using namespace ingestd::sdk;
+std::string key_of(const std::string& text) { return json::Value::parse(text)["k"].as_string(); }
+}  // namespace sdk_user
+
+TEST_CASE("json: reachable as ingestd::sdk::json, the namespace of the rest of the SDK") {
+  CHECK(sdk_user::key_of("{\"k\": \"v\"}") == "v");
+  ingestd::sdk::json::Object o;
+  o.set("a", ingestd::json::Value(int64_t{1}));
+  CHECK(ingestd::json::Value(std::move(o)).dump() == "{\"a\":1}");
+}

@@ -13,7 +13,9 @@
  *  - Every struct begins with `uint32_t struct_size`, the sizeof the writer of
  *    the struct knew. A reader uses min(struct_size, sizeof as it knows it) and
  *    treats trailing members it did not receive as absent (zero/NULL).
- *    Minor versions only append members; majors must match.
+ *    Minor versions only append members; majors must match. A member added
+ *    in a later minor says so with "\since 1.N"; a reader checks it with
+ *    INGESTD_HAS_MEMBER before use.
  *  - Strings are UTF-8 and NUL-terminated. They are borrowed: valid until the
  *    call returns, unless a member's comment says how long they live.
  *  - No C++ exception, Rust panic or longjmp crosses the boundary. A failing
@@ -39,7 +41,7 @@ extern "C" {
 #endif
 
 #define INGESTD_ABI_VERSION_MAJOR 1u
-#define INGESTD_ABI_VERSION_MINOR 0u
+#define INGESTD_ABI_VERSION_MINOR 1u
 
 /* Non-zero when the struct at `ptr`, as its writer sized it, holds `member`. */
 #define INGESTD_HAS_MEMBER(ptr, type, member) \
@@ -258,7 +260,18 @@ typedef struct ingestd_stream_info {
   const char* const* cursor_candidates; /* columns usable as incremental cursors */
   uint32_t cursor_candidate_count;
   uint32_t extract_modes; /* modes this stream supports; 0 = the descriptor's */
+  /* INGESTD_STREAM_* bits. \since 1.1 */
+  uint32_t flags;
 } ingestd_stream_info;
+
+/* Stream flags (a bit set). */
+/* Incremental reads need the flow to name a cursor column (one of
+ * cursor_candidates); without one the stream cannot be read incrementally. */
+#define INGESTD_STREAM_CURSOR_REQUIRED 1u
+/* The stream never ends by itself (events arriving, a change log): it runs
+ * until the run is stopped, and a stop that delivered everything read is
+ * its normal end. */
+#define INGESTD_STREAM_CONTINUOUS 2u
 
 /* Produced by discover; everything inside lives until release is called. */
 typedef struct ingestd_catalog {

@@ -440,3 +440,9 @@ class Parser {
 inline Value Value::parse(std::string_view text) { return detail::Parser(text).parse_document(); }
 
 }  // namespace ingestd::json
+
+namespace ingestd::sdk {
+// The SDK's names are all reachable from ingestd::sdk: after
+// `using namespace ingestd::sdk;`, json::Value is this JSON.
+namespace json = ::ingestd::json;
+}  // namespace ingestd::sdk

@@ -234,6 +234,8 @@ struct StreamInfo {
   std::vector<std::string> primary_key;
   std::vector<std::string> cursor_candidates;
   uint32_t extract_modes = 0;  // 0: the descriptor's
+  bool cursor_required = false;  // incremental reads need the flow's cursor
+  bool continuous = false;       // never ends by itself (see INGESTD_STREAM_CONTINUOUS)
 };
 
 struct StreamRequest {
@@ -669,6 +671,8 @@ struct Adapter {
         info.cursor_candidates = p->cursors.back().data();
         info.cursor_candidate_count = static_cast<uint32_t>(s.cursor_candidates.size());
         info.extract_modes = s.extract_modes;
+        info.flags = (s.cursor_required ? INGESTD_STREAM_CURSOR_REQUIRED : 0u) |
+                     (s.continuous ? INGESTD_STREAM_CONTINUOUS : 0u);
         p->infos.push_back(info);
       }
       for (const auto& info : p->infos) p->pointers.push_back(&info);

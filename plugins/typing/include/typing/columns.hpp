@@ -5,8 +5,11 @@
 #include <typing/value_typing.hpp>
 
 #include <ingestd/sdk/json.hpp>
+#include <ingestd/sdk/plugin.hpp>
 
 #include <functional>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -46,6 +49,13 @@ class ColumnSet {
   std::size_t index_or_add(std::string_view name);
   // Adds every declared column, in the declared order.
   void add_declared();
+  // Column `i` now holds values of `wider` because of `value` (as read).
+  // A column that had a type and changes it is reported once: a warning
+  // naming the stream, column, both types and the value, and the
+  // columns_widened counter (see report_widenings_to).
+  void widen_to(std::size_t i, Shape wider, std::string_view value);
+  // Where widen_to reports; until called, widenings are silent.
+  void report_widenings_to(const ingestd::sdk::Host& host, std::string stream);
   // The columns under a new declaration (a schema announced again): the
   // declared ones first, then every column learned so far, so nothing drops.
   ColumnSet redeclared(std::vector<DeclaredColumn> declared) const;
@@ -61,6 +71,9 @@ class ColumnSet {
   };
   std::vector<DeclaredColumn> declared_;
   std::vector<Column> cols_;
+  std::optional<ingestd::sdk::Host> host_;
+  std::string stream_;
+  std::set<std::string> widened_;  // reported already
   std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index_;
 };
 
