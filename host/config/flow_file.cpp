@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 namespace ingestd {
@@ -525,9 +527,20 @@ FlowFile load_flow_file(const std::string& path, bool flows_required, ErrorColle
     std::string why = std::filesystem::exists(path, ec) ? "not a regular file" : std::strerror(ENOENT);
     throw ConfigError(Location{path}, "", "cannot read flow file: " + why);
   }
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) throw ConfigError(Location{path}, "", std::string("cannot read flow file: ") + std::strerror(errno));
+  FlowFile ff = parse_flow_file(text, path, flows_required, errors);
+  ff.dir = std::filesystem::absolute(std::filesystem::path(path)).parent_path().lexically_normal().string();
+  auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(path), ec);
+  ff.absolute_path = ec ? std::filesystem::absolute(path).lexically_normal().string() : canonical.string();
+  return ff;
+}
+
+FlowFile parse_flow_file(std::string_view text, const std::string& path, bool flows_required, ErrorCollector& errors) {
   toml::table doc;
   try {
-    doc = toml::parse_file(path);
+    doc = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw ConfigError(loc(path, e.source()), "", "invalid TOML: " + std::string(e.description()));
   }
@@ -535,9 +548,6 @@ FlowFile load_flow_file(const std::string& path, bool flows_required, ErrorColle
   FlowFile ff = parser.parse(doc);
   errors.run([&] { parser.errors().throw_if_any(); });
   ff.path = path;
-  ff.dir = std::filesystem::absolute(std::filesystem::path(path)).parent_path().lexically_normal().string();
-  auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(path), ec);
-  ff.absolute_path = ec ? std::filesystem::absolute(path).lexically_normal().string() : canonical.string();
   return ff;
 }
 

@@ -114,6 +114,9 @@ FlowFile load_flow_file(const std::string& path, bool flows_required = true);
 // returned, so that a caller (validate) can go on to find more. A file that
 // cannot be read, or is not TOML, still throws.
 FlowFile load_flow_file(const std::string& path, bool flows_required, ErrorCollector& errors);
+// A flow file's text, read as the file `path` (for messages); dir and
+// absolute_path are left empty.
+FlowFile parse_flow_file(std::string_view text, const std::string& path, bool flows_required, ErrorCollector& errors);
 
 // The documented flow keys, their meaning and defaults (for `--help` and docs).
 const std::vector<std::pair<std::string, std::string>>& flow_key_help();

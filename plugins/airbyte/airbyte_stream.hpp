@@ -21,9 +21,6 @@ struct ReadRun {
   bool incremental = false;
 };
 
-// The --state file's content for a checkpoint this stream saved.
-std::string state_argument(const std::string& checkpoint);
-
 std::unique_ptr<ingestd::sdk::SourceStream> open_read_stream(const ReadRun& run, const ingestd::sdk::StreamRequest& r,
                                                              const ingestd::sdk::Instance& owner);
 

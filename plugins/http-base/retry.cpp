@@ -25,13 +25,20 @@ std::optional<int64_t> parse_retry_after_ms(std::string_view v, int64_t now_unix
   if (v.empty()) return std::nullopt;
   int64_t seconds = 0;
   auto r = std::from_chars(v.data(), v.data() + v.size(), seconds);
+  // Absurd waits (past a century) are capped there rather than overflowing:
+  // they exceed any max_retry_wait and fail the request just the same.
+  constexpr int64_t kCenturyMs = int64_t{100} * 365 * 24 * 3600 * 1000;
+  if (r.ec == std::errc::result_out_of_range && r.ptr == v.data() + v.size())
+    return v.front() == '-' ? std::nullopt : std::optional<int64_t>(kCenturyMs);
   if (r.ec == std::errc() && r.ptr == v.data() + v.size()) {
     if (seconds < 0) return std::nullopt;
-    return seconds * 1000;
+    return std::min(seconds, kCenturyMs / 1000) * 1000;
   }
   // An HTTP date ("Wed, 21 Oct 2026 07:28:00 GMT"); libcurl parses every form.
   time_t when = curl_getdate(std::string(v).c_str(), nullptr);
   if (when == -1) return std::nullopt;
+  const int64_t wait_s = static_cast<int64_t>(when) - now_unix_ms / 1000;
+  if (wait_s > kCenturyMs / 1000) return kCenturyMs;
   return std::max<int64_t>(0, static_cast<int64_t>(when) * 1000 - now_unix_ms);
 }
 

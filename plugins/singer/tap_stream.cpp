@@ -1,5 +1,7 @@
 #include "tap_stream.hpp"
 
+#include "message.hpp"
+
 #include <ingestd/child/connector_stream.hpp>
 #include <typing/json_schema.hpp>
 
@@ -8,7 +10,6 @@ namespace singer {
 namespace {
 
 using namespace ingestd::sdk;
-namespace dom = simdjson::dom;
 
 class TapStream : public ingestd::child::ConnectorStream {
  public:
@@ -55,43 +56,40 @@ class TapStream : public ingestd::child::ConnectorStream {
   }
 
   void handle(const std::string& line) override {
-    dom::element msg;
-    if (parser_.parse(line).get(msg) || !msg.is_object()) malformed(line, "not a JSON object");
-    std::string_view type, stream;
-    if (msg["type"].get(type)) malformed(line, "no \"type\"");
-    if (msg["stream"].get(stream)) stream = {};
-    if (type == "RECORD") {
-      if (stream != run_.stream) {
-        host().count("records_other_streams", 1);
+    Message m;
+    try {
+      m = decode_message(line, parser_);
+    } catch (const MalformedMessage& e) {
+      malformed(line, e.what());
+    }
+    switch (m.type) {
+      case Message::Type::Record:
+        if (m.stream != run_.stream) {
+          host().count("records_other_streams", 1);
+          return;
+        }
+        record(std::move(m.json));
         return;
-      }
-      dom::object rec;
-      if (msg["record"].get(rec)) malformed(line, "RECORD without a \"record\" object");
-      record(simdjson::minify(rec));
-    } else if (type == "STATE") {
-      dom::element value;
-      if (msg["value"].get(value)) malformed(line, "STATE without a \"value\"");
-      state(simdjson::minify(value));
-    } else if (type == "SCHEMA") {
-      if (stream != run_.stream) return;
-      dom::element schema;
-      if (msg["schema"].get(schema)) malformed(line, "SCHEMA without a \"schema\"");
-      declare(typing::columns_from_json_schema(ingestd::json::Value::parse(simdjson::minify(schema))));
-    } else if (type == "ACTIVATE_VERSION") {
-      if (stream != run_.stream) return;
-      host().count("activate_versions", 1);
-      if (run_.incremental && !warned_version_) {
-        host().warn("the tap sent ACTIVATE_VERSION (a full table) to an incremental flow: older rows are kept; "
-                    "use extract = \"snapshot\" with load = \"replace\" (or merge with delete_stale) for this stream");
-        warned_version_ = true;
-      }
-    } else {
-      host().count("messages_ignored", 1);  // BATCH, and types newer than this reader
+      case Message::Type::State: state(std::move(m.json)); return;
+      case Message::Type::Schema:
+        if (m.stream != run_.stream) return;
+        declare(typing::columns_from_json_schema(ingestd::json::Value::parse(m.json)));
+        return;
+      case Message::Type::ActivateVersion:
+        if (m.stream != run_.stream) return;
+        host().count("activate_versions", 1);
+        if (run_.incremental && !warned_version_) {
+          host().warn("the tap sent ACTIVATE_VERSION (a full table) to an incremental flow: older rows are kept; "
+                      "use extract = \"snapshot\" with load = \"replace\" (or merge with delete_stale) for this stream");
+          warned_version_ = true;
+        }
+        return;
+      case Message::Type::Other: host().count("messages_ignored", 1); return;  // BATCH, newer types
     }
   }
 
   const TapRun& run_;
-  dom::parser parser_;
+  simdjson::dom::parser parser_;
   bool warned_version_ = false;
 };
 

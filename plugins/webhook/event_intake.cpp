@@ -1,5 +1,7 @@
 #include "event_intake.hpp"
 
+#include "event_body.hpp"
+
 #include <ingestd/http/hmac.hpp>
 
 #include <httplib.h>
@@ -43,45 +45,6 @@ struct EventIntake::Shared {
 };
 
 namespace {
-
-// The events of a body: one object, an array of objects, or one object per
-// line. Returns an error message, or "" with `out` filled (minified).
-std::string split_events(const std::string& body, std::vector<std::string>& out) {
-  dom::parser parser;
-  dom::element doc;
-  if (!parser.parse(body).get(doc)) {
-    if (doc.type() == dom::element_type::OBJECT) {
-      out.push_back(simdjson::minify(doc));
-      return {};
-    }
-    if (doc.type() == dom::element_type::ARRAY) {
-      std::size_t i = 0;
-      for (dom::element e : dom::array(doc)) {
-        ++i;
-        if (e.type() != dom::element_type::OBJECT) return "element " + std::to_string(i) + " is not a JSON object";
-        out.push_back(simdjson::minify(e));
-      }
-      return {};
-    }
-    return "expected a JSON object, an array of objects, or one object per line";
-  }
-  std::size_t start = 0, line = 0;
-  while (start < body.size()) {
-    std::size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
-    ++line;
-    std::string_view text(body.data() + start, end - start);
-    start = end + 1;
-    if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    dom::element e;
-    if (auto err = parser.parse(text.data(), text.size()).get(e))
-      return "line " + std::to_string(line) + ": malformed JSON: " + simdjson::error_message(err);
-    if (e.type() != dom::element_type::OBJECT) return "line " + std::to_string(line) + ": not a JSON object";
-    out.push_back(simdjson::minify(e));
-  }
-  if (out.empty()) return "no events in the body";
-  return {};
-}
 
 void answer(httplib::Response& res, int status, const std::string& key, const std::string& value) {
   std::string v = value;

@@ -90,6 +90,10 @@ TEST_CASE("webhook: malformed JSON gets 400 with the reason, a large body 413, a
   CHECK_MESSAGE(bad.out.rfind("400", 0) == 0, bad.out);
   Result ndjson = post(url, {"--raw", "{\"event_id\": \"a\"}\n[1]\n", "--secret", "hook-s3cret"});
   CHECK_MESSAGE(contains(ndjson.out, "line 2: not a JSON object"), ndjson.out);
+  // An empty array holds nothing to commit: refused at once (found by fuzzing).
+  Result empty = post(url, {"--raw", "[]", "--secret", "hook-s3cret"});
+  CHECK_MESSAGE(empty.out.rfind("400", 0) == 0, empty.out);
+  CHECK_MESSAGE(contains(empty.out, "no events in the body"), empty.out);
   Result big = post(url, {"--raw", "{\"event_id\": \"" + std::string(2000, 'x') + "\"}", "--secret", "hook-s3cret"});
   CHECK_MESSAGE(big.out.rfind("413", 0) == 0, big.out);
   Result unsigned_ = post(url, {"--raw", "{\"event_id\": \"u\"}"});

@@ -26,17 +26,20 @@ using Array = std::vector<Value>;
 using Member = std::pair<std::string, Value>;
 
 // Ordered object: a vector of members, looked up linearly (objects here are small).
+// Members that touch Value's insides are defined once Value is complete, as
+// every compiler (clang too) needs.
 class Object {
  public:
+  using const_iterator = std::vector<Member>::const_iterator;
   const Value* find(std::string_view key) const;
   Value* find(std::string_view key);
   Value& operator[](std::string_view key);  // inserts null when missing
   void set(std::string key, Value value);
   bool contains(std::string_view key) const { return find(key) != nullptr; }
-  std::size_t size() const { return members_.size(); }
-  bool empty() const { return members_.empty(); }
-  auto begin() const { return members_.begin(); }
-  auto end() const { return members_.end(); }
+  std::size_t size() const;
+  bool empty() const;
+  const_iterator begin() const;
+  const_iterator end() const;
 
  private:
   std::vector<Member> members_;
@@ -127,6 +130,11 @@ class Value {
                std::shared_ptr<Object>>
       data_;
 };
+
+inline std::size_t Object::size() const { return members_.size(); }
+inline bool Object::empty() const { return members_.empty(); }
+inline Object::const_iterator Object::begin() const { return members_.begin(); }
+inline Object::const_iterator Object::end() const { return members_.end(); }
 
 inline const Value* Object::find(std::string_view key) const {
   for (const auto& m : members_)

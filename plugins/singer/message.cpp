@@ -1,0 +1,36 @@
+#include "message.hpp"
+
+namespace singer {
+
+namespace dom = simdjson::dom;
+
+Message decode_message(std::string_view line, dom::parser& parser) {
+  dom::element msg;
+  if (parser.parse(line.data(), line.size()).get(msg) || !msg.is_object()) throw MalformedMessage("not a JSON object");
+  std::string_view type, stream;
+  if (msg["type"].get(type)) throw MalformedMessage("no \"type\"");
+  if (msg["stream"].get(stream)) stream = {};
+  Message m;
+  m.stream = std::string(stream);
+  if (type == "RECORD") {
+    dom::object rec;
+    if (msg["record"].get(rec)) throw MalformedMessage("RECORD without a \"record\" object");
+    m.type = Message::Type::Record;
+    m.json = simdjson::minify(rec);
+  } else if (type == "STATE") {
+    dom::element value;
+    if (msg["value"].get(value)) throw MalformedMessage("STATE without a \"value\"");
+    m.type = Message::Type::State;
+    m.json = simdjson::minify(value);
+  } else if (type == "SCHEMA") {
+    dom::element schema;
+    if (msg["schema"].get(schema)) throw MalformedMessage("SCHEMA without a \"schema\"");
+    m.type = Message::Type::Schema;
+    m.json = simdjson::minify(schema);
+  } else if (type == "ACTIVATE_VERSION") {
+    m.type = Message::Type::ActivateVersion;
+  }
+  return m;  // BATCH, and types newer than this reader: Other
+}
+
+}  // namespace singer

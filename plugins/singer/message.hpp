@@ -1,0 +1,29 @@
+// One line of a Singer tap's stdout, decoded: what TapStream acts on, apart
+// from acting on it so that the decoding can be tested (and fuzzed) alone.
+#pragma once
+
+#include <simdjson.h>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace singer {
+
+struct Message {
+  enum class Type { Record, State, Schema, ActivateVersion, Other };
+  Type type = Type::Other;
+  std::string stream;  // Record, Schema, ActivateVersion (may be empty)
+  std::string json;    // Record: the record object; State: the value; Schema: the schema
+};
+
+// Why a line is not a Singer message.
+class MalformedMessage : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws MalformedMessage naming what is missing.
+Message decode_message(std::string_view line, simdjson::dom::parser& parser);
+
+}  // namespace singer

@@ -1,0 +1,84 @@
+// Singer and Airbyte message lines as a connector prints them (the first byte
+// picks the protocol): decoded, and each decoded message taken as far as the
+// source would take it (a schema into columns, a record into a row, a state
+// into the checkpoint and back into a --state argument).
+#include "airbyte/message.hpp"
+#include "singer/message.hpp"
+
+#include <typing/json_rows.hpp>
+#include <typing/json_schema.hpp>
+
+#include <ingestd/sdk/builder.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace {
+
+struct Rows {
+  typing::ColumnSet columns;
+  typing::JsonRowAppender appender;
+  simdjson::dom::parser parser;
+  std::unique_ptr<ingestd::sdk::BatchBuilder> builder = std::make_unique<ingestd::sdk::BatchBuilder>(columns.schema());
+
+  void declare(const std::string& schema) {
+    columns = columns.redeclared(typing::columns_from_json_schema(ingestd::json::Value::parse(schema)));
+    builder = std::make_unique<ingestd::sdk::BatchBuilder>(columns.schema());
+  }
+  void record(const std::string& json) {
+    simdjson::dom::element e;
+    if (parser.parse(json).get(e) || !e.is_object()) return;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      if (appender.append(simdjson::dom::object(e), columns, *builder) !=
+          typing::JsonRowAppender::Result::ColumnsChanged)
+        break;
+      builder->finish();
+      builder = std::make_unique<ingestd::sdk::BatchBuilder>(columns.schema());
+    }
+  }
+};
+
+void singer_line(std::string_view line, simdjson::dom::parser& parser, Rows& rows) {
+  try {
+    singer::Message m = singer::decode_message(line, parser);
+    if (m.type == singer::Message::Type::Schema) rows.declare(m.json);
+    if (m.type == singer::Message::Type::Record) rows.record(m.json);
+    if (m.type == singer::Message::Type::State) (void)ingestd::json::Value::parse(m.json).dump();
+  } catch (const singer::MalformedMessage&) {
+  } catch (const std::exception&) {  // a schema or state the SDK's JSON refuses
+  }
+}
+
+void airbyte_line(std::string_view line, simdjson::dom::parser& parser, Rows& rows, airbyte::StateKeeper& states) {
+  try {
+    airbyte::Message m = airbyte::decode_message(line, parser);
+    if (m.type == airbyte::Message::Type::Record) rows.record(m.json);
+    if (m.type == airbyte::Message::Type::State)
+      (void)airbyte::state_argument(states.keep(ingestd::json::Value::parse(m.json)));
+  } catch (const airbyte::MalformedMessage&) {
+  } catch (const std::exception&) {
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const bool singer = (data[0] & 1) == 0;
+  std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  simdjson::dom::parser parser;
+  Rows rows;
+  airbyte::StateKeeper states;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string line(text.substr(start, end - start));
+    start = end + 1;
+    if (singer) singer_line(line, parser, rows);
+    else airbyte_line(line, parser, rows, states);
+  }
+  rows.builder->finish();
+  return 0;
+}
