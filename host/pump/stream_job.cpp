@@ -93,7 +93,18 @@ void write_lane(Lane& lane, JobState& js) {
     if (schema_known) open(js.initial_schema->get());
     while (auto item = lane.queue.pop()) {
       const RecordBatch& b = **item;
-      if (!table) open(b.schema_change ? b.schema_change->get() : js.initial_schema->get());
+      if (!table) {
+        const ArrowSchema* schema = b.schema_change ? b.schema_change->get() : js.initial_schema->get();
+        if (b.rows == 0 && schema->n_children == 0) {
+          // Still nothing known (an empty file read): nothing to write, so
+          // its checkpoint is as good as committed here.
+          written = committed = b.sequence;
+          ls.committed_sequence = b.sequence;
+          if (b.checkpoint) js.tracker->committed(lane.index, b.sequence);
+          continue;
+        }
+        open(schema);
+      }
       table->write(b);
       written = b.sequence;
       ls.rows += b.rows;
@@ -105,7 +116,7 @@ void write_lane(Lane& lane, JobState& js) {
       if (table) table->close(false);
       return;
     }
-    if (!table) return;  // no columns and no batch: nothing to load
+    if (!table) return;  // no columns and no rows: nothing to load
     // The queue closed: the stream ended or was stopped. Commit what arrived;
     // the load is complete only if the source reached its end.
     if (written > committed) commit(written, nullptr);

@@ -50,13 +50,7 @@ class ReadStream : public ingestd::child::ConnectorStream {
     }
     switch (m.type) {
       case Message::Type::NotJson: host().info(connector().redact(line)); return;  // the protocol allows it
-      case Message::Type::Record:
-        if (m.stream != run_.stream) {
-          host().count("records_other_streams", 1);
-          return;
-        }
-        record(std::move(m.json));
-        return;
+      case Message::Type::Record: record_of(m.stream, run_.stream, std::move(m.json)); return;
       case Message::Type::State: state(states_.keep(Value::parse(m.json))); return;
       case Message::Type::TraceError:
         trace_failure_type_ = m.kind;

@@ -97,6 +97,11 @@ void ConnectorStream::record(std::string object_json) {
   pending_.emplace_back(std::move(object_json), line_number_);
 }
 
+void ConnectorStream::record_of(std::string_view stream, std::string_view ours, std::string object_json) {
+  if (stream == ours) record(std::move(object_json));
+  else host_.count("records_other_streams", 1);
+}
+
 void ConnectorStream::state(std::string checkpoint) {
   if (!builder_) builder_ = std::make_unique<BatchBuilder>(columns_.schema());
   take_pending();

@@ -63,13 +63,7 @@ class TapStream : public ingestd::child::ConnectorStream {
       malformed(line, e.what());
     }
     switch (m.type) {
-      case Message::Type::Record:
-        if (m.stream != run_.stream) {
-          host().count("records_other_streams", 1);
-          return;
-        }
-        record(std::move(m.json));
-        return;
+      case Message::Type::Record: record_of(m.stream, run_.stream, std::move(m.json)); return;
       case Message::Type::State: state(std::move(m.json)); return;
       case Message::Type::Schema:
         if (m.stream != run_.stream) return;

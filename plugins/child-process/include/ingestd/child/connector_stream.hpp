@@ -42,6 +42,9 @@ class ConnectorStream : public sdk::SourceStream {
   // For handle(): a record (a JSON object's text), a state (the checkpoint),
   // a schema announced by the connector.
   void record(std::string object_json);
+  // A record the connector says is of `stream`: taken when that is `ours`,
+  // else counted (records_other_streams) and dropped.
+  void record_of(std::string_view stream, std::string_view ours, std::string object_json);
   void state(std::string checkpoint);
   void declare(const std::vector<typing::DeclaredColumn>& declared);
   // Incremental reads with a cursor: the records delivered at the newest
