@@ -140,7 +140,7 @@ TEST_CASE("new user: runs and state show list the flows of the file given, when 
   CHECK(Value::parse(far.out).as_array().size() == 1);
 }
 
-TEST_CASE("new user: state reset of a stream that does not exist fails naming those that do; show --full") {
+TEST_CASE("new user: state reset of a stream that does not exist fails naming those that do, and show --full prints checkpoints whole") {
   Workspace w;
   w.write("flows.toml",
           "[sources.g]\nplugin = \"generate\"\nconfig = { rows = 10, columns = 2, stream = \"a_stream_with_a_long_name\" }\n"
