@@ -57,10 +57,13 @@ struct PreparedFlow {
 // checkpoint is its own record for destinations that store state with their
 // data, the state store's otherwise. A destination without one means reading
 // from the start; when they differ, the oldest wins (the others get some rows
-// again, which merge absorbs). Sets the generation new checkpoints count from;
-// a full refresh starts from no state.
+// again, which merge absorbs). Sets the generation new checkpoints count from.
+// Checkpoints of generation `ignore_up_to` or older count as none (a full
+// refresh ignores what came before it, but not what it saved itself).
 void choose_start_state(StreamJob& job, const std::string& flow, StateStore& store,
-                        const std::vector<PluginInstance*>& destinations, bool full_refresh) {
+                        const std::vector<PluginInstance*>& destinations, int64_t ignore_up_to) {
+  job.state.reset();
+  job.base_generation = 0;
   auto stored = store.checkpoints(flow, job.stream);
   std::optional<StoredCheckpoint> oldest;
   bool all = true;
@@ -72,17 +75,16 @@ void choose_start_state(StreamJob& job, const std::string& flow, StateStore& sto
       for (const auto& r : stored)
         if (r.destination == d->name()) cp = StoredCheckpoint{r.checkpoint, r.generation};
     }
-    if (!cp) {
+    if (cp) job.base_generation = std::max(job.base_generation, cp->generation);
+    if (!cp || cp->generation <= ignore_up_to) {
       all = false;
       continue;
     }
-    job.base_generation = std::max(job.base_generation, cp->generation);
     if (!oldest || cp->generation < oldest->generation) oldest = cp;
   }
   for (const auto& r : stored) job.base_generation = std::max(job.base_generation, r.generation);
   // Generations keep growing even when a full refresh ignores the state, so
   // that "oldest" stays meaningful if the refresh stops halfway.
-  if (full_refresh) return;
   if (!all && oldest)
     log::info(flow + "/" + job.stream + ": a destination has no saved state yet; reading from the start");
   if (all && oldest) job.state = oldest->data;
@@ -143,7 +145,15 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     job.run_id = run_id;
     job.run_cancelled = cancelled;
     job.state_key = f.name + "/" + name;
-    choose_start_state(job, f.name, store, destinations, full_refresh);
+    // Every attempt reads its resume point from the stores, never from what
+    // this process believes it saved: a server that lost an acknowledged
+    // commit (synchronous_commit = off, a crash) took the checkpoint with it.
+    choose_start_state(job, f.name, store, destinations, -1);
+    const int64_t ignore_up_to = full_refresh ? job.base_generation : -1;
+    if (full_refresh) job.state.reset();
+    job.resume = [&store, flow = f.name, destinations, ignore_up_to](StreamJob& j) {
+      choose_start_state(j, flow, store, destinations, ignore_up_to);
+    };
     std::vector<std::string> names_of_destinations;
     for (auto* d : destinations) names_of_destinations.push_back(d->name());
     job.save = [&store, flow = f.name, stream = name, names_of_destinations, run_id](
@@ -169,22 +179,31 @@ bool wait_to_retry(int attempt, int64_t retry_after_ms, const std::atomic<bool>&
 }
 
 // Runs one stream, retrying transient failures (a server restarting, a lost
-// connection) from the last checkpoint every destination committed.
+// connection) from the last checkpoint every destination committed, as the
+// stores hold it when the retry starts.
 void run_with_retries(StreamJob job, StreamStats& stats, int max_retries) {
   for (int attempt = 0;; ++attempt) {
-    run_stream_job(job, stats);
+    bool resumed = true;
+    if (attempt > 0) {
+      try {
+        job.resume(job);
+      } catch (const std::exception& e) {
+        // A store not back yet fails this attempt as transient: no guessing.
+        resumed = false;
+        std::lock_guard lock(stats.mutex);
+        stats.status = StreamStatus::Failed;
+        stats.transient = true;
+        stats.error = std::string("cannot read the resume point from the stores: ") + e.what();
+        log::warn(stats.flow + "/" + stats.stream + ": " + stats.error);
+      }
+    }
+    if (resumed) run_stream_job(job, stats);
     bool transient;
     int64_t after;
-    std::string error;
     {
       std::lock_guard lock(stats.mutex);
       transient = stats.transient;
       after = stats.retry_after_ms;
-      error = stats.error;
-      if (stats.saved_checkpoint) {
-        job.state = stats.saved_checkpoint;
-        job.base_generation = stats.saved_generation;
-      }
     }
     if (stats.status.load() != StreamStatus::Failed || !transient || attempt >= max_retries) return;
     log::warn(stats.flow + "/" + stats.stream + ": transient failure, retrying (" + std::to_string(attempt + 1) + " of " +

@@ -10,6 +10,7 @@
 #include "pump/run_stats.hpp"
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ struct StreamJob {
   std::string run_id;
   const std::atomic<bool>* run_cancelled = nullptr;
   CheckpointTracker::SaveFn save;  // persists a checkpoint; may be empty
+  // Reads `state` and `base_generation` again from the stores, before a
+  // retry. Throws when a store cannot be read.
+  std::function<void(StreamJob&)> resume;
   // The stream never ends by itself: a stop of the run that delivered
   // everything read is its normal end.
   bool continuous = false;

@@ -39,6 +39,10 @@ std::string trimmed(const char* message) {
 // Errors by SQLSTATE class: what retrying could achieve.
 [[noreturn]] void throw_for(const char* sqlstate, const std::string& message) {
   std::string s = sqlstate ? sqlstate : "";
+  // No SQLSTATE: the server never answered (libpq's own "server closed the
+  // connection unexpectedly", "could not send data"): the connection, not
+  // the statement, failed.
+  if (s.empty()) throw io_error(message, true);
   std::string cls = s.substr(0, 2);
   if (cls == "08" || cls == "53" || cls == "57" || s == "40001" || s == "40P01" || cls == "58")
     throw io_error(message, true);
