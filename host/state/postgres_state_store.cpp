@@ -1,7 +1,8 @@
 #include "state/state_store.hpp"
 #include "util/time.hpp"
 
-#include <libpq-fe.h>
+#include <ingestd/pg/connection.hpp>
+#include <ingestd/sdk/plugin.hpp>
 
 #include <cerrno>
 #include <cstdlib>
@@ -14,21 +15,11 @@ namespace ingestd {
 
 namespace {
 
-class PgResult {
- public:
-  explicit PgResult(PGresult* r) : r_(r) {}
-  ~PgResult() { PQclear(r_); }
-  PgResult(PgResult&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
-  PgResult(const PgResult&) = delete;
-  PgResult& operator=(const PgResult&) = delete;
-  int rows() const { return PQntuples(r_); }
-  std::string text(int row, int col) const { return PQgetisnull(r_, row, col) ? "" : PQgetvalue(r_, row, col); }
-  int64_t integer(int row, int col) const { return std::atoll(PQgetvalue(r_, row, col)); }
-  PGresult* get() const { return r_; }
+using PgResult = pg::Result;
 
- private:
-  PGresult* r_;
-};
+// A state store's statements are small: a server silent for a minute is
+// gone, and the run fails rather than hangs.
+constexpr int64_t kReadTimeoutMs = 60000;
 
 std::string hostname() {
   char host[256] = {0};
@@ -38,7 +29,10 @@ std::string hostname() {
 
 class PostgresStateStore : public StateStore {
  public:
-  PostgresStateStore(const std::string& dsn, const std::string& schema) : dsn_(dsn), schema_(schema) {
+  PostgresStateStore(const std::string& dsn, const std::string& schema) : schema_(schema) {
+    options_.dsn = dsn;
+    options_.attempts = 3;
+    options_.read_timeout_ms = kReadTimeoutMs;
     connect();
     std::string s = quoted(schema_);
     run("CREATE SCHEMA IF NOT EXISTS " + s);
@@ -52,7 +46,6 @@ class PostgresStateStore : public StateStore {
         "NULL, status text NOT NULL, error text, PRIMARY KEY (run_id, flow, stream, destination))");
     run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS counters text");
   }
-  ~PostgresStateStore() override { PQfinish(conn_); }
 
   std::vector<CheckpointRecord> checkpoints(const std::optional<std::string>& flow,
                                             const std::optional<std::string>& stream) override {
@@ -71,20 +64,17 @@ class PostgresStateStore : public StateStore {
   void save(const std::string& flow, const std::string& stream, const std::vector<std::string>& destinations,
             const std::string& checkpoint, int64_t generation, const std::string& run_id) override {
     std::lock_guard lock(mutex_);
-    run("BEGIN");
-    try {
-      std::string now = utc_timestamp();
+    // Idempotent: after a lost connection it is simply done again (whether
+    // the first COMMIT took or not, the rows end the same).
+    std::string now = utc_timestamp();
+    transaction([&] {
       for (const auto& d : destinations)
-        query("INSERT INTO " + table("checkpoints") + " (flow, stream, destination, checkpoint, generation, run_id, "
-              "saved_at) VALUES ($1, $2, $3, decode($4, 'hex'), $5::bigint, $6, $7) ON CONFLICT (flow, stream, "
-              "destination) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, generation = EXCLUDED.generation, "
-              "run_id = EXCLUDED.run_id, saved_at = EXCLUDED.saved_at",
-              {flow, stream, d, hex(checkpoint), std::to_string(generation), run_id, now});
-      run("COMMIT");
-    } catch (...) {
-      PQclear(PQexec(conn_, "ROLLBACK"));
-      throw;
-    }
+        db_->exec_params("INSERT INTO " + table("checkpoints") + " (flow, stream, destination, checkpoint, generation, "
+                         "run_id, saved_at) VALUES ($1, $2, $3, decode($4, 'hex'), $5::bigint, $6, $7) ON CONFLICT "
+                         "(flow, stream, destination) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, generation = "
+                         "EXCLUDED.generation, run_id = EXCLUDED.run_id, saved_at = EXCLUDED.saved_at",
+                         {flow, stream, d, hex(checkpoint), std::to_string(generation), run_id, now});
+    });
   }
 
   int64_t reset(const std::string& flow, const std::optional<std::string>& stream) override {
@@ -104,23 +94,18 @@ class PostgresStateStore : public StateStore {
 
   void end_run(const RunRecord& r) override {
     std::lock_guard lock(mutex_);
-    run("BEGIN");
-    try {
-      query("UPDATE " + table("runs") + " SET ended_at = $2, status = $3, error = $4 WHERE run_id = $1",
-            {r.run_id, r.ended_at, r.status, r.error});
+    transaction([&] {
+      db_->exec_params("UPDATE " + table("runs") + " SET ended_at = $2, status = $3, error = $4 WHERE run_id = $1",
+                       {r.run_id, r.ended_at, r.status, r.error});
       for (const auto& s : r.streams)
-        query("INSERT INTO " + table("run_streams") + " (run_id, flow, stream, destination, rows, bytes, seconds, "
-              "status, error, counters) VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7::double precision, $8, $9, "
-              "$10) ON CONFLICT (run_id, flow, stream, destination) DO UPDATE SET rows = EXCLUDED.rows, bytes = "
-              "EXCLUDED.bytes, seconds = EXCLUDED.seconds, status = EXCLUDED.status, error = EXCLUDED.error, "
-              "counters = EXCLUDED.counters",
-              {r.run_id, s.flow, s.stream, s.destination, std::to_string(s.rows), std::to_string(s.bytes),
-               std::to_string(s.seconds), s.status, s.error, s.counters});
-      run("COMMIT");
-    } catch (...) {
-      PQclear(PQexec(conn_, "ROLLBACK"));
-      throw;
-    }
+        db_->exec_params("INSERT INTO " + table("run_streams") + " (run_id, flow, stream, destination, rows, bytes, "
+                         "seconds, status, error, counters) VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7::double "
+                         "precision, $8, $9, $10) ON CONFLICT (run_id, flow, stream, destination) DO UPDATE SET rows = "
+                         "EXCLUDED.rows, bytes = EXCLUDED.bytes, seconds = EXCLUDED.seconds, status = EXCLUDED.status, "
+                         "error = EXCLUDED.error, counters = EXCLUDED.counters",
+                         {r.run_id, s.flow, s.stream, s.destination, std::to_string(s.rows), std::to_string(s.bytes),
+                          std::to_string(s.seconds), s.status, s.error, s.counters});
+    });
   }
 
   std::vector<RunRecord> runs(int limit, const std::optional<std::string>& flow_file) override {
@@ -145,7 +130,7 @@ class PostgresStateStore : public StateStore {
   }
 
   std::string describe() const override {
-    return std::string("PostgreSQL ") + PQhost(conn_) + ":" + PQport(conn_) + "/" + PQdb(conn_) + " schema " + schema_;
+    return "PostgreSQL " + db_->server() + "/" + PQdb(db_->raw()) + " schema " + schema_;
   }
 
  private:
@@ -175,30 +160,49 @@ class PostgresStateStore : public StateStore {
   }
 
   void connect() {
-    conn_ = PQconnectdb(dsn_.c_str());
-    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-      std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
-      throw std::runtime_error("cannot connect to the PostgreSQL state store: " + why);
+    try {
+      db_ = std::make_unique<pg::Connection>(options_);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot connect to the PostgreSQL state store: " + std::string(e.what()));
     }
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   }
 
-  // Runs a query once; a lost connection is reopened and the query tried again.
-  PgResult query(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
-    for (int attempt = 0;; ++attempt) {
-      std::vector<const char*> values;
-      for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-      PgResult r(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                              nullptr, 0));
-      ExecStatusType st = r.get() ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-      if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
-      bool in_transaction = PQtransactionStatus(conn_) != PQTRANS_IDLE;
-      if (PQstatus(conn_) == CONNECTION_BAD && attempt == 0 && !in_transaction) {
-        PQreset(conn_);
-        continue;
-      }
-      throw std::runtime_error(std::string("state store: ") + PQerrorMessage(conn_));
+  // Runs `f` (statements on db_) once more on a new connection when the
+  // first one is lost (a restart, a reset): each use here is idempotent.
+  template <class F>
+  auto reconnecting(F&& f) {
+    try {
+      return f();
+    } catch (const sdk::Error& e) {
+      if (e.retry_class() != INGESTD_RETRY_TRANSIENT) throw std::runtime_error("state store: " + std::string(e.what()));
     }
+    connect();
+    try {
+      return f();
+    } catch (const sdk::Error& e) {
+      throw std::runtime_error("state store: " + std::string(e.what()));
+    }
+  }
+
+  template <class F>
+  void transaction(F&& f) {
+    reconnecting([&] {
+      db_->exec("BEGIN");
+      try {
+        f();
+        db_->exec("COMMIT");
+      } catch (...) {
+        try {
+          db_->exec("ROLLBACK");
+        } catch (...) {  // the connection is gone; the server rolls back
+        }
+        throw;
+      }
+    });
+  }
+
+  PgResult query(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+    return reconnecting([&] { return db_->exec_params(sql, params); });
   }
   void run(const std::string& sql) { query(sql, {}); }
 
@@ -211,8 +215,9 @@ class PostgresStateStore : public StateStore {
               {r.text(i, 0)});
   }
 
-  std::string dsn_, schema_;
-  PGconn* conn_ = nullptr;
+  pg::ConnectOptions options_;
+  std::string schema_;
+  std::unique_ptr<pg::Connection> db_;
   std::mutex mutex_;
 };
 

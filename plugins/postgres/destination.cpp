@@ -43,7 +43,8 @@ void ensure_state_table(Connection& db, const std::string& schema) {
 class PgTable : public DestinationTable {
  public:
   PgTable(const DestinationSettings& s, const TableRequest& r)
-      : db_(s.connect), host_(r.host), run_id_(r.run_id), load_(r.load_mode), key_(r.primary_key),
+      : db_(with_cancel(s.connect, [host = r.host] { return host.cancelled(); })), host_(r.host), run_id_(r.run_id),
+        load_(r.load_mode), key_(r.primary_key),
         state_schema_(s.state_schema) {
     auto dot = r.table.rfind('.');
     table_ = dot == std::string::npos ? r.table : r.table.substr(dot + 1);

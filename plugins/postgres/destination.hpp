@@ -3,7 +3,7 @@
 // transaction as the data.
 #pragma once
 
-#include "pg.hpp"
+#include <ingestd/pg/connection.hpp>
 
 #include <ingestd/sdk/plugin.hpp>
 

@@ -1,7 +1,7 @@
 // The postgres plugin: PostgreSQL as a source (tables and views, COPY out)
 // and as a destination (COPY in, every load mode, exactly-once).
 #include "destination.hpp"
-#include "pg.hpp"
+#include <ingestd/pg/connection.hpp>
 #include "source.hpp"
 
 #include <ingestd/sdk.hpp>
@@ -17,6 +17,10 @@ pg::ConnectOptions connect_options(const CreateContext& ctx) {
   c.dsn = ctx.options.string("dsn");
   c.attempts = static_cast<int>(ctx.options.integer("connect_attempts", 5));
   if (c.attempts < 1) throw config_error("connect_attempts must be at least 1");
+  c.connect_timeout_ms = ctx.options.duration_ms("connect_timeout", 10000);
+  c.read_timeout_ms = ctx.options.duration_ms("read_timeout", 600000);
+  if (c.connect_timeout_ms < 1 || c.read_timeout_ms < 1)
+    throw config_error("connect_timeout and read_timeout must be longer than 0");
   return c;
 }
 
@@ -106,6 +110,11 @@ PluginInfo describe() {
           .required(),
       option("connect_attempts", INGESTD_OPTION_INT, "Connection attempts, with backoff, before giving up")
           .default_to("5"),
+      option("connect_timeout", INGESTD_OPTION_DURATION, "How long one connection attempt may take").default_to("10s"),
+      option("read_timeout", INGESTD_OPTION_DURATION,
+             "How long the server may stay silent while it owes an answer (a result, COPY rows, room to send); past "
+             "it the stream fails as transient and is rerun")
+          .default_to("10m"),
       option("schemas", INGESTD_OPTION_LIST, "Schemas to read, as globs; \"!glob\" excludes (default: all)")
           .default_to("[]")
           .only_for(kSource),

@@ -136,7 +136,8 @@ bool append_field(ColumnBuilder& col, std::string_view s) {
 class TableStream : public SourceStream {
  public:
   TableStream(const SourceSettings& settings, const StreamRequest& r, const Instance& owner, const std::string& snapshot)
-      : db_(settings.connect), host_(r.host), owner_(owner), batch_rows_(r.batch_rows) {
+      : db_(with_cancel(settings.connect, [host = r.host, &owner] { return owner.cancelled() || host.cancelled(); })),
+        host_(r.host), owner_(owner), batch_rows_(r.batch_rows) {
     auto [schema, table] = split_stream(r.stream);
     db_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (!snapshot.empty()) db_.exec("SET TRANSACTION SNAPSHOT " + db_.literal(snapshot));

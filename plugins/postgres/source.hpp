@@ -2,7 +2,7 @@
 // COPY ... TO STDOUT in batches, never a whole table in memory.
 #pragma once
 
-#include "pg.hpp"
+#include <ingestd/pg/connection.hpp>
 
 #include <ingestd/sdk/plugin.hpp>
 

@@ -1,6 +1,6 @@
 #include "types.hpp"
 
-#include "pg.hpp"
+#include <ingestd/pg/connection.hpp>
 
 #include <cstdio>
 

@@ -1,12 +1,18 @@
 // A thin RAII layer over libpq for the postgres plugin: connections with
 // retries, results, COPY, quoting, and errors as SDK errors with the right
-// retry class. Nothing here ever prints the connection string.
+// retry class. Every wait on the server is bounded (connect_timeout,
+// read_timeout) and notices cancellation: a server that stops answering
+// fails the call, naming the server, the phase and the timeout, rather than
+// hanging it. Nothing here ever prints the connection string.
 #pragma once
 
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,9 +25,20 @@ std::string quote_table(const std::string& schema, const std::string& table);
 
 struct ConnectOptions {
   std::string dsn;
-  int attempts = 5;          // connection attempts before giving up
-  int64_t first_backoff_ms = 500;  // doubling between attempts, with jitter
+  int attempts = 5;                  // connection attempts before giving up
+  int64_t first_backoff_ms = 500;    // doubling between attempts, with jitter
+  int64_t connect_timeout_ms = 10000;  // per attempt
+  // The longest the server may stay silent while it owes an answer (a
+  // result, COPY data, room to send): past it the call fails as transient.
+  int64_t read_timeout_ms = 600000;
+  std::function<bool()> cancelled;  // polled while waiting; may be empty
 };
+
+// `options` whose waits end when `cancelled` says so.
+inline ConnectOptions with_cancel(ConnectOptions options, std::function<bool()> cancelled) {
+  options.cancelled = std::move(cancelled);
+  return options;
+}
 
 class Result {
  public:
@@ -43,6 +60,7 @@ class Result {
   int rows() const { return PQntuples(r_); }
   bool is_null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
   std::string text(int row, int col) const { return PQgetvalue(r_, row, col); }
+  int64_t integer(int row, int col) const { return std::atoll(PQgetvalue(r_, row, col)); }
 
  private:
   PGresult* r_;
@@ -61,7 +79,8 @@ class Connection {
   PGconn* raw() const { return conn_; }
   // Runs a command or query; throws on failure.
   Result exec(const std::string& sql);
-  Result exec_params(const std::string& sql, const std::vector<std::string>& params);
+  // Parameters $1, $2...; nullopt is NULL.
+  Result exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params);
   std::string literal(std::string_view value) const;  // 'value', safely quoted
 
   // COPY ... FROM STDIN: start, send chunks, finish (throws on failure).
@@ -76,7 +95,23 @@ class Connection {
   // Throws the SDK error for a failed result or a lost connection.
   [[noreturn]] void fail(PGresult* result, const std::string& what) const;
 
+  // "host:port", for messages.
+  std::string server() const;
+
  private:
+  // One attempt: connects within connect_timeout or throws.
+  void connect_once();
+  // Waits until the socket is readable (or writable), at most read_timeout
+  // in all; throws io_error (transient) naming `phase` when it passes, or
+  // cancelled_error when cancelled (the running query is cancelled too).
+  void wait(bool for_write, const char* phase);
+  // Sends what libpq holds (non-blocking mode), waiting for room.
+  void flush(const char* phase);
+  // The result of the query sent last: the last of its results, or the
+  // first that is an error; a COPY start returns at once.
+  Result result(const char* phase);
+
+  ConnectOptions options_;
   PGconn* conn_ = nullptr;
   char* copy_buffer_ = nullptr;
 };
