@@ -303,13 +303,26 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
   for (const FlowPlan& fp : plan.flows) {
     const FlowDef& f = *fp.def;
     try {
-      PluginInstance* source = instances.get(fp.source, base_dir, &cancelled);
+      PluginInstance* source = nullptr;
       std::vector<PluginInstance*> destinations;
-      for (const ComponentPlan* d : fp.destinations) destinations.push_back(instances.get(d, base_dir, &cancelled));
-      PreparedFlow pf{&fp,
-                      prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store,
-                                   options.full_refresh),
-                      {}};
+      std::vector<StreamJob> jobs;
+      // A server not up yet, or lost while listing its streams, is as worth
+      // a retry as one lost mid-read.
+      for (int attempt = 0;; ++attempt) {
+        try {
+          source = instances.get(fp.source, base_dir, &cancelled);
+          destinations.clear();
+          for (const ComponentPlan* d : fp.destinations) destinations.push_back(instances.get(d, base_dir, &cancelled));
+          jobs = prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store, options.full_refresh);
+          break;
+        } catch (const PluginError& e) {
+          if (e.retry_class() != INGESTD_RETRY_TRANSIENT || attempt >= f.retries) throw;
+          log::warn("flow " + f.name + ": " + e.what() + "; retrying (" + std::to_string(attempt + 1) + " of " +
+                    std::to_string(f.retries) + ")");
+          if (!wait_to_retry(attempt, e.retry_after_ms(), cancelled)) throw;
+        }
+      }
+      PreparedFlow pf{&fp, std::move(jobs), {}};
       for (const StreamJob& job : pf.jobs) {
         auto stats = std::make_unique<StreamStats>();
         stats->flow = f.name;

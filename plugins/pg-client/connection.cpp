@@ -110,9 +110,10 @@ void Connection::connect_once() {
   // Defaults first; what the DSN says wins. Keepalives find a peer that
   // vanished (a dead host, a cut network) even while nothing is owed.
   const std::string connect_s = std::to_string(std::max<int64_t>(1, (options_.connect_timeout_ms + 999) / 1000));
-  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-                        "keepalives_count", "tcp_user_timeout", "dbname", nullptr};
-  const char* values[] = {connect_s.c_str(), "1", "30", "10", "3", "60000", options_.dsn.c_str(), nullptr};
+  // application_name tells an operator (and pg_stat_activity) whose sessions these are.
+  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                        "tcp_user_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {connect_s.c_str(), "1", "30", "10", "3", "60000", "ingestd", options_.dsn.c_str(), nullptr};
   conn_ = PQconnectStartParams(keys, values, 1);
   if (!conn_) throw io_error("cannot connect to PostgreSQL: out of memory", true);
   const int64_t deadline = now_ms() + options_.connect_timeout_ms;

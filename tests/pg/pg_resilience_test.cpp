@@ -3,6 +3,7 @@
 // nothing duplicated, and no password is ever printed.
 #include "e2e.hpp"
 #include "support/pg.hpp"
+#include "support/pg_server.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -12,40 +13,20 @@
 using namespace e2e;
 using ingestd::json::Value;
 using testing::PgDatabase;
+using testing::PgServer;
+using testing::wait_until;
 
 namespace {
 
-// A server of the test's own, so that stopping it disturbs no other test.
-class OwnServer {
- public:
-  OwnServer() : dir_("/tmp/ingestd-pg-own-" + std::to_string(getpid()) + "-" + std::to_string(std::random_device{}() % 100000)) {
-    Result r = testing::run({PG_TEST_SERVER_SCRIPT, "start", dir_});
-    if (r.exit_code != 0) throw std::runtime_error("cannot start a server: " + r.err);
-    for (const auto& line : testing::read_lines(dir_ + "/env")) {
-      auto eq = line.find('=');
-      if (eq != std::string::npos) settings_[line.substr(0, eq)] = line.substr(eq + 1);
-    }
+// Rows committed at the destination so far (0 while it cannot answer).
+int64_t committed(const PgDatabase& dst) {
+  try {
+    return std::stoll(dst.scalar("SELECT CASE WHEN to_regclass('public.t') IS NULL THEN 0 ELSE "
+                                 "(SELECT count(*) FROM public.t) END"));
+  } catch (const std::exception&) {
+    return 0;
   }
-  ~OwnServer() { testing::run({PG_TEST_SERVER_SCRIPT, "stop", dir_}); }
-  const std::map<std::string, std::string>& settings() const { return settings_; }
-  void pause() { control("stop"); }
-  void resume() { control("start"); }
-
- private:
-  void control(const std::string& what) {
-    const char* bin = "/usr/lib/postgresql/15/bin/pg_ctl";
-    std::vector<std::string> argv;
-    if (getuid() == 0) argv = {"/usr/sbin/runuser", "-u", "postgres", "--"};
-    argv.insert(argv.end(), {bin, "-D", dir_ + "/data", "-w", "-l", dir_ + "/server.log"});
-    if (what == "stop") argv.insert(argv.end(), {"-m", "immediate", "stop"});
-    else argv.insert(argv.end(), {"-o", "-p " + settings_.at("PGPORT") + " -k " + dir_ +
-                                            " -c listen_addresses=127.0.0.1 -c fsync=off", "start"});
-    Result r = testing::run(argv);
-    if (r.exit_code != 0) throw std::runtime_error("pg_ctl " + what + " failed: " + r.err + r.out);
-  }
-  std::string dir_;
-  std::map<std::string, std::string> settings_;
-};
+}
 
 std::string flow(const std::string& src_dsn, const std::string& dst_dsn, const std::string& keys) {
   return "[sources.src]\nplugin = \"postgres\"\nconfig = { dsn = \"" + src_dsn + "\" }\n"
@@ -64,7 +45,7 @@ TEST_CASE("resilience: an unreachable server and a wrong password give clear err
   std::string dead = "host=127.0.0.1 port=1 user=ingestd password=" + password + " dbname=postgres";
   w.write("flows.toml", "[sources.src]\nplugin = \"postgres\"\nconfig = { dsn = \"" + dead +
                             "\", connect_attempts = 2 }\n[destinations.d]\nplugin = \"null\"\n"
-                            "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = \"d\"\n");
+                            "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = \"d\"\nretries = 0\n");
   Result r = w.ingestd({"--log-level", "debug", "run", "flows.toml"});
   CHECK(r.exit_code == 1);
   CHECK(contains(r.out + r.err, "cannot connect to PostgreSQL after 2 attempts"));
@@ -84,7 +65,7 @@ TEST_CASE("resilience: an unreachable server and a wrong password give clear err
 }
 
 TEST_CASE("resilience: the server stopped mid-run and restarted loses and duplicates nothing") {
-  OwnServer server;
+  PgServer server;
   PgDatabase src(server.settings()), dst(server.settings());
   src.execute("CREATE TABLE t (id bigint PRIMARY KEY, v text);"
               "INSERT INTO t SELECT g, repeat('x', 50) || g FROM generate_series(1, 1500000) g;");
@@ -95,11 +76,10 @@ TEST_CASE("resilience: the server stopped mid-run and restarted loses and duplic
   testing::Options o;
   o.cwd = w.dir.path();
   testing::Child child({testing::ingestd_bin(), "run", "flows.toml", "--no-progress"}, o);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-  server.pause();
+  wait_until([&] { return committed(dst) >= 100000; });
+  server.stop("immediate");
   Result r = child.wait();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  server.resume();
+  server.start();
   // The run either failed clearly or (had it finished first) succeeded.
   if (r.exit_code != 0) {
     CHECK_MESSAGE(r.exit_code == 1, dump(r));
@@ -118,7 +98,7 @@ TEST_CASE("resilience: the server stopped mid-run and restarted loses and duplic
 }
 
 TEST_CASE("resilience: with retries, a restart mid-run is ridden out within the run") {
-  OwnServer server;
+  PgServer server;
   PgDatabase src(server.settings()), dst(server.settings());
   src.execute("CREATE TABLE t (id bigint PRIMARY KEY, v text);"
               "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 1500000) g;");
@@ -129,10 +109,10 @@ TEST_CASE("resilience: with retries, a restart mid-run is ridden out within the 
   testing::Options o;
   o.cwd = w.dir.path();
   testing::Child child({testing::ingestd_bin(), "run", "flows.toml", "--no-progress", "--report", "report.json"}, o);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-  server.pause();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  server.resume();
+  wait_until([&] { return committed(dst) >= 100000; });
+  server.stop("immediate");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the fault itself: down for half a second
+  server.start();
   Result r = child.wait();
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   // Append, and yet no duplicates: the destination's state and data commit together.

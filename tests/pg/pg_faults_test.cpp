@@ -1,0 +1,178 @@
+// Faults at every phase of a PostgreSQL -> PostgreSQL run: the server
+// restarted (fast, immediate) from connect to commit, ingestd's sessions
+// reset, the server stalled past read_timeout, its connection slots used up.
+// With retries the run ends with the destination equal to the source, every
+// column; without, it fails as transient with the state never past the data.
+// Injections wait for a condition (rows committed, a log line), not a clock.
+#include "e2e.hpp"
+#include "support/pg.hpp"
+#include "support/pg_server.hpp"
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <thread>
+
+using namespace e2e;
+using ingestd::json::Value;
+using testing::PgDatabase;
+using testing::PgServer;
+using testing::wait_until;
+
+namespace {
+
+const char* kChecksum =
+    "SELECT count(*) || ':' || count(DISTINCT id) || ':' || coalesce(sum(hashtextextended(ROW(id, v)::text, 0)), 0) "
+    "FROM public.t";
+constexpr int kRows = 600000;
+
+std::string flow(const PgDatabase& src, const PgDatabase& dst, const std::string& keys,
+                 const std::string& options = "") {
+  return "[sources.src]\nplugin = \"postgres\"\nconfig = { dsn = \"" + src.dsn() + "\"" + options + " }\n"
+         "[destinations.dst]\nplugin = \"postgres\"\nconfig = { dsn = \"" + dst.dsn() + "\"" + options + " }\n"
+         "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = \"dst\"\nextract = \"incremental-appends\"\ncursor = \"id\"\n"
+         "batch_rows = 20000\n" + keys;
+}
+
+void fill(const PgDatabase& src) {
+  src.execute("CREATE TABLE t (id bigint PRIMARY KEY, v text);"
+              "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, " + std::to_string(kRows) + ") g;");
+}
+
+// Rows committed at the destination so far (0 while it cannot answer).
+int64_t committed(const PgDatabase& dst) {
+  try {
+    return std::stoll(dst.scalar("SELECT CASE WHEN to_regclass('public.t') IS NULL THEN 0 ELSE "
+                                 "(SELECT count(*) FROM public.t) END"));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+testing::Child start(const Workspace& w) {
+  testing::Options o;
+  o.cwd = w.dir.path();
+  return testing::Child({testing::ingestd_bin(), "run", "flows.toml", "--no-progress", "--report", "report.json"}, o);
+}
+
+// The saved cursor never passes what the destination holds.
+void check_state_behind_data(const Workspace& w, const PgDatabase& dst) {
+  Value state = Value::parse(w.ingestd({"state", "show", "flows.toml", "--format", "json"}).out);
+  if (state.as_array().empty()) return;
+  const Value cp = Value::parse(state.as_array()[0]["checkpoint"].as_string());
+  const int64_t saved = std::stoll(cp["cursor"].as_string());
+  CHECK(std::stoll(dst.scalar("SELECT coalesce(max(id), 0) FROM public.t")) >= saved);
+}
+
+}  // namespace
+
+TEST_CASE("faults: restarts at every phase, fast and immediate, with commits the server may lose, lose and double nothing") {
+  // synchronous_commit = off: an immediate restart takes back commits the
+  // server acknowledged. Retries must resume from what the stores hold then.
+  PgServer server("-c synchronous_commit=off");
+  PgDatabase src(server.settings());
+  fill(src);
+  const std::string expected = src.scalar(kChecksum);
+  for (const char* mode : {"fast", "immediate"}) {
+    CAPTURE(mode);
+    PgDatabase dst(server.settings());
+    Workspace w;
+    w.write("flows.toml", flow(src, dst, "retries = 8\n"));
+    testing::Child child = start(w);
+    // While it connects and discovers; then mid-copy; then near the end.
+    server.restart(mode);
+    for (int64_t at : {int64_t{100000}, int64_t{400000}}) {
+      if (wait_until([&] { return committed(dst) >= at; })) server.restart(mode);
+    }
+    Result r = child.wait();
+    REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+    CHECK(dst.scalar(kChecksum) == expected);
+    CHECK(stream_of(Value::parse(w.read("report.json")), "public.t")["retries"].as_int() >= 1);
+    // And the idle rerun after it moves nothing.
+    Result idle = w.ingestd({"run", "flows.toml", "--report", "idle.json"});
+    REQUIRE_MESSAGE(idle.exit_code == 0, dump(idle));
+    CHECK(stream_of(Value::parse(w.read("idle.json")), "public.t")["rows"].as_int() == 0);
+  }
+}
+
+TEST_CASE("faults: ingestd's sessions reset mid-read and mid-write are ridden out exactly") {
+  PgServer server;
+  PgDatabase src(server.settings()), dst(server.settings());
+  fill(src);
+  Workspace w;
+  w.write("flows.toml", flow(src, dst, "retries = 5\nload = \"merge\"\nprimary_key = [\"id\"]\n"));
+  testing::Child child = start(w);
+  int reset = 0;
+  for (int64_t at : {int64_t{60000}, int64_t{300000}})
+    if (wait_until([&] { return committed(dst) >= at; })) reset += server.terminate();
+  Result r = child.wait();
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(reset >= 2);  // the source's session and the destination's, at least once
+  CHECK(dst.scalar(kChecksum) == src.scalar(kChecksum));
+}
+
+TEST_CASE("faults: a stalled server fails the run within read_timeout, and the run after it completes exactly") {
+  PgServer server;
+  PgDatabase src(server.settings()), dst(server.settings());
+  fill(src);
+  Workspace w;
+  w.write("flows.toml", flow(src, dst, "retries = 0\n", ", read_timeout = \"2s\", connect_timeout = \"2s\""));
+  testing::Child child = start(w);
+  REQUIRE(wait_until([&] { return committed(dst) >= 60000; }));
+  server.freeze();
+  const auto frozen = std::chrono::steady_clock::now();
+  Result r = child.wait();
+  const auto took = std::chrono::steady_clock::now() - frozen;
+  server.thaw();
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(contains(r.out + r.err, "did not answer within 2 s (read_timeout)"), dump(r));
+  CHECK_MESSAGE(contains(r.out + r.err, "PostgreSQL at 127.0.0.1:" + server.settings().at("PGPORT")), dump(r));
+  CHECK(took < std::chrono::seconds(30));  // bounded: never a hang
+  check_state_behind_data(w, dst);
+
+  // With retries, a stall shorter than the retries' patience is ridden out.
+  w.write("flows.toml", flow(src, dst, "retries = 5\n", ", read_timeout = \"2s\", connect_timeout = \"2s\""));
+  testing::Child again = start(w);
+  REQUIRE(wait_until([&] { return committed(dst) >= 200000; }));
+  server.freeze();
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // the fault itself: a stall longer than read_timeout
+  server.thaw();
+  Result done = again.wait();
+  REQUIRE_MESSAGE(done.exit_code == 0, dump(done));
+  CHECK(dst.scalar(kChecksum) == src.scalar(kChecksum));
+}
+
+TEST_CASE("faults: connection slots used up at connect is transient, and the run gets in once they free") {
+  PgServer server("-c max_connections=8 -c superuser_reserved_connections=0");
+  PgDatabase src(server.settings()), dst(server.settings());
+  src.execute("CREATE TABLE t (id bigint PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM "
+              "generate_series(1, 50000) g;");
+  // Every slot taken by idle sessions.
+  std::vector<PGconn*> held;
+  for (;;) {
+    PGconn* c = PQconnectdb(testing::pg_dsn("postgres", server.settings()).c_str());
+    if (PQstatus(c) != CONNECTION_OK) {
+      PQfinish(c);
+      break;
+    }
+    held.push_back(c);
+  }
+  REQUIRE(!held.empty());
+  auto release = [&] {
+    for (PGconn* c : held) PQfinish(c);
+    held.clear();
+  };
+  Workspace w;
+  w.write("flows.toml", flow(src, dst, "retries = 0\n", ", connect_attempts = 1"));
+  Result r = w.ingestd({"run", "flows.toml"});
+  CHECK(r.exit_code == 1);  // not a configuration error: it may pass later
+  CHECK_MESSAGE(contains(r.out + r.err, "too many clients"), dump(r));
+
+  w.write("flows.toml", flow(src, dst, "retries = 3\n", ", connect_attempts = 8"));
+  testing::Child child = start(w);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the fault lasts a moment
+  release();
+  Result done = child.wait();
+  REQUIRE_MESSAGE(done.exit_code == 0, dump(done));
+  CHECK(dst.scalar(kChecksum) == src.scalar(kChecksum));
+}
