@@ -309,6 +309,12 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
       // A server not up yet, or lost while listing its streams, is as worth
       // a retry as one lost mid-read.
       for (int attempt = 0;; ++attempt) {
+        auto again = [&](bool transient, int64_t retry_after_ms, const std::string& why) {
+          if (!transient || attempt >= f.retries) return false;
+          log::warn("flow " + f.name + ": " + why + "; retrying (" + std::to_string(attempt + 1) + " of " +
+                    std::to_string(f.retries) + ")");
+          return wait_to_retry(attempt, retry_after_ms, cancelled);
+        };
         try {
           source = instances.get(fp.source, base_dir, &cancelled);
           destinations.clear();
@@ -316,10 +322,9 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
           jobs = prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store, options.full_refresh);
           break;
         } catch (const PluginError& e) {
-          if (e.retry_class() != INGESTD_RETRY_TRANSIENT || attempt >= f.retries) throw;
-          log::warn("flow " + f.name + ": " + e.what() + "; retrying (" + std::to_string(attempt + 1) + " of " +
-                    std::to_string(f.retries) + ")");
-          if (!wait_to_retry(attempt, e.retry_after_ms(), cancelled)) throw;
+          if (!again(e.retry_class() == INGESTD_RETRY_TRANSIENT, e.retry_after_ms(), e.what())) throw;
+        } catch (const StateStoreError& e) {
+          if (!again(e.transient(), 0, e.what())) throw;
         }
       }
       PreparedFlow pf{&fp, std::move(jobs), {}};
@@ -347,6 +352,9 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
       log::error(run.flow_errors.back().message);
     } catch (const PluginError& e) {
       run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), e.is_config()});
+      log::error(run.flow_errors.back().message);
+    } catch (const StateStoreError& e) {
+      run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), false});
       log::error(run.flow_errors.back().message);
     }
   }

@@ -1,6 +1,7 @@
 #include "pump/stream_job.hpp"
 
 #include "log/logging.hpp"
+#include "state/state_store.hpp"
 
 #include <thread>
 
@@ -126,7 +127,8 @@ void write_lane(Lane& lane, JobState& js) {
       std::lock_guard lock(ls.mutex);
       ls.error = e.what();
       const auto* pe = dynamic_cast<const PluginError*>(&e);
-      ls.transient = pe && pe->retry_class() == INGESTD_RETRY_TRANSIENT;
+      const auto* se = dynamic_cast<const StateStoreError*>(&e);  // saving a checkpoint failed
+      ls.transient = (pe && pe->retry_class() == INGESTD_RETRY_TRANSIENT) || (se && se->transient());
       ls.retry_after_ms = pe ? pe->retry_after_ms() : 0;
     }
     log::write(log::Level::Error, ls.context->component, e.what(),

@@ -1,3 +1,4 @@
+#include "log/logging.hpp"
 #include "state/state_store.hpp"
 #include "util/time.hpp"
 
@@ -162,8 +163,9 @@ class PostgresStateStore : public StateStore {
   void connect() {
     try {
       db_ = std::make_unique<pg::Connection>(options_);
-    } catch (const std::exception& e) {
-      throw std::runtime_error("cannot connect to the PostgreSQL state store: " + std::string(e.what()));
+    } catch (const sdk::Error& e) {
+      throw StateStoreError("cannot connect to the PostgreSQL state store: " + std::string(e.what()),
+                            e.retry_class() == INGESTD_RETRY_TRANSIENT);
     }
   }
 
@@ -174,13 +176,14 @@ class PostgresStateStore : public StateStore {
     try {
       return f();
     } catch (const sdk::Error& e) {
-      if (e.retry_class() != INGESTD_RETRY_TRANSIENT) throw std::runtime_error("state store: " + std::string(e.what()));
+      if (e.retry_class() != INGESTD_RETRY_TRANSIENT) throw StateStoreError("state store: " + std::string(e.what()), false);
+      log::warn("state store: " + std::string(e.what()) + "; reconnecting");
     }
     connect();
     try {
       return f();
     } catch (const sdk::Error& e) {
-      throw std::runtime_error("state store: " + std::string(e.what()));
+      throw StateStoreError("state store: " + std::string(e.what()), e.retry_class() == INGESTD_RETRY_TRANSIENT);
     }
   }
 

@@ -14,6 +14,14 @@ namespace ingestd {
 
 namespace {
 
+// What went wrong, naming the file; a lock another process holds may pass.
+StateStoreError failure(sqlite3* db) {
+  const char* file = sqlite3_db_filename(db, "main");
+  const int code = sqlite3_errcode(db) & 0xff;
+  return StateStoreError(std::string("state store ") + (file ? file : "") + ": " + sqlite3_errmsg(db),
+                         code == SQLITE_BUSY || code == SQLITE_LOCKED);
+}
+
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS checkpoints (
   flow TEXT NOT NULL,
@@ -54,7 +62,7 @@ class Statement {
  public:
   Statement(sqlite3* db, const char* sql) : db_(db) {
     if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("state store: ") + sqlite3_errmsg(db));
+      throw failure(db);
   }
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
@@ -81,7 +89,7 @@ class Statement {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw std::runtime_error(std::string("state store: ") + sqlite3_errmsg(db_));
+    throw failure(db_);
   }
   void run() {
     while (step()) {
@@ -241,9 +249,8 @@ class SqliteStateStore : public StateStore {
   void exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string why = err ? err : sqlite3_errmsg(db_);
       sqlite3_free(err);
-      throw std::runtime_error("state store " + path_ + ": " + why);
+      throw failure(db_);
     }
   }
 

@@ -6,12 +6,24 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace ingestd {
 
 struct FlowFile;
+
+// A state store that could not be read or written; transient when a retry
+// may succeed (a server restarting, a lock another process holds).
+class StateStoreError : public std::runtime_error {
+ public:
+  StateStoreError(const std::string& message, bool transient) : std::runtime_error(message), transient_(transient) {}
+  bool transient() const { return transient_; }
+
+ private:
+  bool transient_;
+};
 
 struct CheckpointRecord {
   std::string flow;

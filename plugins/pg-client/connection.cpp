@@ -103,7 +103,8 @@ Connection::Connection(const ConnectOptions& options) : options_(options) {
   // Server notices ("schema already exists, skipping") are not for the user's terminal.
   PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; "
-       "SET extra_float_digits = 3; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'");
+       "SET extra_float_digits = 3; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; "
+       "SET statement_timeout = " + std::to_string(options_.statement_timeout_ms));
 }
 
 void Connection::connect_once() {
@@ -185,15 +186,10 @@ void Connection::wait(bool for_write, const char* phase) {
   pollfd p{PQsocket(conn_), static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
   if (p.fd < 0) fail(nullptr, phase);
   for (;;) {
-    if (options_.cancelled && options_.cancelled()) {
-      // Stop the server's work too, then give the connection up.
-      if (PGcancel* c = PQgetCancel(conn_)) {
-        char why[256];
-        PQcancel(c, why, sizeof why);
-        PQfreeCancel(c);
-      }
-      throw ingestd::sdk::cancelled_error();
-    }
+    // Cancelled: the connection is given up (closing it ends the server's
+    // side too). No PQcancel: it waits on the server without a bound, and a
+    // stalled server is often why the run is being stopped.
+    if (options_.cancelled && options_.cancelled()) throw ingestd::sdk::cancelled_error();
     const int64_t left = deadline - now_ms();
     if (left <= 0)
       throw io_error("PostgreSQL at " + server() + " did not answer within " + seconds_text(options_.read_timeout_ms) +

@@ -19,6 +19,7 @@ pg::ConnectOptions connect_options(const CreateContext& ctx) {
   if (c.attempts < 1) throw config_error("connect_attempts must be at least 1");
   c.connect_timeout_ms = ctx.options.duration_ms("connect_timeout", 10000);
   c.read_timeout_ms = ctx.options.duration_ms("read_timeout", 600000);
+  c.statement_timeout_ms = ctx.options.duration_ms("statement_timeout", 0);
   if (c.connect_timeout_ms < 1 || c.read_timeout_ms < 1)
     throw config_error("connect_timeout and read_timeout must be longer than 0");
   return c;
@@ -115,6 +116,8 @@ PluginInfo describe() {
              "How long the server may stay silent while it owes an answer (a result, COPY rows, room to send); past "
              "it the stream fails as transient and is rerun")
           .default_to("10m"),
+      option("statement_timeout", INGESTD_OPTION_DURATION,
+             "The server's limit on one statement (SET statement_timeout); 0: none").default_to("0"),
       option("schemas", INGESTD_OPTION_LIST, "Schemas to read, as globs; \"!glob\" excludes (default: all)")
           .default_to("[]")
           .only_for(kSource),

@@ -31,6 +31,7 @@ struct ConnectOptions {
   // The longest the server may stay silent while it owes an answer (a
   // result, COPY data, room to send): past it the call fails as transient.
   int64_t read_timeout_ms = 600000;
+  int64_t statement_timeout_ms = 0;  // the server's own limit per statement; 0: none
   std::function<bool()> cancelled;  // polled while waiting; may be empty
 };
 
@@ -103,7 +104,7 @@ class Connection {
   void connect_once();
   // Waits until the socket is readable (or writable), at most read_timeout
   // in all; throws io_error (transient) naming `phase` when it passes, or
-  // cancelled_error when cancelled (the running query is cancelled too).
+  // cancelled_error when cancelled.
   void wait(bool for_write, const char* phase);
   // Sends what libpq holds (non-blocking mode), waiting for room.
   void flush(const char* phase);
