@@ -38,7 +38,8 @@ const char* kRunFooter =
     "  per-stream settings in [flows.streams.\"NAME\"] (also: table).\n"
     "State (checkpoints, run history): [state] path = \".ingestd/state.db\" (the default, beside this file).\n"
     "${VAR} in strings reads the environment (${VAR:-default} for a fallback).\n"
-    "SIGINT/SIGTERM stop reading, commit what was read and exit 1; a second one exits at once.";
+    "SIGINT/SIGTERM stop reading, commit what was read and exit 1; a second one exits at once.\n"
+    "One run of a flow at a time: a flow another run is running exits 3, or waits with --wait.";
 
 // The first word that is neither an option nor an option's value, when it
 // names no command: CLI11 alone would only say that a subcommand is required.
@@ -89,6 +90,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-progress", run.no_progress, "No live progress, even on a terminal");
   run_cmd->add_flag("--full-refresh", run.full_refresh,
                     "Ignore stored state for this run: read every stream from the start (state is saved again)");
+  run_cmd->add_flag("--wait", run.wait, "When another run is running one of the flows, wait for it (default: exit 3)");
+  run_cmd->add_option("--wait-timeout", run.wait_for, "Wait at most this long (30s, 10m, 2h) for busy flows, then exit 3")
+      ->type_name("DURATION");
   run_cmd->footer(kRunFooter);
   run_cmd->callback([&] { command = [&] { return run_command(g, run); }; });
 

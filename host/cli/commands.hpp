@@ -1,5 +1,6 @@
 // The ingestd commands. Each returns the process exit code:
-// 0 success, 1 failed run or check, 2 usage or configuration error.
+// 0 success, 1 failed run or check, 2 usage or configuration error, 3 a flow
+// is being run by another run.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,8 @@ struct RunArgs {
   std::string report;
   bool no_progress = false;
   bool full_refresh = false;
+  bool wait = false;                    // --wait: for a flow another run holds
+  std::optional<std::string> wait_for;  // --wait-timeout DURATION (implies --wait)
 };
 int run_command(const GlobalOptions& g, const RunArgs& a);
 
@@ -67,5 +70,6 @@ int plugins_inspect_command(const GlobalOptions& g, const std::string& name, con
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitConfig = 2;
+constexpr int kExitBusy = 3;
 
 }  // namespace ingestd::cli

@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "config/flow_file.hpp"
+#include "config/units.hpp"
 #include "loader/plugin_registry.hpp"
 #include "pump/plan.hpp"
 #include "pump/runner.hpp"
@@ -16,6 +17,14 @@ int run_command(const GlobalOptions& g, const RunArgs& a) {
   options.progress = !a.no_progress && g.log_format == "text" && isatty(STDERR_FILENO);
   options.report_path = a.report;
   options.full_refresh = a.full_refresh;
+  if (a.wait_for) {
+    std::optional<int64_t> ms = parse_duration_ms(*a.wait_for);
+    if (!ms || *ms < 0)
+      throw ConfigError("--wait-timeout: '" + *a.wait_for + "' is not a duration (30s, 10m, 2h)");
+    options.wait_for_busy = std::chrono::seconds((*ms + 999) / 1000);
+  } else if (a.wait) {
+    options.wait_for_busy = std::nullopt;
+  }
   std::unique_ptr<StateStore> state = open_state_store(plan.file);
   return run_plan(plan, *state, options);
 }

@@ -2,8 +2,10 @@
 #include "config/flow_file.hpp"
 #include "loader/plugin_instance.hpp"
 #include "pump/plan.hpp"
+#include "state/flow_lease.hpp"
 #include "state/state_store.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 #include <ingestd/sdk/json.hpp>
 
@@ -71,6 +73,14 @@ int state_reset_command(const GlobalOptions& g, const StateArgs& a) {
   Plan plan = build_plan(load_flow_file(a.flows), registry, {*a.flow});
   auto store = open_state_store(plan.file);
   const FlowPlan& flow = plan.flows.at(0);
+  // A run going on would save its checkpoints over the reset.
+  std::optional<FlowLeases> lease;
+  try {
+    lease.emplace(*store, std::vector<std::string>{*a.flow}, "state-reset-" + new_run_id(), FlowLeases::Options{});
+  } catch (const FlowBusyError& e) {
+    std::fprintf(stderr, "error: %s; reset it when that run has ended\n", e.what());
+    return kExitBusy;
+  }
   // Destinations that keep state with their data forget it too, or the next
   // run would resume from there.
   std::set<std::string> streams;

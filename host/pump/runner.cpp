@@ -9,6 +9,7 @@
 #include "report/progress.hpp"
 #include "report/run_report.hpp"
 #include "report/summary.hpp"
+#include "state/flow_lease.hpp"
 #include "state/state_store.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <mutex>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -27,21 +29,34 @@ namespace ingestd {
 namespace {
 
 // The instances of a run, created once per named source/destination.
+// Created on the main thread; a signal cancels the sources from the signal
+// watcher's thread meanwhile, hence the lock.
 struct Instances {
+  std::mutex mutex;
   std::map<const ComponentPlan*, std::unique_ptr<PluginInstance>> by_component;
   std::map<PluginInstance*, std::unique_ptr<Semaphore>> slots;
 
   PluginInstance* get(const ComponentPlan* c, const std::string& base_dir, const std::atomic<bool>* cancelled) {
-    auto& slot = by_component[c];
-    if (!slot) {
-      slot = std::make_unique<PluginInstance>(*c->plugin, c->def->name, c->role, c->options, base_dir, cancelled,
-                                              c->where());
-      if (uint32_t n = c->plugin->descriptor.max_concurrent_streams)
-        slots[slot.get()] = std::make_unique<Semaphore>(n);
+    {
+      std::lock_guard lock(mutex);
+      if (auto it = by_component.find(c); it != by_component.end()) return it->second.get();
     }
-    return slot.get();
+    // Outside the lock: connecting may take long, and a stop must not wait.
+    auto made = std::make_unique<PluginInstance>(*c->plugin, c->def->name, c->role, c->options, base_dir, cancelled,
+                                                 c->where());
+    std::lock_guard lock(mutex);
+    PluginInstance* instance = made.get();
+    by_component[c] = std::move(made);
+    if (uint32_t n = c->plugin->descriptor.max_concurrent_streams) slots[instance] = std::make_unique<Semaphore>(n);
+    return instance;
+  }
+  void cancel_sources() {
+    std::lock_guard lock(mutex);
+    for (auto& [component, instance] : by_component)
+      if (component->role == INGESTD_KIND_SOURCE) instance->cancel();
   }
   Semaphore* slots_of(PluginInstance* i) {
+    std::lock_guard lock(mutex);
     auto it = slots.find(i);
     return it == slots.end() ? nullptr : it->second.get();
   }
@@ -287,14 +302,39 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
   RunStats run;
   run.run_id = new_run_id();
   log::set_run_id(run.run_id);
+  std::atomic<bool> cancelled{false};
+  std::atomic<bool> lease_lost{false};
+  Instances instances;
+  // First, before any thread (the lease's renewer, a plugin's) starts: they
+  // inherit the blocked signals, and a stop reaches the watcher alone.
+  SignalWatcher signals([&](int) {
+    cancelled = true;
+    instances.cancel_sources();
+  });
+  std::optional<FlowLeases> leases;
+  {
+    std::vector<std::string> names;
+    for (const FlowPlan& fp : plan.flows) names.push_back(fp.def->name);
+    FlowLeases::Options lease_options;
+    lease_options.wait = options.wait_for_busy;
+    lease_options.cancelled = &cancelled;
+    lease_options.on_lost = [&](const std::string&) {
+      lease_lost = true;
+      cancelled = true;
+    };
+    try {
+      leases.emplace(store, std::move(names), run.run_id, std::move(lease_options));
+    } catch (const FlowBusyError& e) {
+      log::error(std::string(e.what()) + "; nothing was run (ingestd run --wait waits for it)");
+      return 3;
+    }
+  }
   RunRecord record;
   record.run_id = run.run_id;
   record.flow_file = plan.file.absolute_path;
   record.started_at = utc_timestamp();
   record.status = "running";
   store.begin_run(record);
-  std::atomic<bool> cancelled{false};
-  Instances instances;
   std::vector<PreparedFlow> flows;
   const std::string& base_dir = plan.file.dir;
   log::info("run " + run.run_id + ": " + std::to_string(plan.flows.size()) + " flow(s) from " + plan.file.path);
@@ -360,17 +400,13 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
   }
 
   {
-    SignalWatcher signals([&](int) {
-      cancelled = true;
-      for (auto& [component, instance] : instances.by_component)
-        if (component->role == INGESTD_KIND_SOURCE) instance->cancel();
-    });
     ProgressDisplay progress(run, options.progress);
     std::vector<std::thread> flow_threads;
     for (auto& pf : flows) flow_threads.emplace_back([&pf] { run_flow_jobs(pf); });
     for (auto& t : flow_threads) t.join();
   }
 
+  if (lease_lost) run.flow_errors.push_back({"another run took over a flow's lease while this one ran", false});
   // Exit 2 when every failure is the configuration's, 1 for any other.
   int failures = 0, config_failures = 0;
   bool stopped = false;

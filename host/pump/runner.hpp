@@ -6,6 +6,8 @@
 #include "pump/plan.hpp"
 #include "pump/run_stats.hpp"
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 namespace ingestd {
@@ -14,13 +16,17 @@ struct RunOptions {
   bool progress = false;      // live progress on stderr
   bool full_refresh = false;  // ignore stored state: read every stream from the start
   std::string report_path;    // write a JSON run report here when set
+  // How long to wait for a flow another run is running: zero gives up at
+  // once, nullopt waits without bound.
+  std::optional<std::chrono::seconds> wait_for_busy = std::chrono::seconds(0);
 };
 
 class StateStore;
 
 // Returns the process exit code: 0 all streams completed, 1 a stream failed
-// or was stopped, 2 a configuration error surfaced while running. Checkpoints
-// and the run's history go to `state`.
+// or was stopped, 2 a configuration error surfaced while running, 3 another
+// run holds one of the flows (nothing was run). Checkpoints and the run's
+// history go to `state`, which also holds each flow's lease while it runs.
 int run_plan(const Plan& plan, StateStore& state, const RunOptions& options);
 
 }  // namespace ingestd

@@ -2,7 +2,9 @@
 #include "log/logging.hpp"
 #include "state/state_store.hpp"
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <unistd.h>
 
 namespace ingestd {
@@ -43,10 +45,19 @@ std::unique_ptr<StateStore> open_state_store(const FlowFile& flows) {
     throw ConfigError(where, key,
                       "cannot write the state store " + p.string() + ": " + why +
                           "; set [state] path to a writable place");
-  try {
-    return open_sqlite_state_store(p.string());
-  } catch (const std::exception& e) {
-    throw ConfigError(where, key, log::redact(e.what()));
+  // Two processes creating one store at once can find each other's locks
+  // in a way SQLite reports at once rather than waiting: that is contention,
+  // not a configuration mistake, and passes on a second try.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return open_sqlite_state_store(p.string());
+    } catch (const StateStoreError& e) {
+      if (!e.transient()) throw ConfigError(where, key, log::redact(e.what()));
+      if (attempt >= 20) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
+    } catch (const std::exception& e) {
+      throw ConfigError(where, key, log::redact(e.what()));
+    }
   }
 }
 

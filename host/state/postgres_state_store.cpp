@@ -1,14 +1,13 @@
 #include "log/logging.hpp"
 #include "state/state_store.hpp"
+#include "util/process.hpp"
 #include "util/time.hpp"
 
 #include <ingestd/pg/connection.hpp>
 #include <ingestd/sdk/plugin.hpp>
 
-#include <cerrno>
 #include <cstdlib>
 #include <mutex>
-#include <signal.h>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -21,12 +20,6 @@ using PgResult = pg::Result;
 // A state store's statements are small: a server silent for a minute is
 // gone, and the run fails rather than hangs.
 constexpr int64_t kReadTimeoutMs = 60000;
-
-std::string hostname() {
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  return host;
-}
 
 class PostgresStateStore : public StateStore {
  public:
@@ -46,6 +39,8 @@ class PostgresStateStore : public StateStore {
         "NULL, destination text NOT NULL, rows bigint NOT NULL, bytes bigint NOT NULL, seconds double precision NOT "
         "NULL, status text NOT NULL, error text, PRIMARY KEY (run_id, flow, stream, destination))");
     run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS counters text");
+    run("CREATE TABLE IF NOT EXISTS " + s + ".leases (name text PRIMARY KEY, owner text NOT NULL, pid bigint NOT NULL, "
+        "host text NOT NULL, since text NOT NULL, expires_at timestamptz NOT NULL)");
   }
 
   std::vector<CheckpointRecord> checkpoints(const std::optional<std::string>& flow,
@@ -90,7 +85,7 @@ class PostgresStateStore : public StateStore {
     mark_interrupted();
     query("INSERT INTO " + table("runs") + " (run_id, flow_file, started_at, status, pid, host) VALUES ($1, $2, $3, $4, "
           "$5::bigint, $6)",
-          {run.run_id, run.flow_file, run.started_at, run.status, std::to_string(getpid()), hostname()});
+          {run.run_id, run.flow_file, run.started_at, run.status, std::to_string(getpid()), this_host()});
   }
 
   void end_run(const RunRecord& r) override {
@@ -128,6 +123,32 @@ class PostgresStateStore : public StateStore {
                                std::atof(s.text(i, 5).c_str()), s.text(i, 6), s.text(i, 7), s.text(i, 8)});
     }
     return out;
+  }
+
+  // Expiry by the server's clock: the hosts sharing the store need not agree.
+  bool claim_lease(const std::string& name, const LeaseHolder& me, int ttl_seconds) override {
+    std::lock_guard lock(mutex_);
+    PgResult r = query("INSERT INTO " + table("leases") + " AS l (name, owner, pid, host, since, expires_at) VALUES ($1, "
+                       "$2, $3::bigint, $4, $5, now() + make_interval(secs => $6::int)) ON CONFLICT (name) DO UPDATE SET "
+                       "owner = EXCLUDED.owner, pid = EXCLUDED.pid, host = EXCLUDED.host, since = CASE WHEN l.owner = "
+                       "EXCLUDED.owner THEN l.since ELSE EXCLUDED.since END, expires_at = EXCLUDED.expires_at WHERE "
+                       "l.owner = EXCLUDED.owner OR l.expires_at < now() RETURNING owner",
+                       {name, me.owner, std::to_string(me.pid), me.host, me.since, std::to_string(ttl_seconds)});
+    return r.rows() > 0;
+  }
+
+  std::optional<LeaseHolder> lease_holder(const std::string& name) override {
+    std::lock_guard lock(mutex_);
+    PgResult r = query("SELECT owner, pid, host, since FROM " + table("leases") + " WHERE name = $1 AND expires_at >= "
+                       "now()",
+                       {name});
+    if (r.rows() == 0) return std::nullopt;
+    return LeaseHolder{r.text(0, 0), r.integer(0, 1), r.text(0, 2), r.text(0, 3)};
+  }
+
+  void release_lease(const std::string& name, const std::string& owner) override {
+    std::lock_guard lock(mutex_);
+    query("DELETE FROM " + table("leases") + " WHERE name = $1 AND owner = $2", {name, owner});
   }
 
   std::string describe() const override {
@@ -210,9 +231,9 @@ class PostgresStateStore : public StateStore {
   void run(const std::string& sql) { query(sql, {}); }
 
   void mark_interrupted() {
-    PgResult r = query("SELECT run_id, pid FROM " + table("runs") + " WHERE status = 'running' AND host = $1", {hostname()});
+    PgResult r = query("SELECT run_id, pid FROM " + table("runs") + " WHERE status = 'running' AND host = $1", {this_host()});
     for (int i = 0; i < r.rows(); ++i)
-      if (kill(static_cast<pid_t>(r.integer(i, 1)), 0) != 0 && errno == ESRCH)
+      if (process_gone(this_host(), r.integer(i, 1)))
         query("UPDATE " + table("runs") + " SET status = 'interrupted', error = 'the process ended without finishing "
               "the run' WHERE run_id = $1",
               {r.text(i, 0)});

@@ -1,12 +1,11 @@
 #include "state/state_store.hpp"
+#include "util/process.hpp"
 #include "util/time.hpp"
 
 #include <sqlite3.h>
 
-#include <cerrno>
 #include <filesystem>
 #include <mutex>
-#include <signal.h>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -55,6 +54,14 @@ CREATE TABLE IF NOT EXISTS run_streams (
   error TEXT,
   counters TEXT,
   PRIMARY KEY (run_id, flow, stream, destination)
+);
+CREATE TABLE IF NOT EXISTS leases (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  since TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
 );
 )sql";
 
@@ -183,11 +190,9 @@ class SqliteStateStore : public StateStore {
   void begin_run(const RunRecord& run) override {
     std::lock_guard lock(mutex_);
     mark_interrupted();
-    char host[256] = {0};
-    gethostname(host, sizeof host - 1);
     Statement ins(db_, "INSERT INTO runs (run_id, flow_file, started_at, status, pid, host) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     ins.bind(1, run.run_id).bind(2, run.flow_file).bind(3, run.started_at).bind(4, run.status);
-    ins.bind(5, static_cast<int64_t>(getpid())).bind(6, std::string(host));
+    ins.bind(5, static_cast<int64_t>(getpid())).bind(6, this_host());
     ins.run();
   }
 
@@ -230,6 +235,38 @@ class SqliteStateStore : public StateStore {
     return out;
   }
 
+  bool claim_lease(const std::string& name, const LeaseHolder& me, int ttl_seconds) override {
+    std::lock_guard lock(mutex_);
+    // One statement: SQLite serialises writers, so two claims cannot both win.
+    Statement up(db_,
+                 "INSERT INTO leases (name, owner, pid, host, since, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+                 "unixepoch() + ?6) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = "
+                 "excluded.host, since = CASE WHEN leases.owner = excluded.owner THEN leases.since ELSE excluded.since "
+                 "END, expires_at = excluded.expires_at WHERE leases.owner = excluded.owner OR leases.expires_at < "
+                 "unixepoch() RETURNING owner");
+    up.bind(1, name).bind(2, me.owner).bind(3, me.pid).bind(4, me.host).bind(5, me.since);
+    up.bind(6, static_cast<int64_t>(ttl_seconds));
+    bool ours = up.step();
+    while (up.step()) {
+    }
+    return ours;
+  }
+
+  std::optional<LeaseHolder> lease_holder(const std::string& name) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT owner, pid, host, since FROM leases WHERE name = ?1 AND expires_at >= unixepoch()");
+    q.bind(1, name);
+    if (!q.step()) return std::nullopt;
+    return LeaseHolder{q.text(0), q.integer(1), q.text(2), q.text(3)};
+  }
+
+  void release_lease(const std::string& name, const std::string& owner) override {
+    std::lock_guard lock(mutex_);
+    Statement del(db_, "DELETE FROM leases WHERE name = ?1 AND owner = ?2");
+    del.bind(1, name).bind(2, owner);
+    del.run();
+  }
+
   std::string describe() const override { return path_; }
 
  private:
@@ -256,13 +293,12 @@ class SqliteStateStore : public StateStore {
 
   // Runs of this host whose process is gone were cut off (killed, crashed).
   void mark_interrupted() {
-    char host[256] = {0};
-    gethostname(host, sizeof host - 1);
+    const std::string host = this_host();
     Statement q(db_, "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?1");
-    q.bind(1, std::string(host));
+    q.bind(1, host);
     std::vector<std::string> gone;
     while (q.step())
-      if (kill(static_cast<pid_t>(q.integer(1)), 0) != 0 && errno == ESRCH) gone.push_back(q.text(0));
+      if (process_gone(host, q.integer(1))) gone.push_back(q.text(0));
     Statement up(db_, "UPDATE runs SET status = 'interrupted', error = 'the process ended without finishing the run' "
                       "WHERE run_id = ?1");
     for (const auto& id : gone) {

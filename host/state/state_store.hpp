@@ -57,6 +57,14 @@ struct RunRecord {
   std::vector<RunStreamRecord> streams;
 };
 
+// Who holds a lease: the run, its process and host, since when (RFC 3339).
+struct LeaseHolder {
+  std::string owner;  // run id
+  int64_t pid = 0;
+  std::string host;
+  std::string since;
+};
+
 // Thread-safe: writers of several streams save at once.
 class StateStore {
  public:
@@ -77,6 +85,14 @@ class StateStore {
   virtual void end_run(const RunRecord& run) = 0;
   // The newest runs first; of one flow file (its absolute path) or of all.
   virtual std::vector<RunRecord> runs(int limit, const std::optional<std::string>& flow_file) = 0;
+
+  // Leases: one run at a time holds a name (a flow). Takes or renews `name`
+  // for `me.owner` until `ttl_seconds` from now (the store's clock) unless
+  // another owner holds it unexpired; true when `me` holds it afterwards.
+  virtual bool claim_lease(const std::string& name, const LeaseHolder& me, int ttl_seconds) = 0;
+  virtual std::optional<LeaseHolder> lease_holder(const std::string& name) = 0;
+  // Drops the lease if `owner` holds it.
+  virtual void release_lease(const std::string& name, const std::string& owner) = 0;
 
   // Where it lives, for messages.
   virtual std::string describe() const = 0;

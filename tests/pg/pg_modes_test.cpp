@@ -1,9 +1,12 @@
 // Extract and load modes against a real PostgreSQL, state in the destination
 // and in a PostgreSQL state store, schema changes, filters and snapshots.
 #include "e2e.hpp"
+#include "support/net.hpp"
 #include "support/pg.hpp"
+#include "support/wait.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 using namespace e2e;
@@ -207,6 +210,56 @@ TEST_CASE("modes: the state store can live in PostgreSQL") {
   CHECK_FALSE(contains(show.out + show.err, testing::pg_server().at("PGPASSWORD")));
   Result runs = w.ingestd({"runs", "flows.toml", "--format", "json"});
   CHECK(Value::parse(runs.out).as_array().size() == 2);
+}
+
+TEST_CASE("modes: with the state store in PostgreSQL, one run of a flow at a time, across hosts") {
+  PgDatabase state;
+  Workspace w;
+  const int port = testing::free_port();
+  w.write("flows.toml", "[state]\nbackend = \"postgres\"\ndsn = \"" + state.dsn() + "\"\nschema = \"ops\"\n"
+                        "[sources.hook]\nplugin = \"webhook\"\nconfig = { port = " + std::to_string(port) +
+                        ", columns = [\"id:string\"] }\n[destinations.out]\nplugin = \"files\"\nconfig = { path = "
+                        "\"out\", format = \"jsonl\" }\n[[flows]]\nname = \"events\"\nfrom = \"hook\"\nto = \"out\"\n"
+                        "extract = \"incremental-appends\"\n");
+  auto holder = [&] {
+    try {
+      return state.scalar("SELECT coalesce((SELECT pid || '@' || host FROM ops.leases WHERE name = 'events' AND "
+                          "expires_at > now()), '')");
+    } catch (const std::exception&) {  // not made yet
+      return std::string();
+    }
+  };
+  auto start = [&] {
+    testing::Options o;
+    o.cwd = w.dir.path();
+    return std::make_unique<testing::Child>(
+        std::vector<std::string>{testing::ingestd_bin(), "run", "flows.toml", "--no-progress"}, o);
+  };
+  auto first = start();
+  const std::string first_pid = std::to_string(first->pid());
+  REQUIRE(testing::wait_until([&] { return holder().rfind(first_pid + "@", 0) == 0; }));
+  Result busy = w.ingestd({"run", "flows.toml"});
+  CHECK_MESSAGE(busy.exit_code == 3, dump(busy));
+  CHECK_MESSAGE(contains(busy.err, "flow events is being run by pid " + first_pid), dump(busy));
+  REQUIRE(testing::wait_listening(port, 30));
+  first->signal(SIGTERM);
+  Result done = first->wait();
+  CHECK_MESSAGE(done.exit_code == 0, dump(done));
+  CHECK(holder().empty());
+
+  // A run on another machine holds it until its lease runs out.
+  state.execute("INSERT INTO ops.leases VALUES ('events', 'run-elsewhere', 4242, 'worker-7', '2026-01-01T00:00:00Z', "
+                "now() + interval '10 minutes')");
+  busy = w.ingestd({"run", "flows.toml"});
+  CHECK_MESSAGE(busy.exit_code == 3, dump(busy));
+  CHECK_MESSAGE(contains(busy.err, "flow events is being run by pid 4242 on host worker-7"), dump(busy));
+  state.execute("UPDATE ops.leases SET expires_at = now() - interval '1 second'");
+  auto next = start();
+  REQUIRE(testing::wait_until([&] { return holder().rfind(std::to_string(next->pid()) + "@", 0) == 0; }));
+  REQUIRE(testing::wait_listening(port, 30));
+  next->signal(SIGTERM);
+  done = next->wait();
+  CHECK_MESSAGE(done.exit_code == 0, dump(done));
 }
 
 TEST_CASE("modes: loading into a table made elsewhere adds the metadata columns and keeps its types") {

@@ -2,8 +2,8 @@
 // restart, stall or starve it: stopping it disturbs no other test.
 #pragma once
 
-#include <chrono>
-#include <functional>
+#include "support/wait.hpp"
+
 #include <map>
 #include <string>
 
@@ -37,8 +37,5 @@ class PgServer {
   std::string dir_, options_;
   std::map<std::string, std::string> settings_;
 };
-
-// Polls `condition` every 20 ms until it holds; false after `timeout`.
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 }  // namespace testing
