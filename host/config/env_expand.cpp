@@ -20,7 +20,8 @@ EnvExpansion expand_env(std::string_view text) {
     }
     std::size_t close = text.find('}', i + 2);
     if (close == std::string_view::npos)
-      throw std::runtime_error("unterminated '${' in \"" + std::string(text) + "\"");
+      // Not the value itself: it may be a DSN with a password in it.
+      throw std::runtime_error("unterminated '${' at character " + std::to_string(i + 1) + " of the value");
     std::string_view inner = text.substr(i + 2, close - i - 2);
     std::string_view name = inner;
     std::optional<std::string_view> fallback;

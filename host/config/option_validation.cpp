@@ -3,6 +3,7 @@
 #include "config/env_expand.hpp"
 #include "config/names.hpp"
 #include "config/units.hpp"
+#include "log/secret_forms.hpp"
 #include "util/strings.hpp"
 
 #include <charconv>
@@ -103,9 +104,19 @@ Checked check_value(const OptionInfo& o, const json::Value& v) {
   return bad("unsupported option type");
 }
 
-// Expands ${VAR} in every string of `v`; collects the strings when secret.
+// Which strings of an option are secrets: none (only credentials inside
+// them, such as a URL's password), every one, or every one long enough to
+// be a credential (the values of a table such as a connector's env, where
+// DEBUG = "1" must not turn every 1 in the log into ***).
+enum class Secrecy { None, Long, All };
+
+constexpr std::size_t kShortestImplicitSecret = 6;
+
+// Expands ${VAR} in every string of `v`; collects what is secret. A member
+// with a credential-like name (Authorization, api_key, PGPASSWORD) is secret
+// whatever the option.
 json::Value expand_strings(const json::Value& v, const ConfigTable& table, const std::string& path,
-                           const std::string& key, bool secret, std::vector<std::string>& secrets) {
+                           const std::string& key, Secrecy secrecy, std::vector<std::string>& secrets) {
   if (v.is_string()) {
     EnvExpansion e;
     try {
@@ -113,7 +124,10 @@ json::Value expand_strings(const json::Value& v, const ConfigTable& table, const
     } catch (const std::exception& ex) {
       throw ConfigError(table.location_of(path), key, ex.what());
     }
-    if (secret && !e.value.empty()) secrets.push_back(e.value);
+    if (secrecy == Secrecy::All || (secrecy == Secrecy::Long && e.value.size() >= kShortestImplicitSecret))
+      secrets.push_back(e.value);
+    else
+      for (auto& part : log::embedded_credentials(e.value)) secrets.push_back(std::move(part));
     return json::Value(e.value);
   }
   if (v.is_array()) {
@@ -121,14 +135,15 @@ json::Value expand_strings(const json::Value& v, const ConfigTable& table, const
     const auto& arr = v.as_array();
     for (std::size_t i = 0; i < arr.size(); ++i) {
       std::string p = path + "[" + std::to_string(i) + "]";
-      out.push_back(expand_strings(arr[i], table, p, key + "[" + std::to_string(i) + "]", secret, secrets));
+      out.push_back(expand_strings(arr[i], table, p, key + "[" + std::to_string(i) + "]", secrecy, secrets));
     }
     return out;
   }
   if (v.is_object()) {
     json::Object out;
     for (const auto& [k, e] : v.as_object())
-      out.set(k, expand_strings(e, table, path + "." + k, key + "." + k, secret, secrets));
+      out.set(k, expand_strings(e, table, path + "." + k, key + "." + k,
+                                log::credential_like(k) ? Secrecy::All : secrecy, secrets));
     return out;
   }
   return v;
@@ -172,7 +187,9 @@ ValidatedConfig validate_config(const ComponentDef& def, const std::string& sect
       msg += " (valid options: " + (valid.empty() ? std::string("none") : join(valid, ", ")) + ")";
       throw ConfigError(def.config.location_of(key), prefix + key, msg);
     }
-    json::Value expanded = expand_strings(value, def.config, key, prefix + key, o->secret, out.secrets);
+    // The plugin declares which options are secret; inside tables, names decide.
+    const Secrecy secrecy = !o->secret ? Secrecy::None : value.is_string() ? Secrecy::All : Secrecy::Long;
+    json::Value expanded = expand_strings(value, def.config, key, prefix + key, secrecy, out.secrets);
     Checked c = check_value(*o, expanded);
     if (!c.error.empty()) throw ConfigError(def.config.location_of(key), prefix + key, c.error);
     normalised.set(key, std::move(c.value));

@@ -33,8 +33,13 @@ inline void warn(std::string_view m) { write(Level::Warn, {}, m); }
 inline void error(std::string_view m) { write(Level::Error, {}, m); }
 
 // Values that must never be printed (passwords, tokens); registered while
-// configs are validated, replaced by "***" wherever they appear.
+// configs are validated, replaced by "***" wherever they appear, in every
+// form they take (percent-encoded, JSON-escaped; see secret_forms.hpp), and
+// so are the credentials inside them (a DSN's password).
 void add_secret(const std::string& secret);
+// Registers only the credentials inside a value that is not itself secret:
+// a URL's userinfo password, a password= or api_key= parameter.
+void add_credentials_in(const std::string& value);
 std::string redact(std::string_view text);
 
 }  // namespace ingestd::log

@@ -1,4 +1,5 @@
 #include "log/logging.hpp"
+#include "log/secret_forms.hpp"
 
 #include <algorithm>
 #include <mutex>
@@ -19,16 +20,29 @@ Secrets& secrets() {
   return s;
 }
 
+void add_value(const std::string& value) {
+  if (value.empty()) return;
+  Secrets& s = secrets();
+  std::unique_lock lock(s.mutex);
+  if (std::find(s.values.begin(), s.values.end(), value) != s.values.end()) return;
+  s.values.push_back(value);
+  std::sort(s.values.begin(), s.values.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+}
+
+void add_forms(std::string_view value) {
+  for (const auto& form : secret_forms(value)) add_value(form);
+}
+
 }  // namespace
 
 void add_secret(const std::string& secret) {
-  if (secret.empty()) return;
-  Secrets& s = secrets();
-  std::unique_lock lock(s.mutex);
-  if (std::find(s.values.begin(), s.values.end(), secret) != s.values.end()) return;
-  s.values.push_back(secret);
-  std::sort(s.values.begin(), s.values.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  add_forms(secret);
+  add_credentials_in(secret);
+}
+
+void add_credentials_in(const std::string& value) {
+  for (const auto& part : embedded_credentials(value)) add_forms(part);
 }
 
 std::string redact(std::string_view text) {

@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
@@ -125,11 +127,26 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// Run history holds errors and the checkpoints hold cursors: the store, its
+// journal and a folder made for it are this user's alone.
+void make_private(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path dir = fs::path(path).parent_path();
+  if (!dir.empty() && !fs::exists(dir, ec) && fs::create_directories(dir, ec))
+    fs::permissions(dir, fs::perms::owner_all, ec);
+  if (!fs::exists(path, ec)) {
+    int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
+  for (const std::string& f : {path, path + "-wal", path + "-shm"})
+    if (fs::exists(f, ec)) fs::permissions(f, fs::perms::owner_read | fs::perms::owner_write, ec);
+}
+
 class SqliteStateStore : public StateStore {
  public:
   explicit SqliteStateStore(const std::string& path) : path_(path) {
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    make_private(path);
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
       std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";

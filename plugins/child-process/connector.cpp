@@ -164,7 +164,9 @@ std::vector<sdk::OptionSpec> connector_options() {
       option("secrets", INGESTD_OPTION_JSON,
              "Config keys holding credentials, merged into config and redacted from every log line")
           .secret(),
-      option("env", INGESTD_OPTION_JSON, "Environment variables set for the connector, { NAME = \"value\" }"),
+      option("env", INGESTD_OPTION_JSON,
+             "Environment variables set for the connector, { NAME = \"value\" }; values are redacted from logs")
+          .secret(),
       option("working_dir", INGESTD_OPTION_STRING, "The connector's working folder (default: the flow file's)"),
       option("command_timeout", INGESTD_OPTION_DURATION, "The longest discover, spec or check may take")
           .default_to("5m"),

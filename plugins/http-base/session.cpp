@@ -43,7 +43,9 @@ std::vector<sdk::OptionSpec> api_options(const std::string& default_base_url) {
   else base.default_to(default_base_url);
   std::vector<sdk::OptionSpec> o = {
       base,
-      option("headers", INGESTD_OPTION_JSON, "Headers sent with every request, { \"Accept\" = \"application/json\" }"),
+      option("headers", INGESTD_OPTION_JSON,
+             "Headers sent with every request, { \"Accept\" = \"application/json\" }; values are redacted from logs")
+          .secret(),
       option("rate_limit", INGESTD_OPTION_JSON,
              "Client-side limit shared by all streams: { requests_per_second = N, burst = M }"),
       option("max_retries", INGESTD_OPTION_INT, "Retries of a request after 5xx, 408, 429 or a connection failure")

@@ -108,6 +108,15 @@ Connection::Connection(const ConnectOptions& options) : options_(options) {
 }
 
 void Connection::connect_once() {
+  // A malformed DSN is the configuration's fault, not the network's: no retries.
+  char* parse_error = nullptr;
+  if (PQconninfoOption* parsed = PQconninfoParse(options_.dsn.c_str(), &parse_error)) {
+    PQconninfoFree(parsed);
+  } else {
+    std::string why = parse_error ? trimmed(parse_error) : "out of memory";
+    PQfreemem(parse_error);
+    throw config_error("the PostgreSQL connection string is malformed: " + why);
+  }
   // Defaults first; what the DSN says wins. Keepalives find a peer that
   // vanished (a dead host, a cut network) even while nothing is owed.
   const std::string connect_s = std::to_string(std::max<int64_t>(1, (options_.connect_timeout_ms + 999) / 1000));

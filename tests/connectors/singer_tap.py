@@ -13,6 +13,8 @@ sent between two ACTIVATE_VERSION messages). Config keys:
                       second SCHEMA names it
   api_token           printed in a METRIC line on stderr, as careless taps do
   delay_ms            sleep this long before each record (a slow source)
+  echo_config         print the whole config as JSON on stderr (secrets escaped)
+  echo_env            print this environment variable on stderr
 """
 import argparse
 import datetime
@@ -148,6 +150,10 @@ def main():
     if config.get("api_token"):
         sys.stderr.write('INFO METRIC: {"type": "counter", "metric": "http_request_count", "value": 1, '
                          '"tags": {"url": "https://api.example.com/users?access_token=%s"}}\n' % config["api_token"])
+    if config.get("echo_config"):
+        sys.stderr.write("INFO config: %s\n" % json.dumps(config))
+    if config.get("echo_env"):
+        sys.stderr.write("INFO env: %s=%s\n" % (config["echo_env"], os.environ.get(config["echo_env"], "")))
     if a.discover:
         json.dump(catalog(), out, indent=2)
         out.write("\n")
