@@ -1,6 +1,7 @@
 #include "config/flow_file.hpp"
 
 #include "config/env_expand.hpp"
+#include "config/flow_file_limits.hpp"
 #include "config/names.hpp"
 #include "config/units.hpp"
 #include "util/strings.hpp"
@@ -370,7 +371,10 @@ class Parser {
       s.start = to_json(*st, file_, "", ignored);
     }
     if (const auto* d = t.get("deleted_column")) s.deleted_column = as_string(*d, key + ".deleted_column");
-    if (const auto* w = t.get("where")) s.where = as_string(*w, key + ".where");
+    if (const auto* w = t.get("where")) {
+      s.where = as_string(*w, key + ".where");
+      s.where_location = at(*w);
+    }
     if (const auto* sc = t.get("schema_changes")) {
       std::string v = as_string(*sc, key + ".schema_changes");
       if (v != "evolve" && v != "freeze" && v != "discard")
@@ -527,6 +531,10 @@ FlowFile load_flow_file(const std::string& path, bool flows_required, ErrorColle
     std::string why = std::filesystem::exists(path, ec) ? "not a regular file" : std::strerror(ENOENT);
     throw ConfigError(Location{path}, "", "cannot read flow file: " + why);
   }
+  if (auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxFlowFileBytes)
+    throw ConfigError(Location{path}, "",
+                      "the flow file is " + std::to_string(size) + " bytes, more than a flow file may have (" +
+                          std::to_string(kMaxFlowFileBytes >> 20) + " MiB)");
   std::ifstream in(path, std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in && !in.eof()) throw ConfigError(Location{path}, "", std::string("cannot read flow file: ") + std::strerror(errno));
@@ -537,13 +545,34 @@ FlowFile load_flow_file(const std::string& path, bool flows_required, ErrorColle
   return ff;
 }
 
+namespace {
+
+// Every string of the document against the expansion limits.
+void check_expansions(const toml::node& n, const std::string& path, const std::string& key, ExpansionBudget& budget) {
+  if (const auto* t = n.as_table()) {
+    for (const auto& [k, v] : *t)
+      check_expansions(v, path, key.empty() ? std::string(k.str()) : key + "." + std::string(k.str()), budget);
+  } else if (const auto* a = n.as_array()) {
+    for (std::size_t i = 0; i < a->size(); ++i)
+      check_expansions(*a->get(i), path, key + "[" + std::to_string(i) + "]", budget);
+  } else if (const auto* v = n.as_string()) {
+    budget.add(v->get(), loc(path, n.source()), key);
+  }
+}
+
+}  // namespace
+
 FlowFile parse_flow_file(std::string_view text, const std::string& path, bool flows_required, ErrorCollector& errors) {
+  // The parser recurses per nesting level: limits first, then parse.
+  check_flow_file_shape(text, path);
   toml::table doc;
   try {
     doc = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw ConfigError(loc(path, e.source()), "", "invalid TOML: " + std::string(e.description()));
   }
+  ExpansionBudget budget;
+  check_expansions(doc, path, "", budget);
   Parser parser(path, flows_required);
   FlowFile ff = parser.parse(doc);
   errors.run([&] { parser.errors().throw_if_any(); });

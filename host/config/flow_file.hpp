@@ -54,7 +54,8 @@ struct StreamSettings {
   json::Value lookback;
   json::Value start;  // the cursor to begin from when there is no state
   std::string deleted_column;
-  std::string where;  // a filter SQL sources push down to the server
+  std::string where;
+  Location where_location;  // a filter SQL sources push down to the server
   std::string schema_changes = "evolve";  // evolve | freeze | discard
   bool hard_delete = false;
   bool delete_stale = false;

@@ -81,6 +81,7 @@ PluginDescriptor read_descriptor(const ingestd_descriptor* d) {
     for (uint32_t i = 0; i < d->option_count; ++i) out.options.push_back(read_option(d->options[i]));
   if (INGESTD_HAS_MEMBER(d, ingestd_descriptor, max_concurrent_streams))
     out.max_concurrent_streams = d->max_concurrent_streams;
+  if (INGESTD_HAS_MEMBER(d, ingestd_descriptor, source_settings)) out.source_settings = d->source_settings;
   return out;
 }
 

@@ -35,6 +35,8 @@ struct PluginDescriptor {
   uint32_t load_modes = 0;
   std::vector<OptionInfo> options;
   uint32_t max_concurrent_streams = 0;
+  // INGESTD_SOURCE_* the source applies; nullopt from plugins older than 1.2.
+  std::optional<uint32_t> source_settings;
 
   const OptionInfo* find_option(const std::string& option_name) const;
   std::vector<std::string> option_names(uint32_t role) const;

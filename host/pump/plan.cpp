@@ -1,6 +1,8 @@
 #include "pump/plan.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <optional>
 
 #include "config/names.hpp"
 #include "config/option_validation.hpp"
@@ -34,6 +36,11 @@ void check_modes(const FlowPlan& f, const StreamSettings& s, const std::string& 
                       "source '" + d.from + "' (plugin " + src.name + ") does not support " +
                           mode_name(s.extract_mode, true) + " (it supports: " +
                           join(extract_mode_names(src.extract_modes), ", ") + ")");
+  if (!s.where.empty() && src.source_settings && !(*src.source_settings & INGESTD_SOURCE_WHERE))
+    throw ConfigError(s.where_location, key + ".where",
+                      "source '" + d.from + "' (plugin " + src.name +
+                          ") cannot apply a where filter, and a filter ignored would load every row; remove it, or "
+                          "filter in a source that can (postgres, sqlite)");
   for (const ComponentPlan* dest : f.destinations) {
     const PluginDescriptor& dp = dest->plugin->descriptor;
     if (!(dp.load_modes & s.load_mode))
@@ -42,6 +49,29 @@ void check_modes(const FlowPlan& f, const StreamSettings& s, const std::string& 
                             mode_name(s.load_mode, false) + " loads (it supports: " +
                             join(load_mode_names(dp.load_modes), ", ") + ")");
   }
+}
+
+// A flow whose source and destination are one file or folder reads what it
+// writes: a SQLite database locks itself out, a folder grows without end.
+void check_not_its_own_destination(const FlowPlan& f, const std::string& base_dir) {
+  namespace fs = std::filesystem;
+  auto path_of = [&](const ComponentPlan& c) -> std::optional<fs::path> {
+    const json::Value* p = c.options.is_object() ? c.options.as_object().find("path") : nullptr;
+    if (!p || !p->is_string() || p->as_string().empty()) return std::nullopt;
+    fs::path path(p->as_string());
+    if (path.is_relative()) path = fs::path(base_dir) / path;
+    if (!path.has_filename()) path = path.parent_path();  // "data/" is "data"
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(path, ec);
+    return ec ? path.lexically_normal() : canonical;
+  };
+  const auto source_path = path_of(*f.source);
+  if (!source_path) return;
+  for (const ComponentPlan* d : f.destinations)
+    if (d->plugin == f.source->plugin && path_of(*d) == source_path)
+      throw ConfigError(f.def->location, "flows." + f.def->name + ".to",
+                        "source '" + f.def->from + "' and destination '" + d->def->name + "' are the same path (" +
+                            source_path->string() + "): a flow cannot read what it writes");
 }
 
 void check_modes(const FlowPlan& f) {
@@ -106,7 +136,11 @@ Plan build_plan(FlowFile file, PluginRegistry& registry, const std::vector<std::
       complete = complete && fp.destinations.back();
     }
     if (!complete) continue;  // a component it uses is in error, reported above
-    if (errors.run([&] { check_modes(fp); })) plan.flows.push_back(fp);
+    if (errors.run([&] {
+          check_modes(fp);
+          check_not_its_own_destination(fp, plan.file.dir);
+        }))
+      plan.flows.push_back(fp);
   }
   if (!collect) errors.throw_if_any();
   return plan;

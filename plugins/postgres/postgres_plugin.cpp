@@ -103,6 +103,7 @@ PluginInfo describe() {
   p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
   p.load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE;
   p.transactional_state = true;
+  p.source_settings = INGESTD_SOURCE_WHERE;
   constexpr uint32_t kSource = INGESTD_KIND_SOURCE, kDestination = INGESTD_KIND_DESTINATION;
   p.options = {
       option("dsn", INGESTD_OPTION_SECRET,

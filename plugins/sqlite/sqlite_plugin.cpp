@@ -83,6 +83,7 @@ PluginInfo describe() {
   p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
   p.load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE;
   p.transactional_state = true;
+  p.source_settings = INGESTD_SOURCE_WHERE;
   p.options = {
       option("path", INGESTD_OPTION_STRING, "The database file (created by a destination when missing)").required(),
       option("tables", INGESTD_OPTION_LIST, "Tables and views to offer as streams, as globs (default: all)")

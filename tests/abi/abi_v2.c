@@ -3,7 +3,7 @@
 #include <ingestd/abi.h>
 
 static const ingestd_descriptor descriptor = {sizeof(ingestd_descriptor), "future", "9.0.0",
-                                              INGESTD_KIND_SOURCE, "From ABI 2", 0, 0, 0, 0, 0, 0};
+                                              INGESTD_KIND_SOURCE, "From ABI 2", 0, 0, 0, 0, 0, 0, 0};
 static const ingestd_plugin plugin = {sizeof(ingestd_plugin), 2, 0, &descriptor, 0, 0, 0, 0, 0,
                                       0, 0, 0, 0, 0, 0, 0, 0};
 

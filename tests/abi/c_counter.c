@@ -270,7 +270,7 @@ static void close_stream(ingestd_stream* s) { free(s); }
 static const ingestd_descriptor descriptor = {
     sizeof(ingestd_descriptor), "c_counter", "1.0.0", INGESTD_KIND_SOURCE, "Counts, in plain C",
     "https://example.invalid/c_counter", INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS, 0,
-    options, 2, 0};
+    options, 2, 0, 0 /* source_settings: no `where` */};
 
 static ingestd_plugin plugin;
 

@@ -32,7 +32,7 @@ static void close_stream(ingestd_stream* s) { (void)s; }
 
 static const ingestd_descriptor descriptor = {sizeof(ingestd_descriptor), "incomplete", "0.1.0",
                                               INGESTD_KIND_SOURCE, "Lacks next_batch", 0,
-                                              INGESTD_EXTRACT_SNAPSHOT, 0, 0, 0, 0};
+                                              INGESTD_EXTRACT_SNAPSHOT, 0, 0, 0, 0, 0};
 static ingestd_plugin plugin;
 
 INGESTD_EXPORT ingestd_status ingestd_plugin_entry(uint32_t host_major, uint32_t host_minor,

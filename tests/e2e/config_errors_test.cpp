@@ -109,3 +109,50 @@ TEST_CASE("config errors: merge without a primary key") {
   CHECK(r.exit_code == 2);
   CHECK(contains(r.out + r.err, "merge loads need a primary key"));
 }
+
+TEST_CASE("config errors: hostile flow files get an error, not a crash") {
+  Workspace w;
+  std::string deep = "[state]\n";
+  for (int i = 0; i < 50000; ++i) deep += i ? ".k" : "k";
+  Result r = run_flows(w, deep + " = 1\n");
+  CHECK_MESSAGE(r.exit_code == 2, dump(r));
+  CHECK(r.signal == 0);
+  CHECK_MESSAGE(contains(r.err, "flows.toml:2:64: a key has more than 32 dotted parts"), dump(r));
+  w.write("flows.toml", deep + " = 1\n");
+  Result v = w.ingestd({"validate", "flows.toml"});
+  CHECK_MESSAGE(v.exit_code == 2, dump(v));
+}
+
+TEST_CASE("config errors: a flow reading and writing the same SQLite file or folder is refused") {
+  Workspace w;
+  const std::string sqlite = "[sources.db]\nplugin = \"sqlite\"\nconfig = { path = \"app.db\" }\n"
+                             "[destinations.same]\nplugin = \"sqlite\"\nconfig = { path = \"./sub/../app.db\" }\n"
+                             "[[flows]]\nname = \"loop\"\nfrom = \"db\"\nto = \"same\"\n";
+  w.write("flows.toml", sqlite);
+  for (const char* command : {"validate", "run"}) {
+    Result r = w.ingestd({command, "flows.toml"});
+    CHECK_MESSAGE(r.exit_code == 2, dump(r));
+    CHECK_MESSAGE(contains(r.err, "flows.toml:7:1: flows.loop.to: source 'db' and destination 'same' are the same path ("),
+                  dump(r));
+    CHECK_MESSAGE(contains(r.err, "app.db): a flow cannot read what it writes"), dump(r));
+  }
+  Result folder = run_flows(w, "[sources.in]\nplugin = \"files\"\nconfig = { path = \"data\", format = \"jsonl\" }\n"
+                               "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"data/\", format = \"jsonl\" }\n"
+                               "[[flows]]\nname = \"f\"\nfrom = \"in\"\nto = \"out\"\n");
+  CHECK_MESSAGE(folder.exit_code == 2, dump(folder));
+  CHECK_MESSAGE(contains(folder.err, "are the same path"), dump(folder));
+}
+
+TEST_CASE("config errors: a where filter on a source that cannot apply it is refused, not ignored") {
+  Workspace w;
+  w.write("a.csv", "id\n1\n");
+  Result r = run_flows(w, files_to_jsonl("path = \"a.csv\"") + "where = \"id > 5\"\n");
+  CHECK_MESSAGE(r.exit_code == 2, dump(r));
+  CHECK_MESSAGE(contains(r.err, "flows.f.where: source 'in' (plugin files) cannot apply a where filter"), dump(r));
+  Result g = run_flows(w, std::string("[sources.gen]\nplugin = \"generate\"\n") + kNullDestination +
+                              "[[flows]]\nname = \"f\"\nfrom = \"gen\"\nto = \"out\"\n[flows.streams.generated]\n"
+                              "where = \"id > 5\"\n");
+  CHECK_MESSAGE(g.exit_code == 2, dump(g));
+  CHECK_MESSAGE(contains(g.err, "flows.f.streams.generated.where: source 'gen' (plugin generate) cannot apply"), dump(g));
+  CHECK(!testing::file_exists(w.path("out/a.jsonl")));
+}

@@ -6,6 +6,7 @@
 #include <ingestd/abi.h>
 
 using namespace ingestd;
+using testing::contains;
 using testing::TempDir;
 
 namespace {
@@ -96,4 +97,52 @@ TEST_CASE("flow file: a missing file is a clear error") {
   } catch (const ConfigError& e) {
     CHECK(std::string(e.what()) == "/nonexistent/flows.toml: cannot read flow file: No such file or directory");
   }
+}
+
+namespace {
+
+std::string repeated(const std::string& part, int n, const std::string& between) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += (i ? between : "") + part;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("flow file: keys and values nested past the limits are refused before the parser, not overflow it") {
+  // 50,000 dotted parts once overflowed the parser's stack.
+  CHECK(contains(error_of("[state]\n" + repeated("k", 50000, ".") + " = 1\n"),
+                 "f.toml:2:64: a key has more than 32 dotted parts; refusing the flow file"));
+  CHECK(contains(error_of("[" + repeated("t", 5000, ".") + "]\n"), "f.toml:1:65: a key has more than 32 dotted parts"));
+  CHECK(contains(error_of("[[" + repeated("t", 40, ".") + "]]\n"), "a key has more than 32 dotted parts"));
+  CHECK(contains(error_of("x = { " + repeated("a", 40, ".") + " = 1 }\n"), "a key has more than 32 dotted parts"));
+  CHECK(contains(error_of("x = " + std::string(100000, '[') + std::string(100000, ']') + "\n"),
+                 "f.toml:1:37: arrays and inline tables nest deeper than 32 levels"));
+  CHECK(contains(error_of("x = " + repeated("{ a = ", 100, "") + "1" + std::string(100, '}') + "\n"),
+                 "nest deeper than 32 levels"));
+  // Dots and brackets in strings, comments and numbers are not keys or nesting.
+  std::string fine = std::string(kGood) + "# " + repeated("a", 100, ".") + std::string(100, '[') + "\n" +
+                     "[flows.streams.\"" + repeated("s", 100, ".") + "\"]\ntable = \"" + std::string(100, '{') +
+                     "\"\n";
+  CHECK(error_of(fine).find("refusing") == std::string::npos);
+  CHECK(error_of(std::string(kGood) + "[state]\npath = '''\n" + repeated("[", 50, "") + "\n" + repeated("a", 50, ".") +
+                 "'''\n") == "");
+}
+
+TEST_CASE("flow file: ${VAR} expansion is capped per value and per file") {
+  setenv("INGESTD_TEST_BIG", std::string(131072, 'x').c_str(), 1);
+  // One value: 10 x 128 KiB = 1.25 MiB.
+  CHECK(contains(error_of(std::string(kGood) + "[state]\npath = \"" + repeated("${INGESTD_TEST_BIG}", 10, "") + "\"\n"),
+                 "state.path: the value expands (${...}) to 1310720 bytes, more than the 1 MiB a value may have"));
+  // 4,000 values of 128 KiB each: half a gigabyte, refused at 32 MiB.
+  std::string many = kGood;
+  many += "[many]\n";
+  for (int i = 0; i < 4000; ++i) many += "t" + std::to_string(i) + " = \"${INGESTD_TEST_BIG}\"\n";
+  CHECK(contains(error_of(many), "the flow file's values expand (${...}) to more than 32 MiB together"));
+  unsetenv("INGESTD_TEST_BIG");
+}
+
+TEST_CASE("flow file: a file past 16 MiB is refused unread") {
+  CHECK(contains(error_of(std::string(kGood) + "# " + std::string(17 << 20, 'x') + "\n"),
+                 "more than a flow file may have (16 MiB)"));
 }

@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define INGESTD_ABI_VERSION_MAJOR 1u
-#define INGESTD_ABI_VERSION_MINOR 1u
+#define INGESTD_ABI_VERSION_MINOR 2u
 
 /* Non-zero when the struct at `ptr`, as its writer sized it, holds `member`. */
 #define INGESTD_HAS_MEMBER(ptr, type, member) \
@@ -228,7 +228,14 @@ typedef struct ingestd_descriptor {
   /* How many streams (or tables) of one instance may be open at once, each on
    * its own thread. 0 = no limit; 1 = the host serialises them. */
   uint32_t max_concurrent_streams;
+  /* Flow settings a source applies (INGESTD_SOURCE_* bits); the host refuses
+   * a flow that sets one its source does not list, rather than let it be
+   * ignored. Absent (a 1.0 or 1.1 plugin): not checked. \since 1.2 */
+  uint32_t source_settings;
 } ingestd_descriptor;
+
+/* Source settings (a bit set). */
+#define INGESTD_SOURCE_WHERE 1u /* `where`: a filter the source applies where it reads */
 
 /* ------------------------------------------------------------------------
  * Instances, catalogs, streams, tables

@@ -203,6 +203,8 @@ struct PluginInfo {
   uint32_t load_modes = 0;
   std::vector<OptionSpec> options;
   uint32_t max_concurrent_streams = 0;
+  // INGESTD_SOURCE_* bits: flow settings the source applies (`where`).
+  uint32_t source_settings = 0;
   // Offer "ingestd.transactional-state/1": tables implement commit_with_state
   // and instances load_state.
   bool transactional_state = false;
@@ -517,6 +519,7 @@ struct Adapter {
     d.options = s.option_pointers.empty() ? nullptr : s.option_pointers.data();
     d.option_count = static_cast<uint32_t>(s.option_pointers.size());
     d.max_concurrent_streams = info.max_concurrent_streams;
+    d.source_settings = info.source_settings;
 
     ingestd_plugin& p = s.plugin;
     p.struct_size = sizeof(ingestd_plugin);
