@@ -4,6 +4,7 @@
 
 #include <ingestd/sdk/plugin.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -19,10 +20,10 @@ namespace {
 constexpr std::size_t kChunk = 1 << 20;
 }
 
-CsvReader::CsvReader(const std::string& path, char delimiter, char quote)
-    : path_(path), delimiter_(delimiter), quote_(quote) {
+CsvReader::CsvReader(const std::string& path, char delimiter, char quote, std::size_t max_record)
+    : path_(path), delimiter_(delimiter), quote_(quote), max_record_(max_record) {
   fd_ = open_for_reading(path);
-  buffer_.resize(kChunk);
+  buffer_.resize(std::min(kChunk, max_record_ + 1));
 }
 
 CsvReader::~CsvReader() {
@@ -38,7 +39,13 @@ bool CsvReader::fill() {
     consumed_ += static_cast<int64_t>(pos_);
     pos_ = 0;
   }
-  if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a record longer than the buffer
+  if (end_ == buffer_.size()) {  // a record longer than the buffer
+    if (end_ > max_record_)
+      throw data_error(path_ + ":" + std::to_string(record_line_ ? record_line_ : line_) +
+                       ": a record longer than max_record_bytes (" + std::to_string(max_record_) +
+                       " bytes): not CSV, or a quote never closed; raise max_record_bytes if records are this large");
+    buffer_.resize(std::min(buffer_.size() * 2, max_record_ + 1));
+  }
   ssize_t n;
   do {
     n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);

@@ -17,8 +17,11 @@ struct CsvField {
 
 class CsvReader {
  public:
-  // Throws ingestd::sdk::Error (config) when the file cannot be opened.
-  CsvReader(const std::string& path, char delimiter, char quote);
+  // Throws ingestd::sdk::Error (config) when the file cannot be opened. A
+  // record longer than `max_record` bytes fails the read (data), naming its
+  // line: a file that is not CSV (one huge "line") must not take the memory.
+  CsvReader(const std::string& path, char delimiter, char quote, std::size_t max_record = kDefaultMaxRecord);
+  static constexpr std::size_t kDefaultMaxRecord = std::size_t{16} << 20;
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
@@ -42,6 +45,7 @@ class CsvReader {
   int fd_ = -1;
   char delimiter_;
   char quote_;
+  std::size_t max_record_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0;   // next unread byte
   std::size_t end_ = 0;   // bytes valid in buffer_

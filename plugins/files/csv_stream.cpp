@@ -7,6 +7,8 @@
 #include <typing/value_typing.hpp>
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace files {
 
@@ -20,14 +22,21 @@ namespace {
 std::vector<std::string> column_names(const SourceOptions& o, const std::vector<CsvField>& first_record) {
   std::vector<std::string> names;
   if (o.header) {
+    // Linear in the columns, however many repeat: headers may be very wide.
+    std::unordered_set<std::string> taken;
+    std::unordered_map<std::string, int> next_suffix;
     for (std::size_t i = 0; i < first_record.size(); ++i) {
       std::string n(first_record[i].text);
       if (n.empty()) n = "column_" + std::to_string(i + 1);
       // Duplicate names get a suffix rather than silently sharing a column.
       std::string unique = n;
-      for (int k = 2; std::find(names.begin(), names.end(), unique) != names.end(); ++k)
-        unique = n + "_" + std::to_string(k);
-      names.push_back(unique);
+      if (taken.count(unique)) {
+        int& k = next_suffix.try_emplace(n, 2).first->second;
+        do unique = n + "_" + std::to_string(k++);
+        while (taken.count(unique));
+      }
+      taken.insert(unique);
+      names.push_back(std::move(unique));
     }
   } else {
     for (std::size_t i = 0; i < first_record.size(); ++i)
@@ -95,7 +104,7 @@ struct OpenedFile {
 
 OpenedFile open_file(const SourceOptions& o, const std::string& path) {
   OpenedFile f;
-  f.reader = std::make_unique<CsvReader>(path, o.delimiter, o.quote);
+  f.reader = std::make_unique<CsvReader>(path, o.delimiter, o.quote, o.max_record_bytes);
   std::vector<CsvField> record;
   if (!f.reader->next(record)) {
     f.empty = true;
@@ -170,7 +179,7 @@ class CsvStream : public SourceStream {
     if (paths_.empty()) columns_ = infer_columns(o_, known);
     columns_.report_widenings_to(host_, r.stream);
     if (!paths_.empty()) sample_file(o_, paths_[0], columns_);
-    batches_ = std::make_unique<BatchAssembler>(columns_, dead_letter_, progress_);
+    batches_ = std::make_unique<BatchAssembler>(columns_, dead_letter_, progress_, batch_rows_);
   }
 
   Schema schema() override { return batches_->schema(); }
@@ -187,7 +196,7 @@ class CsvStream : public SourceStream {
       if (!pending_ && !read_record()) {
         std::string done = file_.reader->path();
         file_ = OpenedFile();
-        if (progress_) return batches_->finish_file(out, done);
+        if (progress_ && batches_->finish_file(out, done)) return true;
         continue;
       }
       pending_ = false;

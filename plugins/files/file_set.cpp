@@ -3,6 +3,7 @@
 #include <ingestd/sdk/plugin.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <glob.h>
 
@@ -18,22 +19,61 @@ FileSet make_file_set(const std::string& resolved_path) {
   return s;
 }
 
-std::vector<std::string> FileSet::list() const {
+namespace {
+
+// What a non-regular entry is, for the message that says it was passed over.
+std::string kind_of(fs::file_type t) {
+  switch (t) {
+    case fs::file_type::fifo: return "a named pipe (FIFO)";
+    case fs::file_type::socket: return "a socket";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::character: return "a character device";
+    default: return "not a regular file";
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> FileSet::list(std::vector<std::string>* skipped) const {
   std::vector<std::string> out;
+  auto skip = [&](const std::string& path, const std::string& why) {
+    if (skipped) skipped->push_back(path + ": " + why);
+  };
+  // One entry of a folder or glob: regular files are read; links only when
+  // followed, and then only to a regular file; the rest is said and skipped.
+  auto consider = [&](const fs::path& p) {
+    std::error_code ec;
+    fs::file_status own = fs::symlink_status(p, ec);
+    if (ec) return;
+    if (fs::is_symlink(own)) {
+      if (!follow_symlinks) return skip(p.string(), "a symbolic link, not followed (set follow_symlinks = true)");
+      fs::file_status target = fs::status(p, ec);
+      if (ec.value() == ELOOP) return skip(p.string(), "a symbolic link loop");
+      if (ec) return skip(p.string(), "a symbolic link to nothing (" + ec.message() + ")");
+      if (fs::is_directory(target)) return;
+      if (!fs::is_regular_file(target)) return skip(p.string(), "a symbolic link to " + kind_of(target.type()));
+      out.push_back(p.string());
+      return;
+    }
+    if (fs::is_directory(own)) return;  // folders are not descended into
+    if (!fs::is_regular_file(own)) return skip(p.string(), kind_of(own.type()) + ", skipped");
+    out.push_back(p.string());
+  };
   std::error_code ec;
   if (fs::is_directory(pattern, ec)) {
     for (const auto& e : fs::directory_iterator(pattern, ec)) {
       std::string name = e.path().filename().string();
-      if (e.is_regular_file() && !name.empty() && name[0] != '.') out.push_back(e.path().string());
+      if (!name.empty() && name[0] != '.') consider(e.path());
     }
   } else if (is_pattern) {
     glob_t g{};
     int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
     if (rc == 0)
-      for (std::size_t i = 0; i < g.gl_pathc; ++i)
-        if (fs::is_regular_file(g.gl_pathv[i], ec)) out.emplace_back(g.gl_pathv[i]);
+      for (std::size_t i = 0; i < g.gl_pathc; ++i) consider(g.gl_pathv[i]);
     globfree(&g);
   } else {
+    (void)fs::status(pattern, ec);
+    if (ec.value() == ELOOP) throw ingestd::sdk::config_error(pattern + ": a symbolic link loop");
     if (!fs::exists(pattern, ec)) throw ingestd::sdk::config_error(pattern + ": no such file");
     if (!fs::is_regular_file(pattern, ec)) throw ingestd::sdk::config_error(pattern + ": not a regular file");
     out.push_back(pattern);

@@ -12,10 +12,15 @@ enum class Format { Csv, Jsonl };
 struct FileSet {
   std::string pattern;  // the path as resolved against the flow file's folder
   bool is_pattern = false;  // a directory or a glob: may match more files later
+  // Whether a symbolic link a folder or glob matches is read (what it points
+  // to). Off by default: a link in a landing folder may point anywhere
+  // (/etc/shadow). A plain file named in `path` is read even when a link.
+  bool follow_symlinks = false;
 
-  // The matching files, sorted by name. A missing plain file is an error
-  // (config); an empty directory or glob yields none.
-  std::vector<std::string> list() const;
+  // The matching regular files, sorted by name. A missing plain file is an
+  // error (config); an empty directory or glob yields none. What was passed
+  // over and why (a link not followed, a link loop, a FIFO) goes to `skipped`.
+  std::vector<std::string> list(std::vector<std::string>* skipped = nullptr) const;
   // File stem for a file, folder name for a directory, the pattern's fixed
   // part for a glob ("orders_*.csv" -> "orders").
   std::string default_stream_name() const;

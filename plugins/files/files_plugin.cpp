@@ -39,7 +39,9 @@ class FilesSource : public Instance {
 
   std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
     if (r.stream != o_.stream) throw config_error("no stream '" + r.stream + "' (this source has '" + o_.stream + "')");
-    auto paths = o_.files.list();
+    std::vector<std::string> skipped;
+    auto paths = o_.files.list(&skipped);
+    for (const auto& s : skipped) r.host.warn(s);
     if (paths.empty()) throw config_error("no files match " + o_.files.pattern);
     files::Format f = format(paths);
     files::FileProgress* progress = nullptr;
@@ -118,6 +120,14 @@ PluginInfo describe() {
           .default_to("[]")
           .only_for(kSource),
       option("sample_rows", INGESTD_OPTION_INT, "Records sampled to infer column types").default_to("1000").only_for(kSource),
+      option("follow_symlinks", INGESTD_OPTION_BOOL,
+             "Read what symbolic links in a folder or glob point to (off: they are skipped, and said so)")
+          .default_to("false")
+          .only_for(kSource),
+      option("max_record_bytes", INGESTD_OPTION_SIZE,
+             "The longest record (CSV) or line (JSON Lines) read; a longer one fails the stream naming file:line")
+          .default_to("16MiB")
+          .only_for(kSource),
       enum_option("on_error", {"fail", "skip"},
                   "A malformed record fails the stream (naming file:line), or is skipped into the dead-letter file "
                   "and counted")

@@ -34,7 +34,7 @@ simdjson::error_code parse_line(dom::parser& parser, std::string_view line, dom:
 
 // Widens `columns` by the first sample_rows objects of `path`.
 void sample(const SourceOptions& o, const std::string& path, ColumnSet& columns) {
-  LineReader reader(path);
+  LineReader reader(path, o.max_record_bytes);
   dom::parser parser;
   std::string_view line;
   int64_t seen = 0;
@@ -57,7 +57,7 @@ class JsonlStream : public SourceStream {
     columns_.report_widenings_to(host_, r.stream);
     const std::vector<std::string>& sampled = paths_.empty() ? known : paths_;
     if (!sampled.empty()) sample(o_, sampled[0], columns_);
-    batches_ = std::make_unique<BatchAssembler>(columns_, dead_letter_, progress_);
+    batches_ = std::make_unique<BatchAssembler>(columns_, dead_letter_, progress_, batch_rows_);
   }
 
   Schema schema() override { return batches_->schema(); }
@@ -67,13 +67,13 @@ class JsonlStream : public SourceStream {
       if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
       if (!reader_) {
         if (next_file_ >= paths_.size()) return batches_->finish(out);
-        reader_ = std::make_unique<LineReader>(paths_[next_file_++]);
+        reader_ = std::make_unique<LineReader>(paths_[next_file_++], o_.max_record_bytes);
       }
       if (!pending_) {
         if (!reader_->next(line_)) {
           std::string done = reader_->path();
           reader_.reset();
-          if (progress_) return batches_->finish_file(out, done);
+          if (progress_ && batches_->finish_file(out, done)) return true;
           continue;
         }
         if (blank(line_)) continue;

@@ -4,6 +4,7 @@
 
 #include <ingestd/sdk/plugin.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -15,9 +16,9 @@ namespace {
 constexpr std::size_t kChunk = 1 << 20;
 }
 
-LineReader::LineReader(const std::string& path) : path_(path) {
+LineReader::LineReader(const std::string& path, std::size_t max_line) : path_(path), max_line_(max_line) {
   fd_ = open_for_reading(path);
-  buffer_.resize(kChunk + padding());
+  buffer_.resize(std::min(kChunk, max_line_ + 1) + padding());
 }
 
 LineReader::~LineReader() {
@@ -31,7 +32,13 @@ bool LineReader::fill() {
     end_ -= pos_;
     pos_ = 0;
   }
-  if (end_ + padding() >= buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a line longer than the buffer
+  if (end_ + padding() >= buffer_.size()) {  // a line longer than the buffer
+    if (end_ > max_line_)
+      throw ingestd::sdk::data_error(path_ + ":" + std::to_string(line_number_ + 1) +
+                                     ": a line longer than max_record_bytes (" + std::to_string(max_line_) +
+                                     " bytes); raise max_record_bytes if records are this large");
+    buffer_.resize(std::min(buffer_.size() * 2 - padding(), max_line_ + 1) + padding());
+  }
   ssize_t n;
   do {
     n = ::read(fd_, buffer_.data() + end_, buffer_.size() - padding() - end_);

@@ -11,8 +11,10 @@ namespace files {
 
 class LineReader {
  public:
-  // Throws ingestd::sdk::Error (config) when the file cannot be opened.
-  explicit LineReader(const std::string& path);
+  // Throws ingestd::sdk::Error (config) when the file cannot be opened. A
+  // line longer than `max_line` bytes fails the read (data), naming it.
+  explicit LineReader(const std::string& path, std::size_t max_line = kDefaultMaxLine);
+  static constexpr std::size_t kDefaultMaxLine = std::size_t{16} << 20;
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -28,6 +30,7 @@ class LineReader {
   bool fill();
   std::string path_;
   int fd_ = -1;
+  std::size_t max_line_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0, end_ = 0;
   bool eof_ = false;

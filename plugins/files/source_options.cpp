@@ -24,6 +24,7 @@ SourceOptions parse_source_options(const ingestd::sdk::CreateContext& ctx) {
   const auto& o = ctx.options;
   SourceOptions s;
   s.files = make_file_set(ctx.resolve_path(o.string("path")));
+  s.files.follow_symlinks = o.boolean("follow_symlinks", false);
   s.format_option = o.string("format", "auto");
   s.stream = o.string("stream");
   if (s.stream.empty()) s.stream = s.files.default_stream_name();
@@ -35,6 +36,9 @@ SourceOptions parse_source_options(const ingestd::sdk::CreateContext& ctx) {
   s.columns = typing::parse_declared_columns(o.get("columns"));
   s.null_values = o.list("null_values");
   s.sample_rows = o.integer("sample_rows", 1000);
+  const int64_t max_record = o.integer("max_record_bytes", int64_t{16} << 20);
+  if (max_record < 1024) throw config_error("max_record_bytes must be at least 1KiB");
+  s.max_record_bytes = static_cast<std::size_t>(max_record);
   if (s.sample_rows < 1) throw config_error("sample_rows must be at least 1");
   s.skip_bad_records = o.string("on_error", "fail") == "skip";
   std::string dl = o.string("dead_letter");

@@ -25,6 +25,7 @@ struct SourceOptions {
   std::vector<DeclaredColumn> columns;
   std::vector<std::string> null_values;
   int64_t sample_rows = 1000;
+  std::size_t max_record_bytes = std::size_t{16} << 20;
   bool skip_bad_records = false;  // on_error = skip
   std::string dead_letter_path;
 

@@ -7,8 +7,10 @@ namespace files {
 
 using namespace ingestd::sdk;
 
-BatchAssembler::BatchAssembler(const ColumnSet& columns, DeadLetter& dead_letter, FileProgress* progress)
-    : columns_(columns), dead_letter_(dead_letter), progress_(progress), schema_(columns.schema()),
+BatchAssembler::BatchAssembler(const ColumnSet& columns, DeadLetter& dead_letter, FileProgress* progress,
+                               int64_t batch_rows)
+    : columns_(columns), dead_letter_(dead_letter), progress_(progress), batch_rows_(batch_rows),
+      schema_(columns.schema()),
       builder_(std::make_unique<BatchBuilder>(schema_)) {}
 
 void BatchAssembler::follow_columns() {
@@ -32,6 +34,7 @@ bool BatchAssembler::finish(Batch& out) {
   if (checkpoint_due_) {
     out.checkpoint = progress_->checkpoint();
     checkpoint_due_ = false;
+    last_checkpoint_ = std::chrono::steady_clock::now();
   }
   dead_letter_.flush();
   follow_columns();
@@ -40,6 +43,8 @@ bool BatchAssembler::finish(Batch& out) {
 
 bool BatchAssembler::finish_file(Batch& out, const std::string& path) {
   skip_file(path);
+  if (builder_->rows() < batch_rows_ && std::chrono::steady_clock::now() - last_checkpoint_ < kCheckpointEvery)
+    return false;
   return finish(out);
 }
 

@@ -8,6 +8,7 @@
 
 #include <ingestd/sdk/plugin.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,7 +28,7 @@ class FileProgress;
 // a batch that ends a file carries the checkpoint covering it.
 class BatchAssembler {
  public:
-  BatchAssembler(const ColumnSet& columns, DeadLetter& dead_letter, FileProgress* progress);
+  BatchAssembler(const ColumnSet& columns, DeadLetter& dead_letter, FileProgress* progress, int64_t batch_rows);
 
   const ingestd::sdk::Schema& schema() const { return schema_; }
   ingestd::sdk::BatchBuilder& rows() { return *builder_; }
@@ -36,9 +37,13 @@ class BatchAssembler {
   // Moves the rows built so far into `out` (false when there are none and no
   // checkpoint is due), then follows any column change.
   bool finish(ingestd::sdk::Batch& out);
-  // `path` was read to its end: emits its last rows (even none) with a
-  // checkpoint covering it. Incremental reads only.
+  // `path` was read to its end: the next checkpoint covers it. Emits the
+  // rows built so far with that checkpoint when a batch is full or the last
+  // checkpoint is kCheckpointEvery old; otherwise the next file's rows join
+  // the batch (a checkpoint per small file cost a commit and the whole file
+  // list per file). Incremental reads only.
   bool finish_file(ingestd::sdk::Batch& out, const std::string& path);
+  static constexpr std::chrono::seconds kCheckpointEvery{2};
   // `path` holds no records; the next checkpoint covers it.
   void skip_file(const std::string& path);
   // Follows a column change now; only valid when no rows are being built.
@@ -48,7 +53,9 @@ class BatchAssembler {
   const ColumnSet& columns_;
   DeadLetter& dead_letter_;
   FileProgress* progress_;
+  int64_t batch_rows_;
   bool checkpoint_due_ = false;  // files completed since the last checkpoint
+  std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
   ingestd::sdk::Schema schema_;
   std::unique_ptr<ingestd::sdk::BatchBuilder> builder_;
   bool announce_ = false;  // the next batch carries the schema

@@ -40,7 +40,7 @@ TEST_CASE("config errors: an unknown option lists the valid ones") {
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "flows.toml:3:28: sources.in.config.delimeter: unknown option for plugin 'files' as a source "
                         "(valid options: path, format, stream, header, delimiter, quote, columns, null_values, "
-                        "sample_rows, on_error, dead_letter)"));
+                        "sample_rows, follow_symlinks, max_record_bytes, on_error, dead_letter)"));
 }
 
 TEST_CASE("config errors: wrong option types and enum values") {
