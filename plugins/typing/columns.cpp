@@ -40,19 +40,38 @@ std::vector<DeclaredColumn> parse_declared_columns(const ingestd::json::Value& v
   return out;
 }
 
+namespace {
+
+// ingestd's metadata columns are _ingestd_*: a source's own key of such a name
+// (an event carrying "_ingestd_deleted": true to delete a row) must never be
+// taken for one, so it is kept as _source_ingestd_*.
+std::string_view stored_name(std::string_view name, std::string& buffer) {
+  if (name.substr(0, 9) != "_ingestd_") return name;
+  buffer = "_source";
+  buffer += name;
+  return buffer;
+}
+
+}  // namespace
+
 int ColumnSet::find(std::string_view name) const {
-  auto it = index_.find(name);
+  std::string buffer;
+  auto it = index_.find(stored_name(name, buffer));
   return it == index_.end() ? -1 : static_cast<int>(it->second);
 }
 
 std::size_t ColumnSet::add(std::string_view name) {
   Column c;
-  c.name = std::string(name);
+  std::string buffer;
+  c.name = std::string(stored_name(name, buffer));
   for (const auto& d : declared_)
-    if (d.name == c.name) {
+    if (d.name == name) {
       c.declared = true;
       c.declared_type = d.type;
     }
+  if (c.name != name && host_)
+    host_->warn("stream " + stream_ + ": the source's column '" + std::string(name) + "' is loaded as '" + c.name +
+                "' (_ingestd_ names are ingestd's own metadata)");
   cols_.push_back(c);
   index_.emplace(c.name, cols_.size() - 1);
   return cols_.size() - 1;

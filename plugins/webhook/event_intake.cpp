@@ -8,6 +8,8 @@
 #include <simdjson.h>
 
 #include <atomic>
+#include <cctype>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace webhook {
@@ -54,6 +56,63 @@ void answer(httplib::Response& res, int status, const std::string& key, const st
   res.set_content("{\"" + key + "\": \"" + v + "\"}", "application/json");
 }
 
+bool has_token(const std::string& header, const char* token) {
+  std::string h = header;
+  for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return h.find(token) != std::string::npos;
+}
+
+// What the headers alone decide: 0 to read the body, else the status to
+// answer (and why). A body framed two ways is how requests are smuggled past
+// a proxy; one framed not at all would be read to the end of the connection;
+// an unsigned request is refused before its body is read.
+int check_headers(const IntakeOptions& o, const httplib::Request& req, std::string& why) {
+  const bool has_length = req.has_header("Content-Length");
+  const bool has_encoding = req.has_header("Transfer-Encoding");
+  if (has_length && has_encoding) {
+    why = "both Content-Length and Transfer-Encoding: the body's length is ambiguous";
+    return 400;
+  }
+  if (has_encoding && !has_token(req.get_header_value("Transfer-Encoding"), "chunked")) {
+    why = "a Transfer-Encoding other than chunked";
+    return 400;
+  }
+  if (!has_length && !has_encoding) {
+    why = "a body needs Content-Length or Transfer-Encoding: chunked";
+    return 411;
+  }
+  if (!o.secret.empty() && !req.has_header(o.signature_header.c_str())) {
+    why = "no signature in " + o.signature_header;
+    return 401;
+  }
+  if (!o.secret.empty() && o.signature_tolerance.count() > 0) {
+    const std::string ts = req.get_header_value(o.timestamp_header.c_str());
+    if (ts.empty() || ts.size() > 12 || ts.find_first_not_of("0123456789") != std::string::npos) {
+      why = "no Unix timestamp in " + o.timestamp_header + " (signature_tolerance is set)";
+      return 401;
+    }
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    if (std::llabs(now - std::stoll(ts)) * 1000 > o.signature_tolerance.count()) {
+      why = "the timestamp in " + o.timestamp_header +
+            " is outside signature_tolerance (a replayed request, or a clock far off)";
+      return 401;
+    }
+  }
+  if (has_length) {
+    const std::string length = req.get_header_value("Content-Length");
+    if (length.empty() || length.size() > 18 || length.find_first_not_of("0123456789") != std::string::npos) {
+      why = "a malformed Content-Length";
+      return 400;
+    }
+    if (std::stoll(length) > o.max_body) {
+      why = "body larger than max_body";
+      return 413;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 EventIntake::EventIntake(IntakeOptions options)
@@ -64,7 +123,9 @@ EventIntake::EventIntake(IntakeOptions options)
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server_->set_payload_max_length(static_cast<size_t>(o.max_body));
   std::shared_ptr<Shared> s = shared_;
-  server_->Post(o.path, [s](const httplib::Request& req, httplib::Response& res) {
+  // The body is read here, not by the library: its limit holds for every
+  // framing, and a request refused on its headers is never read at all.
+  server_->Post(o.path, [s](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
     const IntakeOptions& o = s->o;
     ++s->arriving;
     struct Arrived {
@@ -76,13 +137,31 @@ EventIntake::EventIntake(IntakeOptions options)
       }
       ~Arrived() { now(); }
     } arrived{s->arriving};
+    std::string refusal;
+    const int status = check_headers(o, req, refusal);
+    if (status != 0) return answer(res, status, "error", refusal);
+    std::string body;
+    bool too_large = false;
+    const bool read_all = read([&](const char* data, size_t length) {
+      if (body.size() + length > static_cast<std::size_t>(o.max_body)) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, length);
+      return true;
+    });
+    if (too_large) return answer(res, 413, "error", "body larger than max_body");
+    if (!read_all) return answer(res, 400, "error", "the body could not be read to its end");
     if (!o.secret.empty()) {
-      std::string expected = o.signature_prefix + ingestd::http::hmac_sha256_hex(o.secret, req.body);
+      const std::string signed_text =
+          o.signature_tolerance.count() > 0 ? req.get_header_value(o.timestamp_header.c_str()) + "." + body : body;
+      std::string expected = o.signature_prefix + ingestd::http::hmac_sha256_hex(o.secret, signed_text);
       if (!ingestd::http::constant_time_equals(req.get_header_value(o.signature_header.c_str()), expected))
-        return answer(res, 401, "error", "bad or missing signature in " + o.signature_header);
+        return answer(res, 401, "error", "bad signature in " + o.signature_header);
     }
     std::vector<std::string> events;
-    std::string why = split_events(req.body, events);
+    std::string why = split_events(body, events);
+    if (why.empty() && o.admit) why = o.admit(events);
     if (!why.empty()) return answer(res, 400, "error", why);
     std::unique_lock lock(s->mutex);
     if (!s->accepting) return answer(res, 503, "error", "shutting down; send again later");

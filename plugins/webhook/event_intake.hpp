@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,14 @@ struct IntakeOptions {
   std::string secret;  // empty: no signature check
   std::string signature_header = "X-Signature";
   std::string signature_prefix = "sha256=";
+  // Replay protection: when > 0, requests carry timestamp_header (Unix
+  // seconds), the signature covers "TIMESTAMP.BODY", and a timestamp further
+  // than this from now is refused.
+  std::chrono::milliseconds signature_tolerance{0};
+  std::string timestamp_header = "X-Timestamp";
+  // Decides, before anything is answered, whether a request's events are
+  // taken ("") or refused with 400 (why). Called from request threads.
+  std::function<std::string(const std::vector<std::string>&)> admit;
   int64_t max_body = 1 << 20;
   int threads = 64;
   std::chrono::milliseconds flush_interval{200};

@@ -1,5 +1,6 @@
 // webhook: a source that listens for POSTed JSON events and answers each
 // request only after every destination committed its events. See README.md.
+#include "event_check.hpp"
 #include "event_intake.hpp"
 
 #include <ingestd/sdk/plugin.hpp>
@@ -98,6 +99,13 @@ class WebhookSource : public Instance {
     if (intake_.port <= 0 || intake_.port > 65535) throw config_error("port must be between 1 and 65535");
     intake_.path = o.string("path", "/events");
     intake_.secret = o.string("secret");
+    // An empty secret (a ${VAR} that expanded to nothing) would turn the check off unnoticed.
+    if (o.has("secret") && intake_.secret.empty())
+      throw config_error("secret is empty: set it, or remove it to accept unsigned requests");
+    intake_.signature_tolerance = std::chrono::milliseconds(o.duration_ms("signature_tolerance", 0));
+    intake_.timestamp_header = o.string("timestamp_header", "X-Timestamp");
+    if (intake_.signature_tolerance.count() > 0 && intake_.secret.empty())
+      throw config_error("signature_tolerance needs a secret: the timestamp is trusted only when signed");
     intake_.signature_header = o.string("signature_header", "X-Signature");
     intake_.signature_prefix = o.string("signature_prefix", "sha256=");
     intake_.max_body = o.size_bytes("max_body", 1 << 20);
@@ -108,6 +116,11 @@ class WebhookSource : public Instance {
     columns_ = typing::parse_declared_columns(o.get("columns"));
     if (columns_.empty())
       throw config_error("columns must declare the events' columns, [\"event_id:string\", ...]; new keys are added");
+    const int64_t max_columns = o.integer("max_columns", 500);
+    if (max_columns < static_cast<int64_t>(columns_.size()))
+      throw config_error("max_columns (" + std::to_string(max_columns) + ") is less than the declared columns");
+    check_ = std::make_shared<webhook::EventCheck>(columns_, max_columns);
+    intake_.admit = [check = check_](const std::vector<std::string>& events) { return check->admit(events); };
   }
 
   std::vector<StreamInfo> discover() override {
@@ -130,6 +143,7 @@ class WebhookSource : public Instance {
   std::string stream_;
   webhook::IntakeOptions intake_;
   std::vector<typing::DeclaredColumn> columns_;
+  std::shared_ptr<webhook::EventCheck> check_;
 };
 
 PluginInfo describe() {
@@ -153,7 +167,16 @@ PluginInfo describe() {
              "Shared secret: requests must carry hex HMAC-SHA256 of the body in signature_header"),
       option("signature_header", INGESTD_OPTION_STRING, "The header carrying the signature").default_to("X-Signature"),
       option("signature_prefix", INGESTD_OPTION_STRING, "Text before the hex digest").default_to("sha256="),
-      option("max_body", INGESTD_OPTION_SIZE, "Larger bodies get 413").default_to("1MiB"),
+      option("signature_tolerance", INGESTD_OPTION_DURATION,
+             "Replay protection: requests carry timestamp_header (Unix seconds), the signature covers "
+             "\"TIMESTAMP.BODY\", and one further than this from now gets 401 (0: off)")
+          .default_to("0"),
+      option("timestamp_header", INGESTD_OPTION_STRING, "The header carrying the signed timestamp")
+          .default_to("X-Timestamp"),
+      option("max_body", INGESTD_OPTION_SIZE, "Larger bodies get 413, however they are framed").default_to("1MiB"),
+      option("max_columns", INGESTD_OPTION_INT,
+             "Events that would make the stream wider than this get 400 (destinations have limits too)")
+          .default_to("500"),
       option("flush_interval", INGESTD_OPTION_DURATION, "The longest an event waits for its batch").default_to("200ms"),
       option("flush_events", INGESTD_OPTION_INT, "A batch leaves once this many events wait").default_to("5000"),
       option("threads", INGESTD_OPTION_INT, "Requests handled at once (each waits for its commit)").default_to("64"),

@@ -3,9 +3,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 namespace testing {
@@ -47,6 +50,45 @@ bool wait_listening(int port, double seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+std::string raw_http(int port, const std::string& request, std::size_t body_bytes, char fill, double seconds) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a = loopback(port);
+  if (connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
+    close(fd);
+    return {};
+  }
+  timeval tv{static_cast<time_t>(seconds), 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  auto send_all = [&](const char *data, std::size_t n) {
+    while (n > 0) {
+      ssize_t sent = ::send(fd, data, n, MSG_NOSIGNAL);
+      if (sent <= 0) return false;  // the server stopped reading
+      data += sent;
+      n -= static_cast<std::size_t>(sent);
+    }
+    return true;
+  };
+  if (send_all(request.data(), request.size())) {
+    const std::string chunk(64 * 1024, fill);
+    for (std::size_t left = body_bytes; left > 0;) {
+      std::size_t n = std::min(left, chunk.size());
+      if (!send_all(chunk.data(), n)) break;
+      left -= n;
+    }
+  }
+  std::string out;
+  char buffer[4096];
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
+  close(fd);
+  return out;
+}
+
+int http_status(const std::string &response) {
+  if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
+  return std::atoi(response.c_str() + 9);
 }
 
 }  // namespace testing

@@ -1,6 +1,9 @@
 // Loopback ports for tests that start servers.
 #pragma once
 
+#include <cstddef>
+#include <string>
+
 namespace testing {
 
 // A TCP port on 127.0.0.1 that nothing listened on a moment ago.
@@ -11,5 +14,14 @@ bool listening(int port);
 
 // Waits up to `seconds` for 127.0.0.1:port to accept connections.
 bool wait_listening(int port, double seconds);
+
+// Sends `request` (raw bytes, as a hostile client would frame them), then
+// `body_bytes` more bytes of `fill` unless the server stops reading, and
+// returns what the server answered until it closed or `seconds` passed.
+std::string raw_http(int port, const std::string& request, std::size_t body_bytes = 0, char fill = 'x',
+                     double seconds = 30);
+
+// The status code of a raw HTTP response, 0 if there is none.
+int http_status(const std::string& response);
 
 }  // namespace testing
