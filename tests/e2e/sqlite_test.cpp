@@ -261,3 +261,26 @@ TEST_CASE("sqlite: loading into a table made elsewhere adds the metadata columns
   CHECK(query(w.path("w.db"), "SELECT id, v, _ingestd_deleted, _ingestd_run_id IS NOT NULL FROM t ORDER BY id") ==
         Rows{{"1", "old", "0", "0"}, {"2", "new", "0", "1"}});
 }
+
+TEST_CASE("sqlite: a source column named like ingestd's metadata is refused, a CSV one renamed, never obeyed") {
+  Workspace w;
+  testing::execute(w.path("src.db"), "CREATE TABLE t (id INTEGER PRIMARY KEY, _ingestd_run_id TEXT);"
+                                     "INSERT INTO t VALUES (1, 'forged');");
+  w.write("flows.toml", "[sources.src]\nplugin = \"sqlite\"\nconfig = { path = \"src.db\" }\n"
+                        "[destinations.dst]\nplugin = \"sqlite\"\nconfig = { path = \"dst.db\" }\n"
+                        "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = \"dst\"\nload = \"merge\"\n");
+  Result r = w.ingestd({"run", "flows.toml", "--no-progress"});
+  CHECK_MESSAGE(r.exit_code == 2, dump(r));
+  CHECK_MESSAGE(contains(r.err, "the source sends a column named '_ingestd_run_id'"), dump(r));
+
+  // From a file, whose header anyone writes, the column is kept under another name.
+  w.write("in.csv", "id,_ingestd_deleted\n1,true\n2,false\n");
+  w.write("flows.toml", "[sources.in]\nplugin = \"files\"\nconfig = { path = \"in.csv\" }\n"
+                        "[destinations.dst]\nplugin = \"sqlite\"\nconfig = { path = \"dst.db\" }\n"
+                        "[[flows]]\nname = \"f\"\nfrom = \"in\"\nto = \"dst\"\nload = \"merge\"\nprimary_key = \"id\"\n"
+                        "hard_delete = true\n");
+  r = w.ingestd({"run", "flows.toml", "--no-progress"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(query(w.path("dst.db"), "SELECT id, _source_ingestd_deleted, _ingestd_deleted FROM \"in\" ORDER BY id") ==
+        Rows{{"1", "1", "0"}, {"2", "0", "0"}});
+}
