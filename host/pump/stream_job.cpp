@@ -3,34 +3,10 @@
 #include "log/logging.hpp"
 #include "state/state_store.hpp"
 
-#include <string_view>
 #include <thread>
 
 namespace ingestd {
 
-namespace {
-
-// A source's column named like ingestd's metadata (_ingestd_deleted,
-// _ingestd_run_id, ...) would be obeyed by the destination: a row deleted
-// because the data said so. Only _ingestd_deleted, and only from a flow that
-// asks its source for deletes (deleted_column), passes.
-void refuse_reserved_columns(const ArrowSchema* schema, const StreamJob& job) {
-  if (!schema) return;
-  for (int64_t i = 0; i < schema->n_children; ++i) {
-    const char* name = schema->children[i]->name;
-    if (!name || std::string_view(name).substr(0, 9) != "_ingestd_") continue;
-    if (std::string_view(name) == INGESTD_COLUMN_DELETED && !job.settings->deleted_column.empty()) continue;
-    throw PluginError(INGESTD_ERROR_SCHEMA, INGESTD_RETRY_CONFIG, 0,
-                      "the source sends a column named '" + std::string(name) +
-                          "': _ingestd_ names are ingestd's metadata and are not taken from data; rename it at the "
-                          "source" +
-                          (std::string_view(name) == INGESTD_COLUMN_DELETED
-                               ? std::string(" (to load deletes, set deleted_column on the flow)")
-                               : std::string()));
-  }
-}
-
-}  // namespace
 
 namespace {
 
@@ -266,7 +242,6 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
   const bool dedupe_checkpoints = !job.source->plugin().checkpoint_saved;
   std::optional<std::string> last_checkpoint = job.state;
   try {
-    refuse_reserved_columns(js.initial_schema->get(), job);
     for (;;) {
       if (js.aborted) break;
       if (stats.context->is_cancelled()) {
@@ -278,7 +253,6 @@ void run_stream_job(const StreamJob& job, StreamStats& stats) {
         js.read_complete = true;
         break;
       }
-      if (batch.schema_change) refuse_reserved_columns(batch.schema_change->get(), job);
       if (dedupe_checkpoints && batch.checkpoint) {
         if (batch.checkpoint == last_checkpoint) batch.checkpoint.reset();
         else last_checkpoint = batch.checkpoint;
