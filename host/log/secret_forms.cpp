@@ -1,5 +1,7 @@
 #include "log/secret_forms.hpp"
 
+#include <ingestd/sdk/json.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -27,28 +29,15 @@ std::string percent_encode(std::string_view s, bool upper, bool plus_for_space) 
   return out;
 }
 
+// As a JSON string carries it, without the quotes; some writers also escape '/'.
 std::string json_escape(std::string_view s, bool escape_slash) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '/': out += escape_slash ? "\\/" : "/"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(digits[c >> 4]);
-          out.push_back(digits[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
+  std::string quoted;
+  ingestd::json::write_string(quoted, s);
+  std::string out = quoted.substr(1, quoted.size() - 2);
+  if (!escape_slash) return out;
+  std::string slashed;
+  for (char c : out) slashed += c == '/' ? std::string("\\/") : std::string(1, c);
+  return slashed;
 }
 
 int hex_value(char c) {
