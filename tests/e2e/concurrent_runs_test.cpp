@@ -83,6 +83,7 @@ TEST_CASE("concurrent runs: a second run of a running flow exits 3 naming the ho
   // A waiting run takes the flow over when the first one ends.
   testing::Child second = start(w, {"--wait"});
   const std::string second_pid = std::to_string(second.pid());
+  REQUIRE(second.wait_for_stderr("waiting for it to finish"));
   first.signal(SIGTERM);
   Result first_done = first.wait();
   CHECK_MESSAGE(first_done.exit_code == 0, dump(first_done));

@@ -117,9 +117,27 @@ Child::~Child() {
 
 void Child::signal(int sig) { kill(pid_, sig); }
 
+bool Child::wait_for_stderr(const std::string& needle, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  char buf[4096];
+  while (err_read_.find(needle) == std::string::npos) {
+    int ms = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    if (ms <= 0 || err_fd_ < 0) return false;
+    pollfd p{err_fd_, POLLIN, 0};
+    if (poll(&p, 1, std::min(ms, 200)) <= 0) continue;
+    ssize_t got = read(err_fd_, buf, sizeof buf);
+    if (got <= 0) return false;  // the child closed it: it ended
+    err_read_.append(buf, static_cast<std::size_t>(got));
+  }
+  return true;
+}
+
 Result Child::wait() {
   waited_ = true;
-  return collect(pid_, out_fd_, err_fd_, timeout_);
+  Result r = collect(pid_, out_fd_, err_fd_, timeout_);
+  r.err = err_read_ + r.err;
+  return r;
 }
 
 std::string ingestd_bin() {

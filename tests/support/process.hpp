@@ -33,7 +33,11 @@ class Child {
   Child& operator=(const Child&) = delete;
 
   void signal(int sig);
-  // Waits for the child to end and collects its output.
+  // Reads the child's standard error as it comes until `needle` shows (true)
+  // or `seconds` pass: for tests that act once the child says it got somewhere.
+  bool wait_for_stderr(const std::string& needle, double seconds = 60);
+  // Waits for the child to end and collects its output (standard error from
+  // the start, what wait_for_stderr read included).
   Result wait();
   int pid() const { return pid_; }
 
@@ -42,6 +46,7 @@ class Child {
   int out_fd_ = -1, err_fd_ = -1;
   double timeout_;
   bool waited_ = false;
+  std::string err_read_;  // by wait_for_stderr
 };
 
 // The ingestd binary under test.

@@ -10,8 +10,14 @@ namespace {
 
 struct Connection {
   sqlite3* db = nullptr;
-  explicit Connection(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("cannot open " + path);
+  // Queries look at what ingestd made: they never create the file.
+  Connection(const std::string& path, bool create) {
+    const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+      std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+      sqlite3_close(db);  // a failed open still allocates the handle
+      throw std::runtime_error("cannot open " + path + ": " + why);
+    }
     sqlite3_busy_timeout(db, 30000);
   }
   ~Connection() { sqlite3_close(db); }
@@ -20,7 +26,7 @@ struct Connection {
 }  // namespace
 
 Rows query(const std::string& db_path, const std::string& sql, const Attach& attach) {
-  Connection c(db_path);
+  Connection c(db_path, false);
   for (const auto& [name, path] : attach) {
     std::string a = "ATTACH '" + path + "' AS " + name;
     if (sqlite3_exec(c.db, a.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
@@ -52,7 +58,7 @@ std::string scalar(const std::string& db_path, const std::string& sql, const Att
 }
 
 void execute(const std::string& db_path, const std::string& sql) {
-  Connection c(db_path);
+  Connection c(db_path, true);
   char* err = nullptr;
   if (sqlite3_exec(c.db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string why = err ? err : "error";
