@@ -28,7 +28,7 @@ class PostgresStateStore : public StateStore {
     options_.attempts = 3;
     options_.read_timeout_ms = kReadTimeoutMs;
     connect();
-    std::string s = quoted(schema_);
+    std::string s = pg::quote_ident(schema_);
     run("CREATE SCHEMA IF NOT EXISTS " + s);
     run("CREATE TABLE IF NOT EXISTS " + s + ".checkpoints (flow text NOT NULL, stream text NOT NULL, destination text "
         "NOT NULL, checkpoint bytea NOT NULL, generation bigint NOT NULL, run_id text NOT NULL, saved_at text NOT NULL, "
@@ -156,12 +156,7 @@ class PostgresStateStore : public StateStore {
   }
 
  private:
-  static std::string quoted(const std::string& id) {
-    std::string out = "\"";
-    for (char c : id) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-  }
-  std::string table(const char* name) const { return quoted(schema_) + "." + name; }
+  std::string table(const char* name) const { return pg::quote_ident(schema_) + "." + name; }
 
   static std::string hex(const std::string& bytes) {
     static const char digits[] = "0123456789abcdef";
