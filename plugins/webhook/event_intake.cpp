@@ -1,10 +1,11 @@
 #include "event_intake.hpp"
 
 #include "event_body.hpp"
+#include "event_ids.hpp"
+#include "guarded_server.hpp"
 
 #include <ingestd/http/hmac.hpp>
 
-#include <httplib.h>
 #include <simdjson.h>
 
 #include <atomic>
@@ -30,6 +31,8 @@ struct EventIntake::Shared {
   bool accepting = true;  // false once drained: new requests get 503
   bool stopped = false;   // the server is going away: waiting requests get 503
   int64_t accepted = 0;
+  int64_t duplicates = 0;
+  std::unique_ptr<EventIds> ids;  // with dedup_key
 
   std::vector<std::string> take_pending() {
     std::vector<std::string> out;
@@ -41,7 +44,7 @@ struct EventIntake::Shared {
     if (pending.empty()) return false;
     // Once no request is on its way in, waiting longer only adds latency: the
     // batch leaves (group commit), and requests arriving meanwhile form the next.
-    return static_cast<int64_t>(pending.size()) >= o.flush_events || waiting >= o.threads - 1 || arriving == 0 ||
+    return static_cast<int64_t>(pending.size()) >= o.flush_events || waiting >= o.limits.max_connections - 1 || arriving == 0 ||
            std::chrono::steady_clock::now() - first_pending >= o.flush_interval;
   }
 };
@@ -54,6 +57,14 @@ void answer(httplib::Response& res, int status, const std::string& key, const st
     if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
   res.status = status;
   res.set_content("{\"" + key + "\": \"" + v + "\"}", "application/json");
+}
+
+// A request refused before its body was read: the unread body must not be
+// taken for the next request, so the connection ends with the answer.
+void refuse_unread(httplib::Response& res, int status, const std::string& why) {
+  answer(res, status, "error", why);
+  res.set_header("Connection", "close");
+  GuardedServer::close_after_answer();
 }
 
 bool has_token(const std::string& header, const char* token) {
@@ -116,11 +127,10 @@ int check_headers(const IntakeOptions& o, const httplib::Request& req, std::stri
 }  // namespace
 
 EventIntake::EventIntake(IntakeOptions options)
-    : shared_(std::make_shared<Shared>()), server_(std::make_unique<httplib::Server>()) {
+    : shared_(std::make_shared<Shared>()), server_(std::make_unique<GuardedServer>(options.limits)) {
   shared_->o = std::move(options);
   const IntakeOptions& o = shared_->o;
-  const int threads = o.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  if (!o.dedup_key.empty()) shared_->ids = std::make_unique<EventIds>(o.dedup_key, o.dedup_window);
   server_->set_payload_max_length(static_cast<size_t>(o.max_body));
   std::shared_ptr<Shared> s = shared_;
   // The body is read here, not by the library: its limit holds for every
@@ -139,9 +149,10 @@ EventIntake::EventIntake(IntakeOptions options)
     } arrived{s->arriving};
     std::string refusal;
     const int status = check_headers(o, req, refusal);
-    if (status != 0) return answer(res, status, "error", refusal);
+    if (status != 0) return refuse_unread(res, status, refusal);
     std::string body;
     bool too_large = false;
+    GuardedServer::reading_body();
     const bool read_all = read([&](const char* data, size_t length) {
       if (body.size() + length > static_cast<std::size_t>(o.max_body)) {
         too_large = true;
@@ -150,7 +161,8 @@ EventIntake::EventIntake(IntakeOptions options)
       body.append(data, length);
       return true;
     });
-    if (too_large) return answer(res, 413, "error", "body larger than max_body");
+    GuardedServer::body_read();
+    if (too_large) return refuse_unread(res, 413, "body larger than max_body");
     if (!read_all) return answer(res, 400, "error", "the body could not be read to its end");
     if (!o.secret.empty()) {
       const std::string signed_text =
@@ -159,25 +171,41 @@ EventIntake::EventIntake(IntakeOptions options)
       if (!ingestd::http::constant_time_equals(req.get_header_value(o.signature_header.c_str()), expected))
         return answer(res, 401, "error", "bad signature in " + o.signature_header);
     }
-    std::vector<std::string> events;
+    std::vector<std::string> events, ids;
     std::string why = split_events(body, events);
+    if (why.empty() && s->ids) why = s->ids->ids_of(events, ids);
     if (why.empty() && o.admit) why = o.admit(events);
     if (!why.empty()) return answer(res, 400, "error", why);
     std::unique_lock lock(s->mutex);
     if (!s->accepting) return answer(res, 503, "error", "shutting down; send again later");
-    if (s->pending.empty()) s->first_pending = std::chrono::steady_clock::now();
-    for (auto& e : events) s->pending.push_back(std::move(e));
-    arrived.now();
     const uint64_t mine = s->taken + 1;  // the batch that will hold these events
+    uint64_t wait_for = mine;
+    std::vector<bool> fresh(events.size(), true);
+    if (s->ids) wait_for = s->ids->take(ids, mine, fresh);
+    std::size_t queued = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (!fresh[i]) continue;
+      if (s->pending.empty()) s->first_pending = std::chrono::steady_clock::now();
+      s->pending.push_back(std::move(events[i]));
+      ++queued;
+    }
+    arrived.now();
     ++s->waiting;
-    s->batch_due.notify_one();
-    bool ok = s->acked.wait_for(lock, o.ack_timeout, [&] { return s->committed >= mine || s->stopped; }) &&
-              s->committed >= mine;
+    if (queued > 0) s->batch_due.notify_one();
+    bool ok = s->acked.wait_for(lock, o.ack_timeout, [&] { return s->committed >= wait_for || s->stopped; }) &&
+              s->committed >= wait_for;
     --s->waiting;
-    if (!ok) return answer(res, 503, "error", "the events were not committed; send them again");
+    if (!ok) {
+      if (s->ids) s->ids->forget(ids, fresh, mine);
+      return answer(res, 503, "error", "the events were not committed; send them again");
+    }
+    s->duplicates += static_cast<int64_t>(events.size() - queued);
     s->accepted += static_cast<int64_t>(events.size());
     res.status = 200;
-    res.set_content("{\"accepted\": " + std::to_string(events.size()) + "}", "application/json");
+    const std::size_t duplicates = events.size() - queued;
+    res.set_content("{\"accepted\": " + std::to_string(events.size()) +
+                        (duplicates ? ", \"duplicates\": " + std::to_string(duplicates) : std::string()) + "}",
+                    "application/json");
   });
   // Bodies over max_body, and anything else cpp-httplib refuses, get a reason.
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
@@ -223,9 +251,19 @@ void EventIntake::committed(uint64_t batch) {
   {
     std::lock_guard lock(shared_->mutex);
     shared_->committed = std::max(shared_->committed, batch);
+    if (shared_->ids) shared_->ids->trim(shared_->committed);
   }
   shared_->acked.notify_all();
 }
+
+int64_t EventIntake::duplicates() const {
+  std::lock_guard lock(shared_->mutex);
+  return shared_->duplicates;
+}
+
+int64_t EventIntake::connections_refused() const { return server_->connections_refused(); }
+
+int64_t EventIntake::requests_timed_out() const { return server_->requests_timed_out(); }
 
 int64_t EventIntake::accepted() const {
   std::lock_guard lock(shared_->mutex);

@@ -3,6 +3,8 @@
 // batch holding its events is committed everywhere (or 503 if it never is).
 #pragma once
 
+#include "connection_limits.hpp"
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -13,11 +15,9 @@
 #include <thread>
 #include <vector>
 
-namespace httplib {
-class Server;
-}
-
 namespace webhook {
+
+class GuardedServer;
 
 struct IntakeOptions {
   std::string host = "127.0.0.1";
@@ -34,8 +34,12 @@ struct IntakeOptions {
   // Decides, before anything is answered, whether a request's events are
   // taken ("") or refused with 400 (why). Called from request threads.
   std::function<std::string(const std::vector<std::string>&)> admit;
+  // Optional: events whose dedup_key value was taken among the last
+  // dedup_window are answered 200 but not loaded again.
+  std::string dedup_key;
+  std::size_t dedup_window = 100'000;
   int64_t max_body = 1 << 20;
-  int threads = 64;
+  ConnectionLimits limits;
   std::chrono::milliseconds flush_interval{200};
   int64_t flush_events = 5000;
   std::chrono::milliseconds ack_timeout{30'000};
@@ -60,11 +64,14 @@ class EventIntake {
   void committed(uint64_t batch);
 
   int64_t accepted() const;
+  int64_t duplicates() const;
+  int64_t connections_refused() const;
+  int64_t requests_timed_out() const;
 
  private:
   struct Shared;
   std::shared_ptr<Shared> shared_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<GuardedServer> server_;
   std::thread thread_;
 };
 

@@ -6,6 +6,7 @@
 #include <ingestd/sdk/plugin.hpp>
 #include <typing/json_rows.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace {
@@ -37,11 +38,15 @@ class WebhookStream : public SourceStream {
         // Stopping: what already arrived goes out as a last batch, so that its
         // senders get their answer once it is committed.
         events = intake_->drain(batch);
-        if (events.empty()) throw cancelled_error();
+        if (events.empty()) {
+          report_intake_counters();
+          throw cancelled_error();
+        }
         break;
       }
       events = intake_->take(batch, std::chrono::milliseconds(100));
     }
+    report_intake_counters();
     build(events, out);
     out.checkpoint = "{\"batch\":" + std::to_string(batch) + "}";
     return true;
@@ -56,6 +61,18 @@ class WebhookStream : public SourceStream {
   }
 
  private:
+  // The intake's totals, as counters of the run.
+  void report_intake_counters() {
+    report("connections_refused", intake_->connections_refused(), refused_);
+    report("requests_timed_out", intake_->requests_timed_out(), timed_out_);
+    report("events_duplicate", intake_->duplicates(), duplicates_);
+  }
+
+  void report(const char* counter, int64_t total, int64_t& reported) {
+    if (total > reported) host_.count(counter, total - reported);
+    reported = total;
+  }
+
   void build(const std::vector<std::string>& events, Batch& out) {
     // Every event first widens the columns, so that the batch is built once
     // under its final schema.
@@ -88,7 +105,16 @@ class WebhookStream : public SourceStream {
   std::unique_ptr<webhook::EventIntake> intake_;
   dom::parser parser_;
   JsonRowAppender appender_;
+  int64_t refused_ = 0;
+  int64_t timed_out_ = 0;
+  int64_t duplicates_ = 0;
 };
+
+std::chrono::milliseconds positive_duration(const Options& o, const char* key, int64_t default_ms) {
+  const int64_t ms = o.duration_ms(key, default_ms);
+  if (ms <= 0) throw config_error(std::string(key) + " must be more than 0: without it one slow client holds a connection forever");
+  return std::chrono::milliseconds(ms);
+}
 
 class WebhookSource : public Instance {
  public:
@@ -109,7 +135,15 @@ class WebhookSource : public Instance {
     intake_.signature_header = o.string("signature_header", "X-Signature");
     intake_.signature_prefix = o.string("signature_prefix", "sha256=");
     intake_.max_body = o.size_bytes("max_body", 1 << 20);
-    intake_.threads = static_cast<int>(std::max<int64_t>(2, o.integer("threads", 64)));
+    intake_.dedup_key = o.string("dedup_key");
+    intake_.dedup_window = static_cast<std::size_t>(std::max<int64_t>(1, o.integer("dedup_window", 100'000)));
+    webhook::ConnectionLimits& limits = intake_.limits;
+    limits.max_connections = static_cast<int>(std::clamp<int64_t>(o.integer("max_connections", 512), 2, 10'000));
+    limits.max_connections_per_client =
+        static_cast<int>(std::clamp<int64_t>(o.integer("max_connections_per_client", 64), 1, limits.max_connections));
+    limits.header_timeout = positive_duration(o, "header_timeout", 10'000);
+    limits.body_timeout = positive_duration(o, "body_timeout", 60'000);
+    limits.idle_timeout = positive_duration(o, "idle_timeout", 5'000);
     intake_.flush_interval = std::chrono::milliseconds(o.duration_ms("flush_interval", 200));
     intake_.flush_events = std::max<int64_t>(1, o.integer("flush_events", 5000));
     intake_.ack_timeout = std::chrono::milliseconds(o.duration_ms("ack_timeout", 30'000));
@@ -174,12 +208,25 @@ PluginInfo describe() {
       option("timestamp_header", INGESTD_OPTION_STRING, "The header carrying the signed timestamp")
           .default_to("X-Timestamp"),
       option("max_body", INGESTD_OPTION_SIZE, "Larger bodies get 413, however they are framed").default_to("1MiB"),
+      option("dedup_key", INGESTD_OPTION_STRING,
+             "An event id: events whose id came among the last dedup_window are answered 200 and not loaded "
+             "again (for appends; a merge on the id absorbs repeats anyway)"),
+      option("dedup_window", INGESTD_OPTION_INT, "How many event ids dedup_key remembers").default_to("100000"),
       option("max_columns", INGESTD_OPTION_INT,
              "Events that would make the stream wider than this get 400 (destinations have limits too)")
           .default_to("500"),
       option("flush_interval", INGESTD_OPTION_DURATION, "The longest an event waits for its batch").default_to("200ms"),
       option("flush_events", INGESTD_OPTION_INT, "A batch leaves once this many events wait").default_to("5000"),
-      option("threads", INGESTD_OPTION_INT, "Requests handled at once (each waits for its commit)").default_to("64"),
+      option("max_connections", INGESTD_OPTION_INT, "Connections served at once; more get 503").default_to("512"),
+      option("max_connections_per_client", INGESTD_OPTION_INT, "Connections from one address; more get 503")
+          .default_to("64"),
+      option("header_timeout", INGESTD_OPTION_DURATION,
+             "A request's line and headers must arrive within this of their first byte, else 408")
+          .default_to("10s"),
+      option("body_timeout", INGESTD_OPTION_DURATION, "A request's body must arrive within this, else 408")
+          .default_to("60s"),
+      option("idle_timeout", INGESTD_OPTION_DURATION, "A connection without a request for this long is closed")
+          .default_to("5s"),
       option("ack_timeout", INGESTD_OPTION_DURATION, "A request not committed by then gets 503").default_to("30s"),
   };
   return p;

@@ -7,8 +7,9 @@ reports what was accepted.
 
 Each event is {"event_id": "e<I>", "seq": I, "payload": {...}}. A request that
 is not answered 2xx is sent again (unless --no-retry), as a producer would.
-Prints {"accepted": n, "statuses": {...}, "seconds": s}; --accepted-file gets
-the ids of every accepted event, one per line.
+Prints {"accepted": n, "statuses": {...}, "seconds": s, "latency_p50": s,
+"latency_p99": s, "latency_max": s} (per request sent, answer included);
+--accepted-file gets the ids of every accepted event, one per line.
 """
 import argparse
 import hashlib
@@ -47,7 +48,7 @@ def main():
     ids = list(range(a.first_id, a.first_id + a.count))
     chunks = [ids[i:i + a.per_request] for i in range(0, len(ids), a.per_request)]
     lock = threading.Lock()
-    accepted, statuses = [], {}
+    accepted, statuses, latencies = [], {}, []
     next_chunk = [0]
 
     def worker():
@@ -65,6 +66,7 @@ def main():
                 headers["X-Signature"] = "sha256=" + hmac.new(a.secret.encode(), body, hashlib.sha256).hexdigest()
             for attempt in range(200):
                 status = 0
+                sent = time.monotonic()
                 try:
                     if conn is None:
                         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
@@ -75,6 +77,7 @@ def main():
                 except (OSError, http.client.HTTPException):
                     conn = None
                 with lock:
+                    latencies.append(time.monotonic() - sent)
                     statuses[str(status)] = statuses.get(str(status), 0) + 1
                     if 200 <= status < 300:
                         accepted.extend(chunk)
@@ -92,7 +95,14 @@ def main():
     if a.accepted_file:
         with open(a.accepted_file, "w") as f:
             f.write("".join("e%d\n" % i for i in sorted(accepted)))
-    print(json.dumps({"accepted": len(accepted), "statuses": statuses, "seconds": seconds}))
+    latencies.sort()
+
+    def percentile(q):
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else 0
+
+    print(json.dumps({"accepted": len(accepted), "statuses": statuses, "seconds": seconds,
+                      "latency_p50": percentile(0.5), "latency_p99": percentile(0.99),
+                      "latency_max": latencies[-1] if latencies else 0}))
 
 
 if __name__ == "__main__":

@@ -157,3 +157,40 @@ TEST_CASE("webhook hostile: signatures are checked before the body, replays outs
   CHECK_MESSAGE(done.exit_code == 0, dump(done));
   CHECK(scalar(w.path("events.db"), "SELECT count(*) FROM events") == "1");
 }
+
+TEST_CASE("webhook hostile: with dedup_key a replayed request is answered 200 and loads nothing again") {
+  Workspace w;
+  const int port = testing::free_port();
+  std::string flow = hook_flow(port, ", dedup_key = \"event_id\", dedup_window = 2");
+  const std::string merge = "load = \"merge\"\nprimary_key = [\"event_id\"]\nhard_delete = true\n";
+  flow.replace(flow.find(merge), merge.size(), "load = \"append\"\n");
+  w.write("flows.toml", flow);
+  testing::Options o;
+  o.cwd = w.dir.path();
+  testing::Child ingestd({testing::ingestd_bin(), "run", "flows.toml", "--no-progress", "--report", "report.json"}, o);
+  REQUIRE(testing::wait_listening(port, 30));
+
+  const std::string a = "{\"event_id\": \"a\", \"amount\": 1}";
+  std::string answer = post(port, a);
+  CHECK_MESSAGE((http_status(answer) == 200 && !contains(answer, "duplicates")), answer);
+  answer = post(port, a);  // the same request again, as a retrying producer sends it
+  CHECK_MESSAGE((http_status(answer) == 200 && contains(answer, "\"duplicates\": 1")), answer);
+  answer = post(port, "[" + a + ", {\"event_id\": \"b\"}, {\"event_id\": \"b\"}]");
+  CHECK_MESSAGE((http_status(answer) == 200 && contains(answer, "\"duplicates\": 2")), answer);
+  answer = post(port, "{\"amount\": 5}");
+  CHECK_MESSAGE(http_status(answer) == 400, answer);
+  CHECK_MESSAGE(contains(answer, "no 'event_id' (dedup_key)"), answer);
+  // Three more ids push "a" out of a window of two: it loads again.
+  for (const char* id : {"c", "d", "e"})
+    CHECK(http_status(post(port, std::string("{\"event_id\": \"") + id + "\"}")) == 200);
+  answer = post(port, a);
+  CHECK_MESSAGE((http_status(answer) == 200 && !contains(answer, "duplicates")), answer);
+
+  ingestd.signal(SIGTERM);
+  Result done = ingestd.wait();
+  CHECK_MESSAGE(done.exit_code == 0, dump(done));
+  CHECK(scalar(w.path("events.db"), "SELECT group_concat(event_id) FROM (SELECT event_id FROM events ORDER BY "
+                                    "event_id)") == "a,a,b,c,d,e");
+  const auto report = ingestd::json::Value::parse(w.read("report.json"));
+  CHECK(stream_of(report, "events")["counters"]["events_duplicate"].as_int() == 3);
+}

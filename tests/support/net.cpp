@@ -43,6 +43,20 @@ bool listening(int port) {
   return ok;
 }
 
+int connect_from(const std::string &source, int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+  sockaddr_in to = loopback(port);
+  if (bind(fd, reinterpret_cast<sockaddr *>(&from), sizeof from) != 0 ||
+      connect(fd, reinterpret_cast<sockaddr *>(&to), sizeof to) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 bool wait_listening(int port, double seconds) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < until) {

@@ -15,6 +15,10 @@ bool listening(int port);
 // Waits up to `seconds` for 127.0.0.1:port to accept connections.
 bool wait_listening(int port, double seconds);
 
+// A socket connected to 127.0.0.1:port from the loopback address `source`
+// (any of 127.0.0.0/8, so that one test can play several clients), or -1.
+int connect_from(const std::string& source, int port);
+
 // Sends `request` (raw bytes, as a hostile client would frame them), then
 // `body_bytes` more bytes of `fill` unless the server stops reading, and
 // returns what the server answered until it closed or `seconds` passed.
