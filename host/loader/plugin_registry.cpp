@@ -207,6 +207,26 @@ const std::vector<LoadFailure>& PluginRegistry::failures() {
   return failures_;
 }
 
+const LoadedPlugin* PluginRegistry::find_by_file_name(const std::string& name) {
+  for (const auto& dir : dirs_) {
+    std::error_code ec;
+    std::vector<fs::path> candidates;
+    if (fs::is_regular_file(dir, ec)) {
+      candidates.emplace_back(dir);  // a --plugin-path naming one file
+    } else {
+      for (const char* prefix : {"ingestd_", "libingestd_", ""})
+        candidates.push_back(fs::path(dir) / (prefix + name + ".so"));
+    }
+    for (const auto& f : candidates) {
+      if (!fs::is_regular_file(f, ec)) continue;
+      auto [it, fresh] = probed_.try_emplace(f.string());
+      if (fresh) it->second = load_plugin(f.string()).plugin;  // a refusal is explained by the scan
+      if (it->second && it->second->descriptor.name == name) return it->second.get();
+    }
+  }
+  return nullptr;
+}
+
 const LoadedPlugin& PluginRegistry::resolve(const std::string& name_or_path, const Location& where,
                                             const std::string& key) {
   if (name_or_path.find('/') != std::string::npos) {
@@ -222,6 +242,7 @@ const LoadedPlugin& PluginRegistry::resolve(const std::string& name_or_path, con
     by_path_.push_back(std::move(r.plugin));
     return *by_path_.back();
   }
+  if (const LoadedPlugin* found = find_by_file_name(name_or_path)) return *found;
   for (const auto& p : plugins())
     if (p->descriptor.name == name_or_path) return *p;
   std::string msg = "unknown plugin '" + name_or_path + "'";

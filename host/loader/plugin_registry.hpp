@@ -6,6 +6,7 @@
 
 #include <ingestd/abi.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,7 +57,11 @@ class PluginRegistry {
   const std::vector<LoadFailure>& failures();
 
   // A plugin by name, or by path to a shared object ("./my_plugin.so").
-  // Throws ConfigError naming the installed plugins (or why the file was refused).
+  // By name, the files named for it (ingestd_NAME.so, libingestd_NAME.so,
+  // NAME.so) are tried first along the search path, so that one run loads
+  // only the plugins it uses; the whole path is scanned only when none of
+  // them is the plugin. Throws ConfigError naming the installed plugins (or
+  // why the file was refused).
   const LoadedPlugin& resolve(const std::string& name_or_path, const Location& where,
                               const std::string& key);
 
@@ -65,10 +70,13 @@ class PluginRegistry {
 
  private:
   void scan();
+  const LoadedPlugin* find_by_file_name(const std::string& name);
   std::vector<std::string> dirs_;
   bool scanned_ = false;
   std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
   std::vector<std::unique_ptr<LoadedPlugin>> by_path_;
+  // Files tried by find_by_file_name: the plugin, or null when refused.
+  std::map<std::string, std::unique_ptr<LoadedPlugin>> probed_;
   std::vector<LoadFailure> failures_;
 };
 

@@ -79,6 +79,21 @@ TEST_CASE("conformance: a plugin found twice is warned about, and a --plugin-pat
   CHECK_MESSAGE(contains(r.err, "--plugin-path: no such folder or shared object: " + w.path("nowhere")), dump(r));
 }
 
+TEST_CASE("conformance: a run loads the plugins it names, found by file name, and no others") {
+  Workspace w;
+  w.write("flows.toml",
+          "[sources.count]\nplugin = \"c_counter\"\nconfig = { rows = 10 }\n"
+          "[destinations.out]\nplugin = \"null\"\n[[flows]]\nname = \"f\"\nfrom = \"count\"\nto = \"out\"\n");
+  Result r = installed(w, {"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK_MESSAGE(!contains(r.err, "noticed_on_load.so was loaded"), dump(r));
+  CHECK_MESSAGE(!contains(r.err, "abi_v2.so"), dump(r));
+  // Listing loads everything on the search path.
+  r = installed(w, {"plugins", "list"});
+  CHECK_MESSAGE(contains(r.err, "noticed_on_load.so was loaded"), dump(r));
+  CHECK_MESSAGE(contains(r.err, "noticed_on_load.so: not an ingestd plugin"), dump(r));
+}
+
 TEST_CASE("conformance: a flow naming a refused plugin explains the refusal") {
   Workspace w;
   w.write("flows.toml",

@@ -291,7 +291,8 @@ typedef struct ingestd_catalog {
 
 typedef struct ingestd_stream_request {
   uint32_t struct_size;
-  uint32_t stream_index; /* echo it in every batch of this stream */
+  uint32_t stream_index; /* the host's number for the stream in this run, for a plugin's own
+                          * bookkeeping; a source need not echo it in its batches */
   const char* stream;    /* a name from the catalog */
   uint32_t extract_mode; /* exactly one INGESTD_EXTRACT_* bit */
   const char* cursor_field; /* NULL for snapshot */
@@ -344,6 +345,8 @@ typedef struct ingestd_table_request {
  */
 typedef struct ingestd_batch {
   uint32_t struct_size;
+  /* Host -> destination: the stream's number in this run (its stream_index).
+   * Source -> host: ignored; the host knows which stream a batch came from. */
   uint32_t stream_index;
   int64_t row_count;
   /* A struct array ("+s"), one child per column of the stream's schema. */
