@@ -2,7 +2,7 @@
 #include "config/flow_file.hpp"
 #include "config/names.hpp"
 #include "loader/plugin_instance.hpp"
-#include "pump/plan.hpp"
+#include "config/plan.hpp"
 #include "util/strings.hpp"
 
 #include <yaml-cpp/yaml.h>

@@ -2,7 +2,7 @@
 #include "config/flow_file.hpp"
 #include "config/units.hpp"
 #include "loader/plugin_registry.hpp"
-#include "pump/plan.hpp"
+#include "config/plan.hpp"
 #include "pump/runner.hpp"
 #include "state/state_store.hpp"
 

@@ -2,7 +2,7 @@
 #include "config/flow_file.hpp"
 #include "config/names.hpp"
 #include "log/logging.hpp"
-#include "pump/plan.hpp"
+#include "config/plan.hpp"
 #include "singer/singer_target.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"

@@ -1,7 +1,7 @@
 #include "cli/commands.hpp"
 #include "config/flow_file.hpp"
 #include "loader/plugin_instance.hpp"
-#include "pump/plan.hpp"
+#include "config/plan.hpp"
 #include "state/flow_lease.hpp"
 #include "state/state_store.hpp"
 #include "util/strings.hpp"

@@ -3,7 +3,7 @@
 #include "config/flow_file.hpp"
 #include "loader/plugin_instance.hpp"
 #include "log/logging.hpp"
-#include "pump/plan.hpp"
+#include "config/plan.hpp"
 #include "pump/stream_checks.hpp"
 #include "util/strings.hpp"
 

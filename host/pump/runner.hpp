@@ -3,7 +3,7 @@
 // parallelism) and reports.
 #pragma once
 
-#include "pump/plan.hpp"
+#include "config/plan.hpp"
 #include "pump/run_stats.hpp"
 
 #include <chrono>

@@ -6,7 +6,7 @@
 #include "loader/plugin_instance.hpp"
 #include "pump/bounded_queue.hpp"
 #include "pump/checkpoint_tracker.hpp"
-#include "pump/plan.hpp"
+#include "config/plan.hpp"
 #include "pump/run_stats.hpp"
 
 #include <atomic>

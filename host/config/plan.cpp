@@ -1,4 +1,4 @@
-#include "pump/plan.hpp"
+#include "config/plan.hpp"
 
 #include <algorithm>
 #include <filesystem>
