@@ -68,8 +68,8 @@ std::shared_ptr<http::Api> github_api(const Options& o) {
     api.set("auth", json::Value("bearer"));
     api.set("token", o.get("token"));
   }
-  for (const char* key : {"max_retries", "circuit_breaker", "timeout", "max_retry_wait"})
-    if (o.has(key)) api.set(key, o.get(key));
+  for (const auto& r : http::request_options())
+    if (o.has(r.name)) api.set(r.name, o.get(r.name));
   auto result = http::make_api(Options(json::Value(std::move(api))));
   result->quota_remaining_header = "x-ratelimit-remaining";
   result->quota_reset_header = "x-ratelimit-reset";
@@ -96,14 +96,8 @@ PluginInfo describe() {
       option("base_url", INGESTD_OPTION_STRING, "The API's address (GitHub Enterprise: https://HOST/api/v3)")
           .default_to("https://api.github.com"),
       option("page_size", INGESTD_OPTION_INT, "Records per request (GitHub allows up to 100)").default_to("100"),
-      option("max_retries", INGESTD_OPTION_INT, "Retries of a request after 5xx, 429 or a connection failure")
-          .default_to("5"),
-      option("max_retry_wait", INGESTD_OPTION_DURATION, "A longer quota reset or Retry-After fails the request")
-          .default_to("15m"),
-      option("timeout", INGESTD_OPTION_DURATION, "Whole-request timeout").default_to("60s"),
-      option("circuit_breaker", INGESTD_OPTION_INT, "Give a stream up after this many consecutive failed requests")
-          .default_to("10"),
   };
+  for (auto& r : http::request_options()) p.options.push_back(std::move(r));
   return p;
 }
 

@@ -37,17 +37,8 @@ std::shared_ptr<CircuitBreaker> Api::breaker(const std::string& stream) const {
   return b;
 }
 
-std::vector<sdk::OptionSpec> api_options(const std::string& default_base_url) {
-  auto base = option("base_url", INGESTD_OPTION_STRING, "The API's base URL; stream paths are relative to it");
-  if (default_base_url.empty()) base.required();
-  else base.default_to(default_base_url);
-  std::vector<sdk::OptionSpec> o = {
-      base,
-      option("headers", INGESTD_OPTION_JSON,
-             "Headers sent with every request, { \"Accept\" = \"application/json\" }; values are redacted from logs")
-          .secret(),
-      option("rate_limit", INGESTD_OPTION_JSON,
-             "Client-side limit shared by all streams: { requests_per_second = N, burst = M }"),
+std::vector<sdk::OptionSpec> request_options() {
+  return {
       option("max_retries", INGESTD_OPTION_INT, "Retries of a request after 5xx, 408, 429 or a connection failure")
           .default_to("5"),
       option("retry_backoff", INGESTD_OPTION_DURATION,
@@ -61,6 +52,21 @@ std::vector<sdk::OptionSpec> api_options(const std::string& default_base_url) {
              "Give a stream up after this many consecutive failed requests, across reruns (0: never)")
           .default_to("10"),
   };
+}
+
+std::vector<sdk::OptionSpec> api_options(const std::string& default_base_url) {
+  auto base = option("base_url", INGESTD_OPTION_STRING, "The API's base URL; stream paths are relative to it");
+  if (default_base_url.empty()) base.required();
+  else base.default_to(default_base_url);
+  std::vector<sdk::OptionSpec> o = {
+      base,
+      option("headers", INGESTD_OPTION_JSON,
+             "Headers sent with every request, { \"Accept\" = \"application/json\" }; values are redacted from logs")
+          .secret(),
+      option("rate_limit", INGESTD_OPTION_JSON,
+             "Client-side limit shared by all streams: { requests_per_second = N, burst = M }"),
+  };
+  for (auto& r : request_options()) o.push_back(std::move(r));
   for (auto& a : auth_options()) o.push_back(std::move(a));
   return o;
 }

@@ -46,6 +46,10 @@ struct Api {
 // max_retries, retry_backoff, timeout, connect_timeout, circuit_breaker, and
 // the auth options.
 std::vector<sdk::OptionSpec> api_options(const std::string& default_base_url = {});
+// Of those, the ones about retrying and timing requests (max_retries,
+// retry_backoff, max_retry_wait, timeout, connect_timeout, circuit_breaker):
+// for sources that set the rest themselves.
+std::vector<sdk::OptionSpec> request_options();
 // Reads them; throws config errors naming the option.
 std::shared_ptr<Api> make_api(const sdk::Options& options);
 
