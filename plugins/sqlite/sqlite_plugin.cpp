@@ -44,7 +44,7 @@ class SqliteDestination : public Instance {
  public:
   explicit SqliteDestination(const CreateContext& ctx) {
     settings_.path = ctx.resolve_path(ctx.options.string("path"));
-    settings_.synchronous_full = ctx.options.string("synchronous") == "full"  // the host fills in the default;
+    settings_.synchronous_full = ctx.options.string("synchronous") == "full";  // the host fills in the default
   }
 
   // Changes nothing: an existing database must take a write lock; a new
