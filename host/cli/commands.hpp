@@ -3,6 +3,8 @@
 // is being run by another run.
 #pragma once
 
+#include <ingestd/abi.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,7 +62,7 @@ struct SingerTargetArgs {
   std::string flows;
   std::string destination;
   std::optional<std::string> load;
-  int64_t batch_rows = 16384;
+  int64_t batch_rows = INGESTD_DEFAULT_BATCH_ROWS;
 };
 int singer_target_command(const GlobalOptions& g, const SingerTargetArgs& a);
 

@@ -7,6 +7,7 @@
 
 #include "config/location.hpp"
 
+#include <ingestd/abi.h>
 #include <ingestd/sdk/json.hpp>
 
 #include <cstdint>
@@ -80,7 +81,7 @@ struct FlowDef {
   StreamSettings settings;                          // the flow's own
   std::map<std::string, StreamSettings> overrides;  // per stream
   QueueLimits queue;
-  int64_t batch_rows = 16384;
+  int64_t batch_rows = INGESTD_DEFAULT_BATCH_ROWS;
   int64_t parallelism = 4;  // streams of this flow read at once
   int64_t retries = 3;      // reruns of a stream after a transient failure
 

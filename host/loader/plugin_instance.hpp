@@ -7,6 +7,7 @@
 #include "loader/host_api.hpp"
 #include "loader/plugin_registry.hpp"
 
+#include <ingestd/abi.h>
 #include <ingestd/sdk/json.hpp>
 #include <ingestd/sdk/schema.hpp>
 
@@ -60,7 +61,7 @@ struct StreamOpenRequest {
   std::string cursor;
   std::vector<std::string> primary_key;
   std::optional<std::string> state;
-  int64_t batch_rows = 16384;
+  int64_t batch_rows = INGESTD_DEFAULT_BATCH_ROWS;
   json::Value options = json::Object{};
   ingestd_host_context* context = nullptr;
 };

@@ -6,6 +6,8 @@
 
 #include "loader/plugin_instance.hpp"
 
+#include <ingestd/abi.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <istream>
@@ -20,7 +22,7 @@ struct SingerTargetOptions {
   std::optional<uint32_t> load_mode;
   // The destination's load modes: a default it cannot do falls back to append.
   uint32_t supported_loads = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE;
-  int64_t batch_rows = 16384;
+  int64_t batch_rows = INGESTD_DEFAULT_BATCH_ROWS;
   std::string run_id;
   json::Value table_options = json::Object{};
 };

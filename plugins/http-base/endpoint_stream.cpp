@@ -39,9 +39,9 @@ class EndpointStream : public SourceStream {
     incremental_ = r.extract_mode != INGESTD_EXTRACT_SNAPSHOT;
     if (incremental_ && cursor_field_.empty())
       throw config_error("stream '" + spec_.stream + "': incremental extract modes need a cursor (set cursor in the flow)");
-    lookback_ms_ = r.options.integer("lookback_ms", 0);
-    lookback_units_ = r.options.number("lookback", 0);
-    start_ = r.options.string("start");
+    lookback_ms_ = r.settings.lookback_ms.value_or(0);
+    lookback_units_ = r.settings.lookback && r.settings.lookback->is_number() ? r.settings.lookback->as_double() : 0;
+    start_ = r.settings.start && r.settings.start->is_string() ? r.settings.start->as_string() : "";
     if (incremental_ && r.state) load_state(*r.state);
     columns_.add_declared();
     columns_.report_widenings_to(host_, spec_.stream);

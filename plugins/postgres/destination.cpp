@@ -49,9 +49,9 @@ class PgTable : public DestinationTable {
     auto dot = r.table.rfind('.');
     table_ = dot == std::string::npos ? r.table : r.table.substr(dot + 1);
     schema_name_ = !s.schema.empty() ? s.schema : dot == std::string::npos ? "public" : r.table.substr(0, dot);
-    policy_ = r.options.string("schema_changes", "evolve");
-    hard_delete_ = r.options.boolean("hard_delete");
-    delete_stale_ = r.options.boolean("delete_stale");
+    policy_ = r.settings.schema_changes;
+    hard_delete_ = r.settings.hard_delete;
+    delete_stale_ = r.settings.delete_stale;
     target_ = load_ == INGESTD_LOAD_REPLACE ? table_ + "__ingestd_new" : table_;
     db_.exec("SET ingestd.run_id = " + db_.literal(run_id_));
     db_.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema_name_));
@@ -207,7 +207,7 @@ class PgTable : public DestinationTable {
       if (is_metadata(f.name)) continue;
       bool known = false;
       for (const auto& [n, t] : cols) known = known || n == f.name;
-      if (!known && (!had_table || policy_ == "evolve")) cols.emplace_back(f.name, pg_type_for(f.type));
+      if (!known && (!had_table || policy_ == SchemaChanges::Evolve)) cols.emplace_back(f.name, pg_type_for(f.type));
     }
     std::string sql = "CREATE TABLE IF NOT EXISTS " + target() + " (";
     for (const auto& [n, t] : cols)
@@ -386,7 +386,7 @@ class PgTable : public DestinationTable {
   std::vector<std::string> key_;
   std::string state_schema_;
   std::string schema_name_, table_, target_;
-  std::string policy_;
+  SchemaChanges policy_ = SchemaChanges::Evolve;
   bool hard_delete_ = false, delete_stale_ = false;
   std::vector<std::pair<std::string, std::string>> existing_;
   std::vector<int> write_cols_;

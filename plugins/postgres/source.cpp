@@ -150,13 +150,12 @@ class TableStream : public SourceStream {
       stream_schema.fields.push_back({c.name, c.type, true});
     }
     std::vector<std::string> where;
-    if (r.options.has("where")) where.push_back("(" + r.options.string("where") + ")");
+    if (!r.settings.where.empty()) where.push_back("(" + r.settings.where + ")");
     incremental_ = r.extract_mode != INGESTD_EXTRACT_SNAPSHOT;
     if (r.extract_mode == INGESTD_EXTRACT_INCREMENTAL_UPDATES) {
       std::string flag = "false";
-      std::string deleted = r.options.string("deleted_column");
-      if (!deleted.empty()) {
-        const SourceColumn& d = column(t, deleted, "deleted_column");
+      if (!r.settings.deleted_column.empty()) {
+        const SourceColumn& d = column(t, r.settings.deleted_column, "deleted_column");
         // A boolean flag, or any column that is set when the row is deleted (deleted_at).
         flag = d.type.id == TypeId::Bool ? "coalesce(" + quote_ident(d.name) + ", false)"
                                         : quote_ident(d.name) + " IS NOT NULL";
@@ -183,10 +182,10 @@ class TableStream : public SourceStream {
         return db_.literal(v.is_string() ? v.as_string() : v.dump()) + "::" + col.pg_type;
       };
       if (!state.is_null()) {
-        if (r.options.has("lookback") || r.options.has("lookback_ms")) {
-          std::string back = r.options.has("lookback_ms")
-                                 ? "interval '" + std::to_string(r.options.integer("lookback_ms")) + " milliseconds'"
-                                 : r.options.get("lookback").dump();
+        if (r.settings.lookback || r.settings.lookback_ms) {
+          std::string back = r.settings.lookback_ms
+                                 ? "interval '" + std::to_string(*r.settings.lookback_ms) + " milliseconds'"
+                                 : r.settings.lookback->dump();
           where.push_back(quote_ident(c.name) + " >= " + lit(state["cursor"], c) + " - " + back);
         } else if (state["key"].is_array() && state["key"].as_array().size() + 1 == order_by.size()) {
           std::string lhs, rhs;
@@ -199,8 +198,8 @@ class TableStream : public SourceStream {
           // No key to break ties: rows at the last cursor value come again.
           where.push_back(quote_ident(c.name) + " >= " + lit(state["cursor"], c));
         }
-      } else if (r.options.has("start")) {
-        where.push_back(quote_ident(c.name) + " >= " + lit(r.options.get("start"), c));
+      } else if (r.settings.start) {
+        where.push_back(quote_ident(c.name) + " >= " + lit(*r.settings.start, c));
       }
     }
     std::string sql = "SELECT " + select + " FROM " + quote_table(schema, table);

@@ -70,9 +70,9 @@ class SqliteTable : public DestinationTable {
       : db_(s.path, true, false), host_(r.host), lock_(lock), table_(r.table), run_id_(r.run_id),
         load_(r.load_mode), primary_key_(r.primary_key) {
     open_pragmas(db_, s.synchronous_full);
-    policy_ = r.options.string("schema_changes", "evolve");
-    hard_delete_ = r.options.boolean("hard_delete");
-    delete_stale_ = r.options.boolean("delete_stale");
+    policy_ = r.settings.schema_changes;
+    hard_delete_ = r.settings.hard_delete;
+    delete_stale_ = r.settings.delete_stale;
     target_ = load_ == INGESTD_LOAD_REPLACE ? "_ingestd_stage_" + table_ + "_" + r.run_id : table_;
     with_lock([&] { prepare_table(r.schema); });
   }
@@ -242,7 +242,7 @@ class SqliteTable : public DestinationTable {
       if (is_metadata(f.name)) continue;
       bool known = false;
       for (const auto& [n, t] : cols) known = known || n == f.name;
-      if (!known && (existing_.empty() || policy_ == "evolve")) cols.emplace_back(f.name, declared_for(f.type));
+      if (!known && (existing_.empty() || policy_ == SchemaChanges::Evolve)) cols.emplace_back(f.name, declared_for(f.type));
     }
     std::string sql = "CREATE TABLE " + quote(target_) + " (";
     for (const auto& [n, t] : cols)
@@ -427,7 +427,7 @@ class SqliteTable : public DestinationTable {
   std::string table_, target_, run_id_;
   uint32_t load_;
   std::vector<std::string> primary_key_;
-  std::string policy_;
+  SchemaChanges policy_ = SchemaChanges::Evolve;
   bool hard_delete_ = false, delete_stale_ = false;
   std::vector<std::pair<std::string, std::string>> existing_;
   std::vector<int> write_cols_, key_cols_;

@@ -202,14 +202,14 @@ void bind_json(Stmt& s, int i, const json::Value& v) {
 
 // `value` moved back by the lookback, keeping the value's own text form so
 // that SQLite's text comparison still orders correctly.
-json::Value behind(const json::Value& value, const Options& options, const std::string& cursor) {
-  if (options.has("lookback")) {
-    const json::Value& lb = options.get("lookback");
+json::Value behind(const json::Value& value, const StreamSettings& settings, const std::string& cursor) {
+  if (settings.lookback) {
+    const json::Value& lb = *settings.lookback;
     if (value.is_int() && lb.is_int()) return json::Value(value.as_int() - lb.as_int());
     if (value.is_number()) return json::Value(value.as_double() - lb.as_double());
     throw config_error("lookback is a number but cursor '" + cursor + "' holds text; give a duration such as \"2h\"");
   }
-  int64_t ms = options.integer("lookback_ms");
+  const int64_t ms = settings.lookback_ms.value_or(0);
   if (!value.is_string())
     throw config_error("lookback is a duration but cursor '" + cursor + "' holds numbers; give a number instead");
   const std::string& text = value.as_string();
@@ -243,20 +243,20 @@ class TableStream : public SourceStream {
     if (incremental_) {
       cursor_ = find_column(t, r.cursor_field, "cursor",
                             "incremental extract modes need a cursor column (set cursor = \"...\" on the flow)");
-      std::string deleted = r.options.string("deleted_column");
-      if (!deleted.empty()) deleted_ = find_column(t, deleted, "deleted_column", "");
+      if (!r.settings.deleted_column.empty())
+        deleted_ = find_column(t, r.settings.deleted_column, "deleted_column", "");
       tiebreak_ = t.has_rowid;
       if (tiebreak_) sql += ", rowid";
       std::string c = quote(t.columns[static_cast<std::size_t>(cursor_)]);
       sql += " FROM " + quote(t.name) + " WHERE " + c + " IS NOT NULL";
-      if (r.options.has("where")) sql += " AND (" + r.options.string("where") + ")";
+      if (!r.settings.where.empty()) sql += " AND (" + r.settings.where + ")";
       json::Value state = r.state ? parse_state(*r.state) : json::Value();
-      const bool lookback = r.options.has("lookback") || r.options.has("lookback_ms");
+      const bool lookback = r.settings.lookback || r.settings.lookback_ms;
       if (!state.is_null()) {
         const json::Value& last = state["cursor"];
         if (lookback) {
           sql += " AND " + c + " >= ?1";
-          binds.push_back(behind(last, r.options, r.cursor_field));
+          binds.push_back(behind(last, r.settings, r.cursor_field));
         } else if (tiebreak_ && state["rowid"].is_int()) {
           // Resume exactly after the last row read: same cursor, later rowid.
           sql += " AND (" + c + " > ?1 OR (" + c + " = ?1 AND rowid > ?2))";
@@ -267,14 +267,14 @@ class TableStream : public SourceStream {
           sql += " AND " + c + " >= ?1";
           binds.push_back(last);
         }
-      } else if (r.options.has("start")) {
+      } else if (r.settings.start) {
         sql += " AND " + c + " >= ?1";
-        binds.push_back(r.options.get("start"));
+        binds.push_back(*r.settings.start);
       }
       sql += " ORDER BY " + c + (tiebreak_ ? ", rowid" : "");
     } else {
       sql += " FROM " + quote(t.name);
-      if (r.options.has("where")) sql += " WHERE (" + r.options.string("where") + ")";
+      if (!r.settings.where.empty()) sql += " WHERE (" + r.settings.where + ")";
     }
     stmt_ = std::make_unique<Stmt>(db_, sql);
     for (std::size_t i = 0; i < binds.size(); ++i) bind_json(*stmt_, static_cast<int>(i + 1), binds[i]);

@@ -183,6 +183,19 @@ typedef struct ingestd_host_api {
 #define INGESTD_LOAD_REPLACE 2u
 #define INGESTD_LOAD_MERGE 4u
 
+/* Keys of the flow settings the host passes in a stream request's and a table
+ * request's options_json (the SDK parses them into typed fields), and the
+ * default of batch_rows. */
+#define INGESTD_SETTING_LOOKBACK_MS "lookback_ms"       /* integer: re-read this far behind a time cursor */
+#define INGESTD_SETTING_LOOKBACK "lookback"             /* number: ... behind a numeric cursor */
+#define INGESTD_SETTING_START "start"                   /* the cursor value to begin from without state */
+#define INGESTD_SETTING_DELETED_COLUMN "deleted_column" /* a boolean column whose true rows are deletes */
+#define INGESTD_SETTING_WHERE "where"                   /* a filter (sources with INGESTD_SOURCE_WHERE) */
+#define INGESTD_SETTING_SCHEMA_CHANGES "schema_changes" /* "evolve" (default), "freeze" or "discard" */
+#define INGESTD_SETTING_HARD_DELETE "hard_delete"       /* boolean: deleted rows are removed, not marked */
+#define INGESTD_SETTING_DELETE_STALE "delete_stale"     /* boolean: see ingestd_table_request */
+#define INGESTD_DEFAULT_BATCH_ROWS 16384
+
 /* Option types. The host validates flow-file values against them and hands the
  * plugin normalised JSON (see ingestd_create_args.config_json). */
 #define INGESTD_OPTION_STRING 0u   /* JSON string */

@@ -241,6 +241,25 @@ struct StreamInfo {
   bool continuous = false;       // never ends by itself (see INGESTD_STREAM_CONTINUOUS)
 };
 
+// The flow's settings for a stream, parsed once from the request's options
+// (keys INGESTD_SETTING_*).
+struct StreamSettings {
+  std::optional<int64_t> lookback_ms;     // behind a date/time cursor
+  std::optional<json::Value> lookback;    // behind a numeric cursor, in its units
+  std::optional<json::Value> start;       // the cursor value to begin from without state
+  std::string deleted_column;             // "" when none
+  std::string where;                      // "" when none
+};
+
+enum class SchemaChanges { Evolve, Freeze, Discard };
+
+// The flow's settings for a destination table.
+struct TableSettings {
+  SchemaChanges schema_changes = SchemaChanges::Evolve;
+  bool hard_delete = false;
+  bool delete_stale = false;
+};
+
 struct StreamRequest {
   uint32_t index = 0;
   std::string stream;
@@ -248,8 +267,9 @@ struct StreamRequest {
   std::string cursor_field;
   std::vector<std::string> primary_key;
   std::optional<std::string> state;  // the last committed checkpoint
-  int64_t batch_rows = 16384;
-  Options options;
+  int64_t batch_rows = INGESTD_DEFAULT_BATCH_ROWS;
+  StreamSettings settings;
+  Options options;  // the settings as the host sent them (keys a newer host may add)
   Host host;
 };
 
@@ -261,7 +281,8 @@ struct TableRequest {
   std::string cursor_field;
   Schema schema;
   std::string run_id;
-  Options options;
+  TableSettings settings;
+  Options options;  // the settings as the host sent them
   Host host;
 };
 

@@ -1,5 +1,5 @@
 // Applying a stream's schema to an existing destination table under the
-// flow's schema_changes policy ("evolve", "freeze", "discard"). Destinations
+// flow's schema_changes policy (evolve, freeze, discard). Destinations
 // run the DDL; this decides what it is, the same way everywhere.
 #pragma once
 
@@ -32,7 +32,7 @@ struct SchemaPlan {
 // columns are never planned. Throws schema_error naming every new and changed
 // column when the policy is "freeze".
 inline SchemaPlan plan_schema_changes(const Schema& stream, const std::vector<ExistingColumn>& table,
-                                      const std::string& policy, const std::string& table_name,
+                                      SchemaChanges policy, const std::string& table_name,
                                       const std::function<DataType(const DataType&, const DataType&)>& wider) {
   SchemaPlan plan;
   std::vector<std::string> added, changed;
@@ -47,9 +47,9 @@ inline SchemaPlan plan_schema_changes(const Schema& stream, const std::vector<Ex
     for (const auto& c : table)
       if (c.name == f.name) had = &c;
     if (!had) {
-      if (policy == "freeze") {
+      if (policy == SchemaChanges::Freeze) {
         added.push_back(f.name + " (" + f.type.name() + ")");
-      } else if (policy == "discard") {
+      } else if (policy == SchemaChanges::Discard) {
         plan.discarded.push_back(f.name);
       } else {
         plan.add.push_back(f);
@@ -59,7 +59,7 @@ inline SchemaPlan plan_schema_changes(const Schema& stream, const std::vector<Ex
     }
     DataType need = wider(had->type, f.type);
     if (need != had->type) {
-      if (policy == "freeze") {
+      if (policy == SchemaChanges::Freeze) {
         changed.push_back(f.name + " (" + had->type.name() + " -> " + need.name() + ")");
         continue;
       }

@@ -116,6 +116,28 @@ inline Options parse_options(const char* text, const char* what) {
   }
 }
 
+inline StreamSettings stream_settings(const Options& o) {
+  StreamSettings s;
+  if (o.has(INGESTD_SETTING_LOOKBACK_MS)) s.lookback_ms = o.integer(INGESTD_SETTING_LOOKBACK_MS);
+  if (o.has(INGESTD_SETTING_LOOKBACK)) s.lookback = o.get(INGESTD_SETTING_LOOKBACK);
+  if (o.has(INGESTD_SETTING_START)) s.start = o.get(INGESTD_SETTING_START);
+  s.deleted_column = o.string(INGESTD_SETTING_DELETED_COLUMN);
+  s.where = o.string(INGESTD_SETTING_WHERE);
+  return s;
+}
+
+inline TableSettings table_settings(const Options& o) {
+  TableSettings s;
+  const std::string changes = o.string(INGESTD_SETTING_SCHEMA_CHANGES, "evolve");
+  if (changes == "freeze") s.schema_changes = SchemaChanges::Freeze;
+  else if (changes == "discard") s.schema_changes = SchemaChanges::Discard;
+  else if (changes != "evolve")
+    throw Error(INGESTD_ERROR_INVALID_ARGUMENT, "schema_changes must be evolve, freeze or discard, not '" + changes + "'");
+  s.hard_delete = o.boolean(INGESTD_SETTING_HARD_DELETE);
+  s.delete_stale = o.boolean(INGESTD_SETTING_DELETE_STALE);
+  return s;
+}
+
 // One instantiation per plugin (Tag has internal linkage in the plugin's own
 // translation unit), so the static state below is private to each plugin.
 template <class Tag>
@@ -369,6 +391,7 @@ struct Adapter {
       if (r->state) req.state = std::string(reinterpret_cast<const char*>(r->state), r->state_size);
       if (r->batch_rows > 0) req.batch_rows = r->batch_rows;
       req.options = parse_options(r->options_json, "stream options");
+      req.settings = stream_settings(req.options);
       req.host = h->host.with_context(r->context);
       auto sh = std::make_unique<StreamHandle>();
       sh->index = r->stream_index;
@@ -424,6 +447,7 @@ struct Adapter {
       if (r->schema) req.schema = import_schema(*r->schema);
       req.run_id = r->run_id ? r->run_id : "";
       req.options = parse_options(r->options_json, "table options");
+      req.settings = table_settings(req.options);
       req.host = h->host.with_context(r->context);
       auto th = std::make_unique<TableHandle>();
       th->schema = req.schema;
