@@ -178,7 +178,14 @@ TEST_CASE("modes: consistent_snapshot reads every table as of one moment") {
     testing::Options o;
     o.cwd = w.dir.path();
     testing::Child child({testing::ingestd_bin(), "run", "flows.toml", "--report", "report.json"}, o);
-    // Table a takes about 1.4 s to drain; b is read after it.
+    // Table a takes about 1.4 s to drain; b is read after it. With
+    // consistent_snapshot the rows come after the snapshot was exported (a
+    // slow start must not put them before it).
+    if (consistent)
+      REQUIRE(testing::wait_until([&] {
+        return src.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_export_snapshot()%' "
+                          "AND state = 'idle in transaction'") == "1";
+      }));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     src.execute("INSERT INTO b SELECT generate_series(21, 30);");
     Result r = child.wait();
