@@ -212,5 +212,7 @@ TEST_CASE("webhook soak: good producers are served while slowloris, slow bodies,
   const Value& counters = stream_of(report, "events")["counters"];
   CHECK(counters["connections_refused"].as_int() > 0);
   CHECK(counters["requests_timed_out"].as_int() > 0);
+#ifndef INGESTD_SANITIZED  // ASan's shadow and quarantine make a resident-size limit meaningless
   CHECK_MESSAGE(done.max_rss_kb < 300 * 1024, "peak " << done.max_rss_kb << " KiB");
+#endif
 }
