@@ -3,8 +3,8 @@
 #include "loader/host_api.hpp"
 #include "log/logging.hpp"
 
-#include <typing/json_rows.hpp>
-#include <typing/json_schema.hpp>
+#include <ingestd/kit/typing/json_rows.hpp>
+#include <ingestd/kit/typing/json_schema.hpp>
 
 #include <map>
 #include <memory>
@@ -23,9 +23,9 @@ class TargetTable {
     context_.component = "singer-target/" + stream_;
   }
 
-  void declare(std::vector<typing::DeclaredColumn> declared, std::vector<std::string> key) {
+  void declare(std::vector<kit::typing::DeclaredColumn> declared, std::vector<std::string> key) {
     if (!key.empty()) key_ = std::move(key);
-    typing::ColumnSet next = columns_.redeclared(std::move(declared));
+    kit::typing::ColumnSet next = columns_.redeclared(std::move(declared));
     if (next.schema() == columns_.schema()) return;
     if (builder_) write_batch();
     columns_ = std::move(next);
@@ -38,12 +38,12 @@ class TargetTable {
     if (!table_) open();
     for (;;) {
       switch (appender_.append(record, columns_, *builder_)) {
-        case typing::JsonRowAppender::Result::Appended:
+        case kit::typing::JsonRowAppender::Result::Appended:
           if (builder_->rows() >= options_.batch_rows) write_batch();
           return;
-        case typing::JsonRowAppender::Result::Rejected:
+        case kit::typing::JsonRowAppender::Result::Rejected:
           throw std::runtime_error("line " + std::to_string(line) + ": " + appender_.reason());
-        case typing::JsonRowAppender::Result::ColumnsChanged:
+        case kit::typing::JsonRowAppender::Result::ColumnsChanged:
           write_batch();
           restart();
           break;
@@ -122,7 +122,7 @@ class TargetTable {
   PluginInstance& destination_;
   const SingerTargetOptions& options_;
   ingestd_host_context context_;
-  typing::ColumnSet columns_;
+  kit::typing::ColumnSet columns_;
   std::vector<std::string> key_;
   bool version_seen_ = false;
   uint32_t load_mode_ = INGESTD_LOAD_APPEND;
@@ -130,7 +130,7 @@ class TargetTable {
   bool schema_changed_ = false;
   std::unique_ptr<OpenTable> table_;
   std::unique_ptr<sdk::BatchBuilder> builder_;
-  typing::JsonRowAppender appender_;
+  kit::typing::JsonRowAppender appender_;
   uint64_t sequence_ = 0, committed_ = 0;
 };
 
@@ -183,7 +183,7 @@ SingerTargetResult run_singer_target(PluginInstance& destination, std::istream& 
       } else if (type == "SCHEMA") {
         dom::element schema;
         if (!has_stream || msg["schema"].get(schema)) fail("SCHEMA needs \"stream\" and \"schema\"");
-        table(stream).declare(typing::columns_from_json_schema(json::Value::parse(simdjson::minify(schema))),
+        table(stream).declare(kit::typing::columns_from_json_schema(json::Value::parse(simdjson::minify(schema))),
                               string_array(msg["key_properties"]));
       } else if (type == "STATE") {
         if (msg["value"].error()) fail("STATE without a \"value\"");

@@ -3,7 +3,7 @@
 #include "util/process.hpp"
 #include "util/time.hpp"
 
-#include <ingestd/pg/connection.hpp>
+#include <ingestd/kit/pg/connection.hpp>
 #include <ingestd/sdk/plugin.hpp>
 
 #include <cstdlib>
@@ -15,7 +15,7 @@ namespace ingestd {
 
 namespace {
 
-using PgResult = pg::Result;
+using PgResult = kit::pg::Result;
 
 // A state store's statements are small: a server silent for a minute is
 // gone, and the run fails rather than hangs.
@@ -28,7 +28,7 @@ class PostgresStateStore : public StateStore {
     options_.attempts = 3;
     options_.read_timeout_ms = kReadTimeoutMs;
     connect();
-    std::string s = pg::quote_ident(schema_);
+    std::string s = kit::pg::quote_ident(schema_);
     run("CREATE SCHEMA IF NOT EXISTS " + s);
     run("CREATE TABLE IF NOT EXISTS " + s + ".checkpoints (flow text NOT NULL, stream text NOT NULL, destination text "
         "NOT NULL, checkpoint bytea NOT NULL, generation bigint NOT NULL, run_id text NOT NULL, saved_at text NOT NULL, "
@@ -156,7 +156,7 @@ class PostgresStateStore : public StateStore {
   }
 
  private:
-  std::string table(const char* name) const { return pg::quote_ident(schema_) + "." + name; }
+  std::string table(const char* name) const { return kit::pg::quote_ident(schema_) + "." + name; }
 
   static std::string hex(const std::string& bytes) {
     static const char digits[] = "0123456789abcdef";
@@ -178,7 +178,7 @@ class PostgresStateStore : public StateStore {
 
   void connect() {
     try {
-      db_ = std::make_unique<pg::Connection>(options_);
+      db_ = std::make_unique<kit::pg::Connection>(options_);
     } catch (const sdk::Error& e) {
       throw StateStoreError("cannot connect to the PostgreSQL state store: " + std::string(e.what()),
                             e.retry_class() == INGESTD_RETRY_TRANSIENT);
@@ -234,9 +234,9 @@ class PostgresStateStore : public StateStore {
               {r.text(i, 0)});
   }
 
-  pg::ConnectOptions options_;
+  kit::pg::ConnectOptions options_;
   std::string schema_;
-  std::unique_ptr<pg::Connection> db_;
+  std::unique_ptr<kit::pg::Connection> db_;
   std::mutex mutex_;
 };
 

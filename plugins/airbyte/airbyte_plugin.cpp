@@ -3,19 +3,20 @@
 // back with --state. See README.md.
 #include "airbyte_stream.hpp"
 
-#include <ingestd/child/connector.hpp>
-#include <ingestd/child/private_file.hpp>
-#include <typing/json_schema.hpp>
+#include <ingestd/kit/child/connector.hpp>
+#include <ingestd/kit/child/private_file.hpp>
+#include <ingestd/kit/typing/json_schema.hpp>
 
 #include <algorithm>
 #include <mutex>
 #include <optional>
 
+namespace ingestd::plugins::airbyte {
 namespace {
 
 using namespace ingestd::sdk;
-using ingestd::child::Connector;
-using ingestd::child::PrivateFile;
+using ingestd::kit::child::Connector;
+using ingestd::kit::child::PrivateFile;
 using ingestd::json::Array;
 using ingestd::json::Object;
 using ingestd::json::Value;
@@ -49,7 +50,7 @@ class AirbyteSource : public Instance {
     for (const auto& s : catalog()["streams"].as_array()) {
       StreamInfo info;
       info.name = s["name"].as_string();
-      info.schema = typing::schema_from_json_schema(s["json_schema"]);
+      info.schema = kit::typing::schema_from_json_schema(s["json_schema"]);
       for (const auto& path : s["source_defined_primary_key"].is_array() ? s["source_defined_primary_key"].as_array()
                                                                           : Array{})
         if (path.is_array() && !path.as_array().empty()) info.primary_key.push_back(path.as_array()[0].as_string());
@@ -69,15 +70,15 @@ class AirbyteSource : public Instance {
       if (s["name"].as_string() == r.stream) stream = &s;
     }
     if (!stream) throw config_error("the Airbyte source has no stream '" + r.stream + "' (its streams: " + join(names) + ")");
-    auto run = std::make_unique<airbyte::ReadRun>();
+    auto run = std::make_unique<ReadRun>();
     run->connector = &connector_;
     run->stream = r.stream;
     run->incremental = r.extract_mode != INGESTD_EXTRACT_SNAPSHOT && supports(*stream, "incremental");
     run->configured_catalog = configured_catalog(*stream, r, run->incremental);
-    run->fields = typing::schema_from_json_schema((*stream)["json_schema"]).fields;
+    run->fields = kit::typing::schema_from_json_schema((*stream)["json_schema"]).fields;
     std::lock_guard lock(mutex_);
     runs_.push_back(std::move(run));
-    return airbyte::open_read_stream(*runs_.back(), r, *this);
+    return open_read_stream(*runs_.back(), r, *this);
   }
 
  private:
@@ -186,7 +187,7 @@ class AirbyteSource : public Instance {
   Host host_;
   std::mutex mutex_;
   std::optional<Value> catalog_;
-  std::vector<std::unique_ptr<airbyte::ReadRun>> runs_;  // alive as long as their streams
+  std::vector<std::unique_ptr<ReadRun>> runs_;  // alive as long as their streams
 };
 
 PluginInfo describe() {
@@ -196,12 +197,13 @@ PluginInfo describe() {
   p.kinds = INGESTD_KIND_SOURCE;
   p.description = "Runs an Airbyte-protocol source; its STATE is saved as batches commit and passed back with --state";
   p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
-  p.options = ingestd::child::connector_options();
+  p.options = ingestd::kit::child::connector_options();
   return p;
 }
 
 std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<AirbyteSource>(ctx); }
 
 }  // namespace
+}  // namespace ingestd::plugins::airbyte
 
-INGESTD_PLUGIN(describe, create)
+INGESTD_PLUGIN(ingestd::plugins::airbyte::describe, ingestd::plugins::airbyte::create)

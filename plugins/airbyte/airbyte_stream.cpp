@@ -2,9 +2,9 @@
 
 #include "message.hpp"
 
-#include <ingestd/child/connector_stream.hpp>
+#include <ingestd/kit/child/connector_stream.hpp>
 
-namespace airbyte {
+namespace ingestd::plugins::airbyte {
 
 namespace {
 
@@ -17,7 +17,7 @@ int32_t log_level(std::string_view level) {
   return INGESTD_LOG_INFO;
 }
 
-class ReadStream : public ingestd::child::ConnectorStream {
+class ReadStream : public ingestd::kit::child::ConnectorStream {
  public:
   ReadStream(const ReadRun& run, const StreamRequest& r, const Instance& owner)
       : ConnectorStream(*run.connector, r, owner, run.fields), run_(run) {
@@ -84,4 +84,4 @@ std::unique_ptr<SourceStream> open_read_stream(const ReadRun& run, const StreamR
   return std::make_unique<ReadStream>(run, r, owner);
 }
 
-}  // namespace airbyte
+}  // namespace ingestd::plugins::airbyte

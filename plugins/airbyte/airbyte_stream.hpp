@@ -5,16 +5,16 @@
 // counted; LOG lines go to ingestd's log; other message types are ignored.
 #pragma once
 
-#include <ingestd/child/connector.hpp>
+#include <ingestd/kit/child/connector.hpp>
 #include <ingestd/sdk/plugin.hpp>
 
 #include <memory>
 #include <string>
 
-namespace airbyte {
+namespace ingestd::plugins::airbyte {
 
 struct ReadRun {
-  const ingestd::child::Connector* connector = nullptr;
+  const ingestd::kit::child::Connector* connector = nullptr;
   std::string stream;
   std::string configured_catalog;  // JSON
   std::vector<ingestd::sdk::Field> fields;
@@ -24,4 +24,4 @@ struct ReadRun {
 std::unique_ptr<ingestd::sdk::SourceStream> open_read_stream(const ReadRun& run, const ingestd::sdk::StreamRequest& r,
                                                              const ingestd::sdk::Instance& owner);
 
-}  // namespace airbyte
+}  // namespace ingestd::plugins::airbyte

@@ -1,6 +1,6 @@
 #include "message.hpp"
 
-namespace airbyte {
+namespace ingestd::plugins::airbyte {
 
 namespace dom = simdjson::dom;
 using ingestd::json::Array;
@@ -87,4 +87,4 @@ std::string state_argument(const std::string& checkpoint) {
   return Value(Array{saved["state"]}).dump();
 }
 
-}  // namespace airbyte
+}  // namespace ingestd::plugins::airbyte

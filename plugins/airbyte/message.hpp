@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace airbyte {
+namespace ingestd::plugins::airbyte {
 
 struct Message {
   // NotJson: a line the protocol lets a source print (it is logged).
@@ -50,4 +50,4 @@ class StateKeeper {
 // The --state file's content for a checkpoint StateKeeper made.
 std::string state_argument(const std::string& checkpoint);
 
-}  // namespace airbyte
+}  // namespace ingestd::plugins::airbyte

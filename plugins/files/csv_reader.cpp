@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 using ingestd::sdk::config_error;
 using ingestd::sdk::data_error;
@@ -162,4 +162,4 @@ void CsvReader::unescape(CsvField& field) {
   field.text = std::string_view(out, static_cast<std::size_t>(w - out));
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

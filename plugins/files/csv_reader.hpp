@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 struct CsvField {
   std::string_view text;
@@ -57,4 +57,4 @@ class CsvReader {
   std::vector<bool> escaped_;  // per field: holds doubled quotes
 };
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

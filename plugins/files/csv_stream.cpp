@@ -4,15 +4,15 @@
 #include "dead_letter.hpp"
 #include "file_progress.hpp"
 #include "stream_columns.hpp"
-#include <typing/value_typing.hpp>
+#include <ingestd/kit/typing/value_typing.hpp>
 
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
-namespace files {
+namespace ingestd::plugins::files {
 
-using namespace typing;
+using namespace ingestd::kit::typing;
 
 using namespace ingestd::sdk;
 
@@ -318,4 +318,4 @@ std::unique_ptr<SourceStream> open_csv_stream(const SourceOptions& o, std::vecto
   return std::make_unique<CsvStream>(o, std::move(paths), known, r, owner, progress);
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

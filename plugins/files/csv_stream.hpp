@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 class FileProgress;
 
@@ -25,4 +25,4 @@ std::unique_ptr<ingestd::sdk::SourceStream> open_csv_stream(const SourceOptions&
     const std::vector<std::string>& known, const ingestd::sdk::StreamRequest& request,
     const ingestd::sdk::Instance& owner, FileProgress* progress);
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

@@ -1,6 +1,6 @@
 #include "dead_letter.hpp"
 
-#include <typing/value_typing.hpp>
+#include <ingestd/kit/typing/value_typing.hpp>
 
 #include <ingestd/sdk/values.hpp>
 
@@ -8,9 +8,9 @@
 #include <cstring>
 #include <filesystem>
 
-namespace files {
+namespace ingestd::plugins::files {
 
-using typing::valid_utf8;
+using kit::typing::valid_utf8;
 
 DeadLetter::~DeadLetter() {
   if (out_) std::fclose(out_);
@@ -51,4 +51,4 @@ void DeadLetter::flush() {
   if (out_) std::fflush(out_);
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

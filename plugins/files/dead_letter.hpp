@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 class DeadLetter {
  public:
@@ -30,4 +30,4 @@ class DeadLetter {
   int64_t count_ = 0;
 };
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

@@ -5,7 +5,7 @@
 
 #include <sys/stat.h>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 namespace json = ingestd::json;
 
@@ -65,4 +65,4 @@ std::string FileProgress::checkpoint() const {
   return json::Value(std::move(root)).dump();
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 class FileProgress {
  public:
@@ -42,4 +42,4 @@ class FileProgress {
   std::vector<std::string> pending_;
 };
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

@@ -9,7 +9,7 @@
 
 namespace fs = std::filesystem;
 
-namespace files {
+namespace ingestd::plugins::files {
 
 FileSet make_file_set(const std::string& resolved_path) {
   FileSet s;
@@ -108,4 +108,4 @@ Format resolve_format(const std::string& option, const std::string& sample_path)
   return Format::Csv;
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

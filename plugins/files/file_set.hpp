@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 enum class Format { Csv, Jsonl };
 
@@ -31,4 +31,4 @@ FileSet make_file_set(const std::string& resolved_path);
 // "auto" decides by extension: .jsonl/.ndjson/.json are JSON Lines, the rest CSV.
 Format resolve_format(const std::string& option, const std::string& sample_path);
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

@@ -10,7 +10,7 @@
 
 namespace fs = std::filesystem;
 
-namespace files {
+namespace ingestd::plugins::files {
 
 using namespace ingestd::sdk;
 
@@ -236,4 +236,4 @@ std::unique_ptr<DestinationTable> open_file_table(const DestinationOptions& opti
   return std::make_unique<FileTable>(options, request);
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

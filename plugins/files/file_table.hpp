@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 struct DestinationOptions {
   std::string dir;
@@ -21,4 +21,4 @@ DestinationOptions parse_destination_options(const ingestd::sdk::CreateContext& 
 std::unique_ptr<ingestd::sdk::DestinationTable> open_file_table(const DestinationOptions& options,
                                                                 const ingestd::sdk::TableRequest& request);
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

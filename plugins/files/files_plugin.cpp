@@ -12,13 +12,14 @@
 #include <filesystem>
 #include <mutex>
 
+namespace ingestd::plugins::files {
 namespace {
 
 using namespace ingestd::sdk;
 
 class FilesSource : public Instance {
  public:
-  explicit FilesSource(const CreateContext& ctx) : o_(files::parse_source_options(ctx)), base_dir_(ctx.base_dir) {}
+  explicit FilesSource(const CreateContext& ctx) : o_(parse_source_options(ctx)), base_dir_(ctx.base_dir) {}
 
   void check() override {
     if (o_.files.list().empty()) throw config_error("no files match " + o_.files.pattern);
@@ -29,8 +30,8 @@ class FilesSource : public Instance {
     if (paths.empty()) throw config_error("no files match " + o_.files.pattern);
     StreamInfo s;
     s.name = o_.stream;
-    s.schema = format(paths) == files::Format::Csv ? files::infer_csv_schema(o_, paths)
-                                                   : files::infer_jsonl_schema(o_, paths);
+    s.schema = format(paths) == Format::Csv ? infer_csv_schema(o_, paths)
+                                                   : infer_jsonl_schema(o_, paths);
     for (const auto& f : s.schema.fields)
       if (f.type.id == TypeId::TimestampUs || f.type.id == TypeId::TimestampUsLocal || f.type.id == TypeId::Date32)
         s.cursor_candidates.push_back(f.name);
@@ -43,12 +44,12 @@ class FilesSource : public Instance {
     auto paths = o_.files.list(&skipped);
     for (const auto& s : skipped) r.host.warn(s);
     if (paths.empty()) throw config_error("no files match " + o_.files.pattern);
-    files::Format f = format(paths);
-    files::FileProgress* progress = nullptr;
+    Format f = format(paths);
+    FileProgress* progress = nullptr;
     const std::vector<std::string> listed = paths;
     if (r.extract_mode == INGESTD_EXTRACT_INCREMENTAL_APPENDS) {
       // New and changed files only; the state remembers each file read.
-      auto p = std::make_unique<files::FileProgress>(r.state, paths, base_dir_);
+      auto p = std::make_unique<FileProgress>(r.state, paths, base_dir_);
       paths = p->pending();
       r.host.info(std::to_string(paths.size()) + " new or changed file(s) to read");
       progress = p.get();
@@ -57,34 +58,34 @@ class FilesSource : public Instance {
     } else if (r.extract_mode != INGESTD_EXTRACT_SNAPSHOT) {
       throw not_supported("the files source reads snapshots or incremental-appends (new and changed files)");
     }
-    if (f == files::Format::Csv) return files::open_csv_stream(o_, std::move(paths), listed, r, *this, progress);
-    return files::open_jsonl_stream(o_, std::move(paths), listed, r, *this, progress);
+    if (f == Format::Csv) return open_csv_stream(o_, std::move(paths), listed, r, *this, progress);
+    return open_jsonl_stream(o_, std::move(paths), listed, r, *this, progress);
   }
 
  private:
-  files::Format format(const std::vector<std::string>& paths) const {
-    return files::resolve_format(o_.format_option, paths.front());
+  Format format(const std::vector<std::string>& paths) const {
+    return resolve_format(o_.format_option, paths.front());
   }
 
-  files::SourceOptions o_;
+  SourceOptions o_;
   std::string base_dir_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<files::FileProgress>> progress_;  // live as long as their streams
+  std::vector<std::unique_ptr<FileProgress>> progress_;  // live as long as their streams
 };
 
 class FilesDestination : public Instance {
  public:
-  explicit FilesDestination(const CreateContext& ctx) : o_(files::parse_destination_options(ctx)) {}
+  explicit FilesDestination(const CreateContext& ctx) : o_(parse_destination_options(ctx)) {}
 
   // Changes nothing: the folder, or where a run would create it, is writable.
   void check() override { check_can_write(o_.dir); }
 
   std::unique_ptr<DestinationTable> open_table(const TableRequest& r) override {
-    return files::open_file_table(o_, r);
+    return open_file_table(o_, r);
   }
 
  private:
-  files::DestinationOptions o_;
+  DestinationOptions o_;
 };
 
 constexpr uint32_t kSource = INGESTD_KIND_SOURCE;
@@ -146,5 +147,6 @@ std::unique_ptr<Instance> create(const CreateContext& ctx) {
 }
 
 }  // namespace
+}  // namespace ingestd::plugins::files
 
-INGESTD_PLUGIN(describe, create)
+INGESTD_PLUGIN(ingestd::plugins::files::describe, ingestd::plugins::files::create)

@@ -5,15 +5,15 @@
 #include "line_reader.hpp"
 #include "stream_columns.hpp"
 
-#include <typing/json_rows.hpp>
+#include <ingestd/kit/typing/json_rows.hpp>
 
 #include <simdjson.h>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 using namespace ingestd::sdk;
-using typing::JsonRowAppender;
-using typing::sample_object;
+using kit::typing::JsonRowAppender;
+using kit::typing::sample_object;
 namespace dom = simdjson::dom;
 
 namespace {
@@ -147,4 +147,4 @@ std::unique_ptr<SourceStream> open_jsonl_stream(const SourceOptions& o, std::vec
   return std::make_unique<JsonlStream>(o, std::move(paths), known, r, owner, progress);
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

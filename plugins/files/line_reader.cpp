@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 namespace {
 constexpr std::size_t kChunk = 1 << 20;
@@ -75,4 +75,4 @@ bool LineReader::next(std::string_view& line) {
   }
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

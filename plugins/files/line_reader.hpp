@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 class LineReader {
  public:
@@ -38,4 +38,4 @@ class LineReader {
   int64_t line_number_ = 0;
 };
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

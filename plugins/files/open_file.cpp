@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 namespace {
 
@@ -44,4 +44,4 @@ int open_for_reading(const std::string& path) {
   return fd;
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace files {
+namespace ingestd::plugins::files {
 
 // An open read-only descriptor of `path`; throws a config error otherwise.
 int open_for_reading(const std::string& path);
@@ -13,4 +13,4 @@ int open_for_reading(const std::string& path);
 // error, the file or folder lacking it and the permission needed.
 std::string why_unreadable(const std::string& path, int error);
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

@@ -1,6 +1,6 @@
 #include "source_options.hpp"
 
-namespace files {
+namespace ingestd::plugins::files {
 
 using ingestd::sdk::config_error;
 
@@ -33,7 +33,7 @@ SourceOptions parse_source_options(const ingestd::sdk::CreateContext& ctx) {
   s.quote = single_char("quote", o.string("quote", "\""));
   if (s.delimiter == s.quote) throw config_error("delimiter and quote must differ");
   if (s.delimiter == '\n' || s.delimiter == '\r') throw config_error("delimiter cannot be a line break");
-  s.columns = typing::parse_declared_columns(o.get("columns"));
+  s.columns = kit::typing::parse_declared_columns(o.get("columns"));
   s.null_values = o.list("null_values");
   s.sample_rows = o.integer("sample_rows", 1000);
   const int64_t max_record = o.integer("max_record_bytes", int64_t{16} << 20);
@@ -47,4 +47,4 @@ SourceOptions parse_source_options(const ingestd::sdk::CreateContext& ctx) {
   return s;
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

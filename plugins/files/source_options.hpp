@@ -3,7 +3,7 @@
 
 #include "file_set.hpp"
 
-#include <typing/columns.hpp>
+#include <ingestd/kit/typing/columns.hpp>
 
 #include <ingestd/sdk/plugin.hpp>
 
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace files {
+namespace ingestd::plugins::files {
 
-using typing::DeclaredColumn;
+using kit::typing::DeclaredColumn;
 
 struct SourceOptions {
   FileSet files;
@@ -35,4 +35,4 @@ struct SourceOptions {
 // Throws a config error naming the option at fault.
 SourceOptions parse_source_options(const ingestd::sdk::CreateContext& ctx);
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

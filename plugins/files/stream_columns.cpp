@@ -3,7 +3,7 @@
 #include "dead_letter.hpp"
 #include "file_progress.hpp"
 
-namespace files {
+namespace ingestd::plugins::files {
 
 using namespace ingestd::sdk;
 
@@ -53,4 +53,4 @@ void BatchAssembler::skip_file(const std::string& path) {
   checkpoint_due_ = true;
 }
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

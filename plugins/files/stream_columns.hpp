@@ -4,7 +4,7 @@
 
 #include "source_options.hpp"
 
-#include <typing/columns.hpp>
+#include <ingestd/kit/typing/columns.hpp>
 
 #include <ingestd/sdk/plugin.hpp>
 
@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-namespace files {
+namespace ingestd::plugins::files {
 
-using typing::Column;
-using typing::ColumnSet;
+using kit::typing::Column;
+using kit::typing::ColumnSet;
 
 class DeadLetter;
 class FileProgress;
@@ -61,4 +61,4 @@ class BatchAssembler {
   bool announce_ = false;  // the next batch carries the schema
 };
 
-}  // namespace files
+}  // namespace ingestd::plugins::files

@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+namespace ingestd::plugins::generate {
 namespace {
 
 using namespace ingestd::sdk;
@@ -185,5 +186,6 @@ PluginInfo describe() {
 std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<GenerateInstance>(ctx); }
 
 }  // namespace
+}  // namespace ingestd::plugins::generate
 
-INGESTD_PLUGIN(describe, create)
+INGESTD_PLUGIN(ingestd::plugins::generate::describe, ingestd::plugins::generate::create)

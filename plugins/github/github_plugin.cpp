@@ -1,25 +1,25 @@
 // github: issues, pulls, commits and releases of GitHub repositories, built on
 // the HTTP base. It only adds what GitHub's REST API is: paths, Link
 // pagination, `since` and sort parameters, and the x-ratelimit quota headers.
-#include <ingestd/http/endpoint_source.hpp>
+#include <ingestd/kit/http/endpoint_source.hpp>
 
 #include <ingestd/sdk/plugin.hpp>
 
+namespace ingestd::plugins::github {
 namespace {
 
 using namespace ingestd::sdk;
-namespace http = ingestd::http;
 namespace json = ingestd::json;
 
 const std::vector<std::string> kStreams = {"issues", "pulls", "commits", "releases"};
 
 // What GitHub's REST API says about one kind of record.
-http::EndpointSpec endpoint(const std::string& stream, const std::vector<std::string>& repositories,
+kit::http::EndpointSpec endpoint(const std::string& stream, const std::vector<std::string>& repositories,
                             int64_t page_size) {
-  http::EndpointSpec s;
+  kit::http::EndpointSpec s;
   s.stream = stream;
-  s.pagination.style = http::PaginationSpec::Style::Link;
-  http::QueryParams params = {{"per_page", std::to_string(page_size)}};
+  s.pagination.style = kit::http::PaginationSpec::Style::Link;
+  kit::http::QueryParams params = {{"per_page", std::to_string(page_size)}};
   if (stream == "issues" || stream == "pulls") {
     // Oldest change first, so that the cursor can be saved after every page.
     params.insert(params.end(), {{"state", "all"}, {"sort", "updated"}, {"direction", "asc"}});
@@ -40,13 +40,13 @@ http::EndpointSpec endpoint(const std::string& stream, const std::vector<std::st
   return s;
 }
 
-std::vector<http::EndpointSpec> github_streams(const Options& o) {
+std::vector<kit::http::EndpointSpec> github_streams(const Options& o) {
   std::vector<std::string> repos = o.list("repositories");
   if (repos.empty()) throw config_error("repositories must name at least one \"owner/name\"");
   for (const auto& r : repos)
     if (r.find('/') == std::string::npos || r.front() == '/' || r.back() == '/')
       throw config_error("repositories: '" + r + "' is not \"owner/name\"");
-  std::vector<http::EndpointSpec> out;
+  std::vector<kit::http::EndpointSpec> out;
   for (const auto& s : o.has("streams") ? o.list("streams") : kStreams) {
     bool known = false;
     for (const auto& k : kStreams) known = known || k == s;
@@ -57,7 +57,7 @@ std::vector<http::EndpointSpec> github_streams(const Options& o) {
 }
 
 // The HTTP base's options, as GitHub wants them.
-std::shared_ptr<http::Api> github_api(const Options& o) {
+std::shared_ptr<kit::http::Api> github_api(const Options& o) {
   json::Object api;
   api.set("base_url", json::Value(o.string("base_url", "https://api.github.com")));
   json::Object headers;
@@ -68,15 +68,15 @@ std::shared_ptr<http::Api> github_api(const Options& o) {
     api.set("auth", json::Value("bearer"));
     api.set("token", o.get("token"));
   }
-  for (const auto& r : http::request_options())
+  for (const auto& r : kit::http::request_options())
     if (o.has(r.name)) api.set(r.name, o.get(r.name));
-  auto result = http::make_api(Options(json::Value(std::move(api))));
+  auto result = kit::http::make_api(Options(json::Value(std::move(api))));
   result->quota_remaining_header = "x-ratelimit-remaining";
   result->quota_reset_header = "x-ratelimit-reset";
   return result;
 }
 
-class GitHubSource : public http::EndpointSource {
+class GitHubSource : public kit::http::EndpointSource {
  public:
   explicit GitHubSource(const CreateContext& ctx)
       : EndpointSource(github_api(ctx.options), github_streams(ctx.options), ctx.host) {}
@@ -97,12 +97,13 @@ PluginInfo describe() {
           .default_to("https://api.github.com"),
       option("page_size", INGESTD_OPTION_INT, "Records per request (GitHub allows up to 100)").default_to("100"),
   };
-  for (auto& r : http::request_options()) p.options.push_back(std::move(r));
+  for (auto& r : kit::http::request_options()) p.options.push_back(std::move(r));
   return p;
 }
 
 std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<GitHubSource>(ctx); }
 
 }  // namespace
+}  // namespace ingestd::plugins::github
 
-INGESTD_PLUGIN(describe, create)
+INGESTD_PLUGIN(ingestd::plugins::github::describe, ingestd::plugins::github::create)

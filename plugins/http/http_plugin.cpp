@@ -2,19 +2,19 @@
 // endpoint; see README.md for the options.
 #include "stream_config.hpp"
 
-#include <ingestd/http/endpoint_source.hpp>
+#include <ingestd/kit/http/endpoint_source.hpp>
 
 #include <ingestd/sdk/plugin.hpp>
 
+namespace ingestd::plugins::http {
 namespace {
 
 using namespace ingestd::sdk;
-namespace http = ingestd::http;
 
-class HttpSource : public http::EndpointSource {
+class HttpSource : public kit::http::EndpointSource {
  public:
   explicit HttpSource(const CreateContext& ctx)
-      : EndpointSource(http::make_api(ctx.options), http_source::parse_streams(ctx.options), ctx.host) {}
+      : EndpointSource(kit::http::make_api(ctx.options), parse_streams(ctx.options), ctx.host) {}
 };
 
 PluginInfo describe() {
@@ -24,7 +24,7 @@ PluginInfo describe() {
   p.kinds = INGESTD_KIND_SOURCE;
   p.description = "JSON REST APIs: pagination, auth, rate limits, retries, incremental cursors";
   p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
-  p.options = http::api_options();
+  p.options = kit::http::api_options();
   p.options.push_back(option("streams", INGESTD_OPTION_JSON,
                              "One table per stream: path, params, records (JSON pointer), primary_key, cursor, "
                              "cursor_param, ascending, pagination, columns, sample_records")
@@ -38,5 +38,6 @@ PluginInfo describe() {
 std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<HttpSource>(ctx); }
 
 }  // namespace
+}  // namespace ingestd::plugins::http
 
-INGESTD_PLUGIN(describe, create)
+INGESTD_PLUGIN(ingestd::plugins::http::describe, ingestd::plugins::http::create)

@@ -1,11 +1,11 @@
 #include "stream_config.hpp"
 
-#include <typing/columns.hpp>
+#include <ingestd/kit/typing/columns.hpp>
 
-namespace http_source {
+namespace ingestd::plugins::http {
 
 using ingestd::sdk::config_error;
-using namespace ingestd::http;
+using namespace ingestd::kit::http;
 namespace json = ingestd::json;
 
 namespace {
@@ -89,11 +89,11 @@ std::vector<EndpointSpec> parse_streams(const ingestd::sdk::Options& o) {
     }
     s.pagination = t["pagination"].is_null() ? default_pagination
                                               : PaginationSpec::parse(t["pagination"], where + ".pagination");
-    s.columns = typing::parse_declared_columns(t["columns"], where + ".columns");
+    s.columns = kit::typing::parse_declared_columns(t["columns"], where + ".columns");
     if (t["sample_records"].is_int()) s.sample_records = t["sample_records"].as_int();
     out.push_back(std::move(s));
   }
   return out;
 }
 
-}  // namespace http_source
+}  // namespace ingestd::plugins::http

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+namespace ingestd::plugins::null {
 namespace {
 
 using namespace ingestd::sdk;
@@ -74,5 +75,6 @@ PluginInfo describe() {
 std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<NullInstance>(ctx); }
 
 }  // namespace
+}  // namespace ingestd::plugins::null
 
-INGESTD_PLUGIN(describe, create)
+INGESTD_PLUGIN(ingestd::plugins::null::describe, ingestd::plugins::null::create)

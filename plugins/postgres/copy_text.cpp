@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-namespace pg {
+namespace ingestd::plugins::postgres {
 
 namespace {
 
@@ -122,4 +122,4 @@ void append_copy_value(std::string& out, const ingestd::sdk::ColumnReader& c, in
   }
 }
 
-}  // namespace pg
+}  // namespace ingestd::plugins::postgres

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pg {
+namespace ingestd::plugins::postgres {
 
 struct CopyField {
   std::string_view text;  // unescaped
@@ -25,4 +25,4 @@ void append_copy_escaped(std::string& out, std::string_view value);
 // Appends the value at row `r` of a column as a COPY text field.
 void append_copy_value(std::string& out, const ingestd::sdk::ColumnReader& column, int64_t r, std::string& scratch);
 
-}  // namespace pg
+}  // namespace ingestd::plugins::postgres

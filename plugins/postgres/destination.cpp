@@ -10,7 +10,7 @@
 #include <map>
 #include <set>
 
-namespace pg {
+namespace ingestd::plugins::postgres {
 
 using namespace ingestd::sdk;
 
@@ -427,4 +427,4 @@ void clear_stored_state(const DestinationSettings& settings, const std::string& 
   db.exec_params("DELETE FROM " + quote_table(settings.state_schema, "_ingestd_state") + " WHERE key = $1", {key});
 }
 
-}  // namespace pg
+}  // namespace ingestd::plugins::postgres

@@ -3,7 +3,7 @@
 // transaction as the data.
 #pragma once
 
-#include <ingestd/pg/connection.hpp>
+#include "pg_client.hpp"
 
 #include <ingestd/sdk/plugin.hpp>
 
@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-namespace pg {
+namespace ingestd::plugins::postgres {
 
 struct DestinationSettings {
   ConnectOptions connect;
@@ -25,4 +25,4 @@ std::unique_ptr<ingestd::sdk::DestinationTable> open_destination_table(const Des
 std::optional<ingestd::sdk::StoredState> load_stored_state(const DestinationSettings& settings, const std::string& key);
 void clear_stored_state(const DestinationSettings& settings, const std::string& key);
 
-}  // namespace pg
+}  // namespace ingestd::plugins::postgres

@@ -1,19 +1,20 @@
 // The postgres plugin: PostgreSQL as a source (tables and views, COPY out)
 // and as a destination (COPY in, every load mode, exactly-once).
 #include "destination.hpp"
-#include <ingestd/pg/connection.hpp>
+#include <ingestd/kit/pg/connection.hpp>
 #include "source.hpp"
 
 #include <ingestd/sdk.hpp>
 
 #include <mutex>
 
+namespace ingestd::plugins::postgres {
 namespace {
 
 using namespace ingestd::sdk;
 
-pg::ConnectOptions connect_options(const CreateContext& ctx) {
-  pg::ConnectOptions c;
+ConnectOptions connect_options(const CreateContext& ctx) {
+  ConnectOptions c;
   c.dsn = ctx.options.string("dsn");
   c.attempts = static_cast<int>(ctx.options.integer("connect_attempts", 5));
   if (c.attempts < 1) throw config_error("connect_attempts must be at least 1");
@@ -35,17 +36,17 @@ class PostgresSource : public Instance {
   }
 
   void check() override {
-    pg::Connection db(settings_.connect);
+    Connection db(settings_.connect);
     db.exec("SELECT 1");
   }
 
   std::vector<StreamInfo> discover() override {
-    pg::Connection db(settings_.connect);
-    return pg::discover_streams(db, settings_);
+    Connection db(settings_.connect);
+    return discover_streams(db, settings_);
   }
 
   std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
-    return pg::open_source_stream(settings_, r, *this, snapshot());
+    return open_source_stream(settings_, r, *this, snapshot());
   }
 
  private:
@@ -55,17 +56,17 @@ class PostgresSource : public Instance {
     if (!consistent_) return {};
     std::lock_guard lock(mutex_);
     if (!exporter_) {
-      exporter_ = std::make_unique<pg::Connection>(settings_.connect);
+      exporter_ = std::make_unique<Connection>(settings_.connect);
       exporter_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       snapshot_id_ = exporter_->exec("SELECT pg_export_snapshot()").text(0, 0);
     }
     return snapshot_id_;
   }
 
-  pg::SourceSettings settings_;
+  SourceSettings settings_;
   bool consistent_ = false;
   std::mutex mutex_;
-  std::unique_ptr<pg::Connection> exporter_;
+  std::unique_ptr<Connection> exporter_;
   std::string snapshot_id_;
 };
 
@@ -78,20 +79,20 @@ class PostgresDestination : public Instance {
   }
 
   void check() override {
-    pg::Connection db(settings_.connect);
+    Connection db(settings_.connect);
     db.exec("SELECT 1");
   }
 
   std::unique_ptr<DestinationTable> open_table(const TableRequest& r) override {
-    return pg::open_destination_table(settings_, r);
+    return open_destination_table(settings_, r);
   }
   std::optional<StoredState> load_state(const std::string& key) override {
-    return pg::load_stored_state(settings_, key);
+    return load_stored_state(settings_, key);
   }
-  void clear_state(const std::string& key) override { pg::clear_stored_state(settings_, key); }
+  void clear_state(const std::string& key) override { clear_stored_state(settings_, key); }
 
  private:
-  pg::DestinationSettings settings_;
+  DestinationSettings settings_;
 };
 
 PluginInfo describe() {
@@ -142,5 +143,6 @@ std::unique_ptr<Instance> create(const CreateContext& ctx) {
 }
 
 }  // namespace
+}  // namespace ingestd::plugins::postgres
 
-INGESTD_PLUGIN(describe, create)
+INGESTD_PLUGIN(ingestd::plugins::postgres::describe, ingestd::plugins::postgres::create)

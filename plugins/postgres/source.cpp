@@ -9,7 +9,7 @@
 #include <charconv>
 #include <fnmatch.h>
 
-namespace pg {
+namespace ingestd::plugins::postgres {
 
 using namespace ingestd::sdk;
 namespace json = ingestd::json;
@@ -355,4 +355,4 @@ std::unique_ptr<SourceStream> open_source_stream(const SourceSettings& settings,
   return std::make_unique<TableStream>(settings, request, owner, snapshot);
 }
 
-}  // namespace pg
+}  // namespace ingestd::plugins::postgres

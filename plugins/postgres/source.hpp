@@ -2,7 +2,7 @@
 // COPY ... TO STDOUT in batches, never a whole table in memory.
 #pragma once
 
-#include <ingestd/pg/connection.hpp>
+#include "pg_client.hpp"
 
 #include <ingestd/sdk/plugin.hpp>
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace pg {
+namespace ingestd::plugins::postgres {
 
 struct SourceSettings {
   ConnectOptions connect;
@@ -26,4 +26,4 @@ std::unique_ptr<ingestd::sdk::SourceStream> open_source_stream(const SourceSetti
                                                                const ingestd::sdk::Instance& owner,
                                                                const std::string& snapshot);
 
-}  // namespace pg
+}  // namespace ingestd::plugins::postgres

@@ -1,10 +1,10 @@
 #include "types.hpp"
 
-#include <ingestd/pg/connection.hpp>
+#include "pg_client.hpp"
 
 #include <cstdio>
 
-namespace pg {
+namespace ingestd::plugins::postgres {
 
 using ingestd::sdk::DataType;
 using ingestd::sdk::TypeId;
@@ -135,4 +135,4 @@ DataType wider(const DataType& a, const DataType& b) {
   return TypeId::Utf8;
 }
 
-}  // namespace pg
+}  // namespace ingestd::plugins::postgres

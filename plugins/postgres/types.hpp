@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace pg {
+namespace ingestd::plugins::postgres {
 
 // How a source column is read: its ingestd type and the SELECT expression
 // that yields a text form the type can parse.
@@ -30,4 +30,4 @@ ingestd::sdk::DataType type_of_pg(const std::string& pg_type);
 // The narrowest type holding both without loss (text when nothing else does).
 ingestd::sdk::DataType wider(const ingestd::sdk::DataType& a, const ingestd::sdk::DataType& b);
 
-}  // namespace pg
+}  // namespace ingestd::plugins::postgres

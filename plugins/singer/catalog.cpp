@@ -1,8 +1,8 @@
 #include "catalog.hpp"
 
-#include <typing/json_schema.hpp>
+#include <ingestd/kit/typing/json_schema.hpp>
 
-namespace singer {
+namespace ingestd::plugins::singer {
 
 using ingestd::json::Array;
 using ingestd::json::Object;
@@ -62,7 +62,7 @@ std::vector<sdk::StreamInfo> Catalog::stream_infos() const {
   for (const auto& e : catalog_["streams"].as_array()) {
     sdk::StreamInfo s;
     s.name = stream_name(e);
-    s.schema = typing::schema_from_json_schema(e["schema"]);
+    s.schema = kit::typing::schema_from_json_schema(e["schema"]);
     s.primary_key = key_properties(e);
     const Value& md = stream_metadata(e);
     s.cursor_candidates = strings(md["valid-replication-keys"]);
@@ -109,4 +109,4 @@ std::string Catalog::selecting(const std::string& stream, bool incremental, cons
   return Value(std::move(out)).dump();
 }
 
-}  // namespace singer
+}  // namespace ingestd::plugins::singer

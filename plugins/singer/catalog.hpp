@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace singer {
+namespace ingestd::plugins::singer {
 
 class Catalog {
  public:
@@ -32,4 +32,4 @@ std::string stream_name(const ingestd::json::Value& entry);
 // key_properties, else the table-key-properties metadata.
 std::vector<std::string> key_properties(const ingestd::json::Value& entry);
 
-}  // namespace singer
+}  // namespace ingestd::plugins::singer

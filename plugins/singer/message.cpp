@@ -1,6 +1,6 @@
 #include "message.hpp"
 
-namespace singer {
+namespace ingestd::plugins::singer {
 
 namespace dom = simdjson::dom;
 
@@ -33,4 +33,4 @@ Message decode_message(std::string_view line, dom::parser& parser) {
   return m;  // BATCH, and types newer than this reader: Other
 }
 
-}  // namespace singer
+}  // namespace ingestd::plugins::singer

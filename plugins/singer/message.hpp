@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace singer {
+namespace ingestd::plugins::singer {
 
 struct Message {
   enum class Type { Record, State, Schema, ActivateVersion, Other };
@@ -26,4 +26,4 @@ class MalformedMessage : public std::runtime_error {
 // Throws MalformedMessage naming what is missing.
 Message decode_message(std::string_view line, simdjson::dom::parser& parser);
 
-}  // namespace singer
+}  // namespace ingestd::plugins::singer

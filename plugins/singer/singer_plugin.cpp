@@ -4,18 +4,19 @@
 #include "catalog.hpp"
 #include "tap_stream.hpp"
 
-#include <ingestd/child/connector.hpp>
-#include <ingestd/child/private_file.hpp>
+#include <ingestd/kit/child/connector.hpp>
+#include <ingestd/kit/child/private_file.hpp>
 
 #include <fstream>
 #include <mutex>
 #include <sstream>
 
+namespace ingestd::plugins::singer {
 namespace {
 
 using namespace ingestd::sdk;
-using ingestd::child::Connector;
-using ingestd::child::PrivateFile;
+using ingestd::kit::child::Connector;
+using ingestd::kit::child::PrivateFile;
 
 class SingerSource : public Instance {
  public:
@@ -29,31 +30,31 @@ class SingerSource : public Instance {
   std::vector<StreamInfo> discover() override { return catalog().stream_infos(); }
 
   std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
-    const singer::Catalog& c = catalog();
+    const Catalog& c = catalog();
     const ingestd::json::Value* entry = c.find(r.stream);
     if (!entry) {
       std::string names;
       for (const auto& n : c.names()) names += (names.empty() ? "" : ", ") + n;
       throw config_error("the tap has no stream '" + r.stream + "' (its streams: " + names + ")");
     }
-    auto run = std::make_unique<singer::TapRun>();
+    auto run = std::make_unique<TapRun>();
     run->connector = &connector_;
-    run->stream = singer::stream_name(*entry);
+    run->stream = stream_name(*entry);
     run->incremental = r.extract_mode != INGESTD_EXTRACT_SNAPSHOT;
     run->catalog_json = c.selecting(run->stream, run->incremental, r.cursor_field);
     for (const auto& s : c.stream_infos())
       if (s.name == run->stream) run->catalog_fields = s.schema.fields;
     std::lock_guard lock(mutex_);
     runs_.push_back(std::move(run));
-    return singer::open_tap_stream(*runs_.back(), r, *this);
+    return open_tap_stream(*runs_.back(), r, *this);
   }
 
  private:
   // The catalog file, or what `tap --discover` printed (asked once).
-  const singer::Catalog& catalog() {
+  const Catalog& catalog() {
     std::lock_guard lock(mutex_);
     if (catalog_) return *catalog_;
-    catalog_ = std::make_unique<singer::Catalog>(catalog_path_.empty() ? discovered() : from_file());
+    catalog_ = std::make_unique<Catalog>(catalog_path_.empty() ? discovered() : from_file());
     return *catalog_;
   }
 
@@ -88,8 +89,8 @@ class SingerSource : public Instance {
   Host host_;
   std::string catalog_path_;
   std::mutex mutex_;
-  std::unique_ptr<singer::Catalog> catalog_;
-  std::vector<std::unique_ptr<singer::TapRun>> runs_;  // alive as long as their streams
+  std::unique_ptr<Catalog> catalog_;
+  std::vector<std::unique_ptr<TapRun>> runs_;  // alive as long as their streams
 };
 
 PluginInfo describe() {
@@ -99,7 +100,7 @@ PluginInfo describe() {
   p.kinds = INGESTD_KIND_SOURCE;
   p.description = "Runs a Singer tap; its STATE is saved as batches commit and passed back with --state";
   p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
-  p.options = ingestd::child::connector_options();
+  p.options = ingestd::kit::child::connector_options();
   p.options.push_back(option("catalog", INGESTD_OPTION_STRING, "A catalog file; without one the tap's --discover is run"));
   return p;
 }
@@ -107,5 +108,6 @@ PluginInfo describe() {
 std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<SingerSource>(ctx); }
 
 }  // namespace
+}  // namespace ingestd::plugins::singer
 
-INGESTD_PLUGIN(describe, create)
+INGESTD_PLUGIN(ingestd::plugins::singer::describe, ingestd::plugins::singer::create)

@@ -2,16 +2,16 @@
 
 #include "message.hpp"
 
-#include <ingestd/child/connector_stream.hpp>
-#include <typing/json_schema.hpp>
+#include <ingestd/kit/child/connector_stream.hpp>
+#include <ingestd/kit/typing/json_schema.hpp>
 
-namespace singer {
+namespace ingestd::plugins::singer {
 
 namespace {
 
 using namespace ingestd::sdk;
 
-class TapStream : public ingestd::child::ConnectorStream {
+class TapStream : public ingestd::kit::child::ConnectorStream {
  public:
   TapStream(const TapRun& run, const StreamRequest& r, const Instance& owner)
       : ConnectorStream(*run.connector, r, owner, run.catalog_fields), run_(run) {
@@ -67,7 +67,7 @@ class TapStream : public ingestd::child::ConnectorStream {
       case Message::Type::State: state(std::move(m.json)); return;
       case Message::Type::Schema:
         if (m.stream != run_.stream) return;
-        declare(typing::columns_from_json_schema(ingestd::json::Value::parse(m.json)));
+        declare(kit::typing::columns_from_json_schema(ingestd::json::Value::parse(m.json)));
         return;
       case Message::Type::ActivateVersion:
         if (m.stream != run_.stream) return;
@@ -93,4 +93,4 @@ std::unique_ptr<SourceStream> open_tap_stream(const TapRun& run, const StreamReq
   return std::make_unique<TapStream>(run, r, owner);
 }
 
-}  // namespace singer
+}  // namespace ingestd::plugins::singer

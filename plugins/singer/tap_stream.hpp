@@ -4,17 +4,17 @@
 // ACTIVATE_VERSION → counted (replace semantics come from the flow's load).
 #pragma once
 
-#include <ingestd/child/connector.hpp>
+#include <ingestd/kit/child/connector.hpp>
 #include <ingestd/sdk/plugin.hpp>
 
 #include <memory>
 #include <string>
 #include <vector>
 
-namespace singer {
+namespace ingestd::plugins::singer {
 
 struct TapRun {
-  const ingestd::child::Connector* connector = nullptr;
+  const ingestd::kit::child::Connector* connector = nullptr;
   std::string catalog_json;  // with only this stream selected
   std::string stream;        // its name in RECORD/SCHEMA messages
   std::vector<ingestd::sdk::Field> catalog_fields;  // the catalog's columns for it
@@ -24,4 +24,4 @@ struct TapRun {
 std::unique_ptr<ingestd::sdk::SourceStream> open_tap_stream(const TapRun& run, const ingestd::sdk::StreamRequest& r,
                                                             const ingestd::sdk::Instance& owner);
 
-}  // namespace singer
+}  // namespace ingestd::plugins::singer

@@ -2,7 +2,7 @@
 
 #include <ingestd/sdk/plugin.hpp>
 
-namespace sqlite_plugin {
+namespace ingestd::plugins::sqlite {
 
 std::string quote(std::string_view identifier) {
   std::string out = "\"";
@@ -81,4 +81,4 @@ std::string Stmt::text(int col) const {
            : std::string();
 }
 
-}  // namespace sqlite_plugin
+}  // namespace ingestd::plugins::sqlite

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace sqlite_plugin {
+namespace ingestd::plugins::sqlite {
 
 // "name" with embedded quotes doubled: safe for any table or column name.
 std::string quote(std::string_view identifier);
@@ -65,4 +65,4 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-}  // namespace sqlite_plugin
+}  // namespace ingestd::plugins::sqlite

@@ -12,7 +12,7 @@
 #include <map>
 #include <set>
 
-namespace sqlite_plugin {
+namespace ingestd::plugins::sqlite {
 
 using namespace ingestd::sdk;
 
@@ -478,4 +478,4 @@ void clear_stored_state(const DestinationSettings& settings, const std::string& 
   d.step();
 }
 
-}  // namespace sqlite_plugin
+}  // namespace ingestd::plugins::sqlite

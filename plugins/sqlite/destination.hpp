@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace sqlite_plugin {
+namespace ingestd::plugins::sqlite {
 
 struct DestinationSettings {
   std::string path;
@@ -27,4 +27,4 @@ std::unique_ptr<ingestd::sdk::DestinationTable> open_destination_table(const Des
 std::optional<ingestd::sdk::StoredState> load_stored_state(const DestinationSettings& settings, const std::string& key);
 void clear_stored_state(const DestinationSettings& settings, const std::string& key);
 
-}  // namespace sqlite_plugin
+}  // namespace ingestd::plugins::sqlite

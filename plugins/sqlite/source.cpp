@@ -9,7 +9,7 @@
 #include <charconv>
 #include <fnmatch.h>
 
-namespace sqlite_plugin {
+namespace ingestd::plugins::sqlite {
 
 using namespace ingestd::sdk;
 namespace json = ingestd::json;
@@ -401,4 +401,4 @@ std::unique_ptr<SourceStream> open_source_stream(const std::string& path, const 
   return std::make_unique<TableStream>(path, request, owner);
 }
 
-}  // namespace sqlite_plugin
+}  // namespace ingestd::plugins::sqlite

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace sqlite_plugin {
+namespace ingestd::plugins::sqlite {
 
 class Db;
 
@@ -20,4 +20,4 @@ std::unique_ptr<ingestd::sdk::SourceStream> open_source_stream(const std::string
                                                                const ingestd::sdk::StreamRequest& request,
                                                                const ingestd::sdk::Instance& owner);
 
-}  // namespace sqlite_plugin
+}  // namespace ingestd::plugins::sqlite

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+namespace ingestd::plugins::sqlite {
 namespace {
 
 using namespace ingestd::sdk;
@@ -21,18 +22,18 @@ class SqliteSource : public Instance {
   void check() override {
     std::error_code ec;
     if (!std::filesystem::exists(path_, ec)) throw config_error(path_ + ": no such database file");
-    sqlite_plugin::Db db(path_, false, true);
+    Db db(path_, false, true);
     db.exec("SELECT count(*) FROM sqlite_schema");
   }
 
   std::vector<StreamInfo> discover() override {
     check();
-    sqlite_plugin::Db db(path_, false, true);
-    return sqlite_plugin::discover_streams(db, tables_);
+    Db db(path_, false, true);
+    return discover_streams(db, tables_);
   }
 
   std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
-    return sqlite_plugin::open_source_stream(path_, r, *this);
+    return open_source_stream(path_, r, *this);
   }
 
  private:
@@ -53,7 +54,7 @@ class SqliteDestination : public Instance {
     check_can_write(settings_.path);
     std::error_code ec;
     if (!std::filesystem::exists(settings_.path, ec)) return;
-    sqlite_plugin::Db db(settings_.path, false, false);
+    Db db(settings_.path, false, false);
     db.exec("BEGIN IMMEDIATE");
     db.exec("ROLLBACK");
   }
@@ -61,17 +62,17 @@ class SqliteDestination : public Instance {
   std::unique_ptr<DestinationTable> open_table(const TableRequest& r) override {
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(settings_.path).parent_path(), ec);
-    return sqlite_plugin::open_destination_table(settings_, r, writer_);
+    return open_destination_table(settings_, r, writer_);
   }
 
   std::optional<StoredState> load_state(const std::string& key) override {
-    return sqlite_plugin::load_stored_state(settings_, key);
+    return load_stored_state(settings_, key);
   }
-  void clear_state(const std::string& key) override { sqlite_plugin::clear_stored_state(settings_, key); }
+  void clear_state(const std::string& key) override { clear_stored_state(settings_, key); }
 
  private:
-  sqlite_plugin::DestinationSettings settings_;
-  sqlite_plugin::WriterLock writer_;
+  DestinationSettings settings_;
+  WriterLock writer_;
 };
 
 PluginInfo describe() {
@@ -104,5 +105,6 @@ std::unique_ptr<Instance> create(const CreateContext& ctx) {
 }
 
 }  // namespace
+}  // namespace ingestd::plugins::sqlite
 
-INGESTD_PLUGIN(describe, create)
+INGESTD_PLUGIN(ingestd::plugins::sqlite::describe, ingestd::plugins::sqlite::create)

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace sqlite_plugin {
+namespace ingestd::plugins::sqlite {
 
 using ingestd::sdk::DataType;
 using ingestd::sdk::TypeId;
@@ -79,4 +79,4 @@ DataType wider(const DataType& a, const DataType& b) {
   return TypeId::Utf8;
 }
 
-}  // namespace sqlite_plugin
+}  // namespace ingestd::plugins::sqlite

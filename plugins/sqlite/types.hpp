@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace sqlite_plugin {
+namespace ingestd::plugins::sqlite {
 
 // A declared type ("VARCHAR(20)", "timestamp", "") read by SQLite's own
 // affinity rules, refined by names SQLite leaves to the application:
@@ -19,4 +19,4 @@ std::string declared_for(const ingestd::sdk::DataType& type);
 // The type holding values of both (int64 -> float64 -> string -> binary).
 ingestd::sdk::DataType wider(const ingestd::sdk::DataType& a, const ingestd::sdk::DataType& b);
 
-}  // namespace sqlite_plugin
+}  // namespace ingestd::plugins::sqlite

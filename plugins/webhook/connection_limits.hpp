@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-namespace webhook {
+namespace ingestd::plugins::webhook {
 
 struct ConnectionLimits {
   std::chrono::milliseconds header_timeout{10'000};  // request line + headers, from their first byte
@@ -15,4 +15,4 @@ struct ConnectionLimits {
   int max_requests_per_connection = 1000;
 };
 
-}  // namespace webhook
+}  // namespace ingestd::plugins::webhook

@@ -2,7 +2,7 @@
 
 #include <simdjson.h>
 
-namespace webhook {
+namespace ingestd::plugins::webhook {
 
 namespace dom = simdjson::dom;
 
@@ -44,4 +44,4 @@ std::string split_events(const std::string& body, std::vector<std::string>& out)
   return {};
 }
 
-}  // namespace webhook
+}  // namespace ingestd::plugins::webhook

@@ -1,6 +1,6 @@
 #include "event_check.hpp"
 
-#include <typing/json_rows.hpp>
+#include <ingestd/kit/typing/json_rows.hpp>
 
 #include <ingestd/sdk/builder.hpp>
 
@@ -8,7 +8,7 @@
 
 #include <cctype>
 
-namespace webhook {
+namespace ingestd::plugins::webhook {
 
 namespace dom = simdjson::dom;
 
@@ -27,7 +27,7 @@ std::string shown_key(std::string_view key) {
 
 }  // namespace
 
-EventCheck::EventCheck(std::vector<typing::DeclaredColumn> declared, int64_t max_columns)
+EventCheck::EventCheck(std::vector<kit::typing::DeclaredColumn> declared, int64_t max_columns)
     : declared_(std::move(declared)), max_columns_(max_columns) {
   for (const auto& d : declared_) known_.emplace(lower(d.name), d.name);
 }
@@ -38,12 +38,12 @@ std::string EventCheck::check_types(const std::string& event) const {
   dom::parser parser;
   dom::element e;
   if (parser.parse(event).get(e)) return "malformed JSON";
-  typing::ColumnSet columns(declared_);
+  kit::typing::ColumnSet columns(declared_);
   columns.add_declared();
-  typing::sample_object(dom::object(e), columns);
+  kit::typing::sample_object(dom::object(e), columns);
   ingestd::sdk::BatchBuilder rows(columns.schema());
-  typing::JsonRowAppender appender;
-  if (appender.append(dom::object(e), columns, rows) == typing::JsonRowAppender::Result::Rejected)
+  kit::typing::JsonRowAppender appender;
+  if (appender.append(dom::object(e), columns, rows) == kit::typing::JsonRowAppender::Result::Rejected)
     return appender.reason();
   return {};
 }
@@ -82,4 +82,4 @@ std::string EventCheck::admit(const std::vector<std::string>& events) {
   return {};
 }
 
-}  // namespace webhook
+}  // namespace ingestd::plugins::webhook

@@ -4,7 +4,7 @@
 // case, an empty key, a thousand new columns, a value not of its declared type).
 #pragma once
 
-#include <typing/columns.hpp>
+#include <ingestd/kit/typing/columns.hpp>
 
 #include <cstdint>
 #include <mutex>
@@ -12,11 +12,11 @@
 #include <unordered_map>
 #include <vector>
 
-namespace webhook {
+namespace ingestd::plugins::webhook {
 
 class EventCheck {
  public:
-  EventCheck(std::vector<typing::DeclaredColumn> declared, int64_t max_columns);
+  EventCheck(std::vector<kit::typing::DeclaredColumn> declared, int64_t max_columns);
 
   // Checks the events of one request; "" admits them all (their new keys are
   // columns from then on), otherwise why the first bad one is refused
@@ -26,10 +26,10 @@ class EventCheck {
  private:
   std::string check_types(const std::string& event) const;
 
-  const std::vector<typing::DeclaredColumn> declared_;
+  const std::vector<kit::typing::DeclaredColumn> declared_;
   const int64_t max_columns_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::string> known_;  // lower-cased -> as first seen
 };
 
-}  // namespace webhook
+}  // namespace ingestd::plugins::webhook

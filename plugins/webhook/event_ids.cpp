@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace webhook {
+namespace ingestd::plugins::webhook {
 
 namespace dom = simdjson::dom;
 
@@ -46,4 +46,4 @@ void EventIds::trim(uint64_t committed) {
   }
 }
 
-}  // namespace webhook
+}  // namespace ingestd::plugins::webhook

@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace webhook {
+namespace ingestd::plugins::webhook {
 
 class EventIds {
  public:
@@ -37,4 +37,4 @@ class EventIds {
   std::deque<std::pair<std::string, uint64_t>> order_;
 };
 
-}  // namespace webhook
+}  // namespace ingestd::plugins::webhook

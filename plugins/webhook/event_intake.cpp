@@ -4,7 +4,7 @@
 #include "event_ids.hpp"
 #include "guarded_server.hpp"
 
-#include <ingestd/http/hmac.hpp>
+#include <ingestd/kit/http/hmac.hpp>
 
 #include <simdjson.h>
 
@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-namespace webhook {
+namespace ingestd::plugins::webhook {
 
 namespace dom = simdjson::dom;
 
@@ -167,8 +167,8 @@ EventIntake::EventIntake(IntakeOptions options)
     if (!o.secret.empty()) {
       const std::string signed_text =
           o.signature_tolerance.count() > 0 ? req.get_header_value(o.timestamp_header.c_str()) + "." + body : body;
-      std::string expected = o.signature_prefix + ingestd::http::hmac_sha256_hex(o.secret, signed_text);
-      if (!ingestd::http::constant_time_equals(req.get_header_value(o.signature_header.c_str()), expected))
+      std::string expected = o.signature_prefix + ingestd::kit::http::hmac_sha256_hex(o.secret, signed_text);
+      if (!ingestd::kit::http::constant_time_equals(req.get_header_value(o.signature_header.c_str()), expected))
         return answer(res, 401, "error", "bad signature in " + o.signature_header);
     }
     std::vector<std::string> events, ids;
@@ -270,4 +270,4 @@ int64_t EventIntake::accepted() const {
   return shared_->accepted;
 }
 
-}  // namespace webhook
+}  // namespace ingestd::plugins::webhook

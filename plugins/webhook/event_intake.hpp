@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-namespace webhook {
+namespace ingestd::plugins::webhook {
 
 class GuardedServer;
 
@@ -75,4 +75,4 @@ class EventIntake {
   std::thread thread_;
 };
 
-}  // namespace webhook
+}  // namespace ingestd::plugins::webhook

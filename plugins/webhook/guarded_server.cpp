@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-namespace webhook {
+namespace ingestd::plugins::webhook {
 
 namespace {
 
@@ -302,4 +302,4 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   return true;
 }
 
-}  // namespace webhook
+}  // namespace ingestd::plugins::webhook

@@ -17,7 +17,7 @@
 #include <mutex>
 #include <string>
 
-namespace webhook {
+namespace ingestd::plugins::webhook {
 
 class GuardedServer : public httplib::Server {
  public:
@@ -51,4 +51,4 @@ class GuardedServer : public httplib::Server {
   std::atomic<int64_t> timed_out_{0};
 };
 
-}  // namespace webhook
+}  // namespace ingestd::plugins::webhook

@@ -4,27 +4,28 @@
 #include "event_intake.hpp"
 
 #include <ingestd/sdk/plugin.hpp>
-#include <typing/json_rows.hpp>
+#include <ingestd/kit/typing/json_rows.hpp>
 
 #include <algorithm>
 #include <charconv>
 
+namespace ingestd::plugins::webhook {
 namespace {
 
 using namespace ingestd::sdk;
 namespace dom = simdjson::dom;
-using typing::ColumnSet;
-using typing::JsonRowAppender;
+using kit::typing::ColumnSet;
+using kit::typing::JsonRowAppender;
 
 class WebhookStream : public SourceStream {
  public:
-  WebhookStream(const webhook::IntakeOptions& o, const std::vector<typing::DeclaredColumn>& columns,
+  WebhookStream(const IntakeOptions& o, const std::vector<kit::typing::DeclaredColumn>& columns,
                 const StreamRequest& r, const Instance& owner)
       : host_(r.host), owner_(owner), columns_(columns) {
     columns_.add_declared();
     columns_.report_widenings_to(host_, r.stream);
     schema_ = columns_.schema();
-    intake_ = std::make_unique<webhook::EventIntake>(o);
+    intake_ = std::make_unique<EventIntake>(o);
     host_.info("listening on http://" + o.host + ":" + std::to_string(o.port) + o.path);
   }
 
@@ -79,7 +80,7 @@ class WebhookStream : public SourceStream {
     std::vector<dom::document> docs(events.size());
     for (std::size_t i = 0; i < events.size(); ++i) {
       dom::element e;
-      if (!parser_.parse_into_document(docs[i], events[i]).get(e)) typing::sample_object(dom::object(e), columns_);
+      if (!parser_.parse_into_document(docs[i], events[i]).get(e)) kit::typing::sample_object(dom::object(e), columns_);
     }
     Schema now = columns_.schema();
     if (now != schema_) {
@@ -102,7 +103,7 @@ class WebhookStream : public SourceStream {
   const Instance& owner_;
   ColumnSet columns_;
   Schema schema_;
-  std::unique_ptr<webhook::EventIntake> intake_;
+  std::unique_ptr<EventIntake> intake_;
   dom::parser parser_;
   JsonRowAppender appender_;
   int64_t refused_ = 0;
@@ -137,7 +138,7 @@ class WebhookSource : public Instance {
     intake_.max_body = o.size_bytes("max_body", 1 << 20);
     intake_.dedup_key = o.string("dedup_key");
     intake_.dedup_window = static_cast<std::size_t>(std::max<int64_t>(1, o.integer("dedup_window", 100'000)));
-    webhook::ConnectionLimits& limits = intake_.limits;
+    ConnectionLimits& limits = intake_.limits;
     limits.max_connections = static_cast<int>(std::clamp<int64_t>(o.integer("max_connections", 512), 2, 10'000));
     limits.max_connections_per_client =
         static_cast<int>(std::clamp<int64_t>(o.integer("max_connections_per_client", 64), 1, limits.max_connections));
@@ -147,13 +148,13 @@ class WebhookSource : public Instance {
     intake_.flush_interval = std::chrono::milliseconds(o.duration_ms("flush_interval", 200));
     intake_.flush_events = std::max<int64_t>(1, o.integer("flush_events", 5000));
     intake_.ack_timeout = std::chrono::milliseconds(o.duration_ms("ack_timeout", 30'000));
-    columns_ = typing::parse_declared_columns(o.get("columns"));
+    columns_ = kit::typing::parse_declared_columns(o.get("columns"));
     if (columns_.empty())
       throw config_error("columns must declare the events' columns, [\"event_id:string\", ...]; new keys are added");
     const int64_t max_columns = o.integer("max_columns", 500);
     if (max_columns < static_cast<int64_t>(columns_.size()))
       throw config_error("max_columns (" + std::to_string(max_columns) + ") is less than the declared columns");
-    check_ = std::make_shared<webhook::EventCheck>(columns_, max_columns);
+    check_ = std::make_shared<EventCheck>(columns_, max_columns);
     intake_.admit = [check = check_](const std::vector<std::string>& events) { return check->admit(events); };
   }
 
@@ -175,9 +176,9 @@ class WebhookSource : public Instance {
 
  private:
   std::string stream_;
-  webhook::IntakeOptions intake_;
-  std::vector<typing::DeclaredColumn> columns_;
-  std::shared_ptr<webhook::EventCheck> check_;
+  IntakeOptions intake_;
+  std::vector<kit::typing::DeclaredColumn> columns_;
+  std::shared_ptr<EventCheck> check_;
 };
 
 PluginInfo describe() {
@@ -235,5 +236,6 @@ PluginInfo describe() {
 std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<WebhookSource>(ctx); }
 
 }  // namespace
+}  // namespace ingestd::plugins::webhook
 
-INGESTD_PLUGIN(describe, create)
+INGESTD_PLUGIN(ingestd::plugins::webhook::describe, ingestd::plugins::webhook::create)

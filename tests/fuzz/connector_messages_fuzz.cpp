@@ -5,8 +5,8 @@
 #include "airbyte/message.hpp"
 #include "singer/message.hpp"
 
-#include <typing/json_rows.hpp>
-#include <typing/json_schema.hpp>
+#include <ingestd/kit/typing/json_rows.hpp>
+#include <ingestd/kit/typing/json_schema.hpp>
 
 #include <ingestd/sdk/builder.hpp>
 
@@ -17,13 +17,13 @@
 namespace {
 
 struct Rows {
-  typing::ColumnSet columns;
-  typing::JsonRowAppender appender;
+  ingestd::kit::typing::ColumnSet columns;
+  ingestd::kit::typing::JsonRowAppender appender;
   simdjson::dom::parser parser;
   std::unique_ptr<ingestd::sdk::BatchBuilder> builder = std::make_unique<ingestd::sdk::BatchBuilder>(columns.schema());
 
   void declare(const std::string& schema) {
-    columns = columns.redeclared(typing::columns_from_json_schema(ingestd::json::Value::parse(schema)));
+    columns = columns.redeclared(ingestd::kit::typing::columns_from_json_schema(ingestd::json::Value::parse(schema)));
     builder = std::make_unique<ingestd::sdk::BatchBuilder>(columns.schema());
   }
   void record(const std::string& json) {
@@ -31,7 +31,7 @@ struct Rows {
     if (parser.parse(json).get(e) || !e.is_object()) return;
     for (int attempt = 0; attempt < 4; ++attempt) {
       if (appender.append(simdjson::dom::object(e), columns, *builder) !=
-          typing::JsonRowAppender::Result::ColumnsChanged)
+          ingestd::kit::typing::JsonRowAppender::Result::ColumnsChanged)
         break;
       builder->finish();
       builder = std::make_unique<ingestd::sdk::BatchBuilder>(columns.schema());
@@ -41,22 +41,23 @@ struct Rows {
 
 void singer_line(std::string_view line, simdjson::dom::parser& parser, Rows& rows) {
   try {
-    singer::Message m = singer::decode_message(line, parser);
-    if (m.type == singer::Message::Type::Schema) rows.declare(m.json);
-    if (m.type == singer::Message::Type::Record) rows.record(m.json);
-    if (m.type == singer::Message::Type::State) (void)ingestd::json::Value::parse(m.json).dump();
-  } catch (const singer::MalformedMessage&) {
+    ingestd::plugins::singer::Message m = ingestd::plugins::singer::decode_message(line, parser);
+    if (m.type == ingestd::plugins::singer::Message::Type::Schema) rows.declare(m.json);
+    if (m.type == ingestd::plugins::singer::Message::Type::Record) rows.record(m.json);
+    if (m.type == ingestd::plugins::singer::Message::Type::State) (void)ingestd::json::Value::parse(m.json).dump();
+  } catch (const ingestd::plugins::singer::MalformedMessage&) {
   } catch (const std::exception&) {  // a schema or state the SDK's JSON refuses
   }
 }
 
-void airbyte_line(std::string_view line, simdjson::dom::parser& parser, Rows& rows, airbyte::StateKeeper& states) {
+void airbyte_line(std::string_view line, simdjson::dom::parser& parser, Rows& rows,
+                  ingestd::plugins::airbyte::StateKeeper& states) {
   try {
-    airbyte::Message m = airbyte::decode_message(line, parser);
-    if (m.type == airbyte::Message::Type::Record) rows.record(m.json);
-    if (m.type == airbyte::Message::Type::State)
-      (void)airbyte::state_argument(states.keep(ingestd::json::Value::parse(m.json)));
-  } catch (const airbyte::MalformedMessage&) {
+    ingestd::plugins::airbyte::Message m = ingestd::plugins::airbyte::decode_message(line, parser);
+    if (m.type == ingestd::plugins::airbyte::Message::Type::Record) rows.record(m.json);
+    if (m.type == ingestd::plugins::airbyte::Message::Type::State)
+      (void)ingestd::plugins::airbyte::state_argument(states.keep(ingestd::json::Value::parse(m.json)));
+  } catch (const ingestd::plugins::airbyte::MalformedMessage&) {
   } catch (const std::exception&) {
   }
 }
@@ -69,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   simdjson::dom::parser parser;
   Rows rows;
-  airbyte::StateKeeper states;
+  ingestd::plugins::airbyte::StateKeeper states;
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);

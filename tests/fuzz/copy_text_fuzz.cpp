@@ -8,15 +8,15 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string row(reinterpret_cast<const char*>(data), size);
-  std::vector<pg::CopyField> fields;
+  std::vector<ingestd::plugins::postgres::CopyField> fields;
   std::string scratch;
-  pg::split_copy_row(row, fields, scratch);
+  ingestd::plugins::postgres::split_copy_row(row, fields, scratch);
   for (const auto& f : fields) {
     if (f.null) continue;
     std::string value(f.text), escaped, scratch2;
-    pg::append_copy_escaped(escaped, value);
-    std::vector<pg::CopyField> again;
-    pg::split_copy_row(escaped, again, scratch2);
+    ingestd::plugins::postgres::append_copy_escaped(escaped, value);
+    std::vector<ingestd::plugins::postgres::CopyField> again;
+    ingestd::plugins::postgres::split_copy_row(escaped, again, scratch2);
     if (again.size() != 1 || again[0].null || again[0].text != value) __builtin_trap();
   }
   return 0;

@@ -21,8 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   try {
-    files::CsvReader reader("/proc/self/fd/" + std::to_string(fd), delimiter, quote);
-    std::vector<files::CsvField> record;
+    ingestd::plugins::files::CsvReader reader("/proc/self/fd/" + std::to_string(fd), delimiter, quote);
+    std::vector<ingestd::plugins::files::CsvField> record;
     std::size_t fields = 0;
     while (reader.next(record)) fields += record.size();
     (void)fields;

@@ -1,7 +1,7 @@
 // JSON Lines through the typing path the files, http and connector sources
 // share: each line sampled into columns, appended as a row (widening and
 // adding columns as they come), and the finished batch checked.
-#include <typing/json_rows.hpp>
+#include <ingestd/kit/typing/json_rows.hpp>
 
 #include <ingestd/sdk/builder.hpp>
 
@@ -11,7 +11,7 @@
 
 namespace {
 
-void finish(std::unique_ptr<ingestd::sdk::BatchBuilder>& rows, const typing::ColumnSet& columns) {
+void finish(std::unique_ptr<ingestd::sdk::BatchBuilder>& rows, const ingestd::kit::typing::ColumnSet& columns) {
   ingestd::sdk::OwnedArray array = rows->finish();
   (void)array;
   rows = std::make_unique<ingestd::sdk::BatchBuilder>(columns.schema());
@@ -22,8 +22,8 @@ void finish(std::unique_ptr<ingestd::sdk::BatchBuilder>& rows, const typing::Col
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   simdjson::dom::parser parser;
-  typing::ColumnSet columns;
-  typing::JsonRowAppender appender;
+  ingestd::kit::typing::ColumnSet columns;
+  ingestd::kit::typing::JsonRowAppender appender;
   auto rows = std::make_unique<ingestd::sdk::BatchBuilder>(columns.schema());
   std::size_t start = 0;
   int lines = 0;
@@ -34,10 +34,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     start = end + 1;
     simdjson::dom::element e;
     if (parser.parse(line).get(e) || !e.is_object()) continue;
-    if (lines < 4) typing::sample_object(simdjson::dom::object(e), columns);
+    if (lines < 4) ingestd::kit::typing::sample_object(simdjson::dom::object(e), columns);
     for (int attempt = 0; attempt < 4; ++attempt) {
       auto r = appender.append(simdjson::dom::object(e), columns, *rows);
-      if (r != typing::JsonRowAppender::Result::ColumnsChanged) break;
+      if (r != ingestd::kit::typing::JsonRowAppender::Result::ColumnsChanged) break;
       finish(rows, columns);
     }
   }

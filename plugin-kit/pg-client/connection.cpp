@@ -1,0 +1,339 @@
+#include <ingestd/kit/pg/connection.hpp>
+
+#include <ingestd/sdk/plugin.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <poll.h>
+#include <thread>
+
+namespace ingestd::kit::pg {
+
+using ingestd::sdk::config_error;
+using ingestd::sdk::data_error;
+using ingestd::sdk::Error;
+using ingestd::sdk::io_error;
+
+std::string quote_ident(std::string_view identifier) {
+  std::string out = "\"";
+  for (char c : identifier) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string quote_table(const std::string& schema, const std::string& table) {
+  return quote_ident(schema) + "." + quote_ident(table);
+}
+
+namespace {
+
+std::string trimmed(const char* message) {
+  std::string m = message ? message : "";
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+// Errors by SQLSTATE class: what retrying could achieve.
+[[noreturn]] void throw_for(const char* sqlstate, const std::string& message) {
+  std::string s = sqlstate ? sqlstate : "";
+  // No SQLSTATE: the server never answered (libpq's own "server closed the
+  // connection unexpectedly", "could not send data"): the connection, not
+  // the statement, failed.
+  if (s.empty()) throw io_error(message, true);
+  std::string cls = s.substr(0, 2);
+  if (cls == "08" || cls == "53" || cls == "57" || s == "40001" || s == "40P01" || cls == "58")
+    throw io_error(message, true);
+  if (cls == "28" || cls == "42" || cls == "3D" || cls == "3F" || cls == "0A") throw config_error(message);
+  if (cls == "22" || cls == "23") throw data_error(message);
+  throw Error(INGESTD_ERROR_IO, message);
+}
+
+}  // namespace
+
+namespace {
+
+// The statement's first word ("COPY", "INSERT"): the phase a timeout names,
+// without any of the statement's values.
+std::string phase_of(const std::string& sql) {
+  std::size_t start = sql.find_first_not_of(" \t\n(");
+  if (start == std::string::npos) return "a statement";
+  std::size_t end = sql.find_first_of(" \t\n;(", start);
+  return sql.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string seconds_text(int64_t ms) {
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+}  // namespace
+
+Connection::Connection(const ConnectOptions& options) : options_(options) {
+  std::mt19937 jitter(std::random_device{}());
+  int64_t backoff = options.first_backoff_ms;
+  for (int attempt = 1;; ++attempt) {
+    std::string why;
+    try {
+      connect_once();
+      break;
+    } catch (const Error& e) {
+      if (e.status() == INGESTD_ERROR_CANCELLED || e.retry_class() != INGESTD_RETRY_TRANSIENT) throw;
+      why = e.what();
+    }
+    if (attempt >= options.attempts)
+      throw io_error("cannot connect to PostgreSQL after " + std::to_string(attempt) + " attempts: " + why, true);
+    // Waits for the server to come back, noticing a stop meanwhile.
+    const int64_t until = now_ms() + backoff + static_cast<int64_t>(jitter() % (backoff / 4 + 1));
+    while (now_ms() < until) {
+      if (options_.cancelled && options_.cancelled()) throw ingestd::sdk::cancelled_error();
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(50, until - now_ms())));
+    }
+    backoff = std::min<int64_t>(backoff * 2, 8000);
+  }
+  // Server notices ("schema already exists, skipping") are not for the user's terminal.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; "
+       "SET extra_float_digits = 3; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; "
+       "SET statement_timeout = " + std::to_string(options_.statement_timeout_ms));
+}
+
+void Connection::connect_once() {
+  // A malformed DSN is the configuration's fault, not the network's: no retries.
+  char* parse_error = nullptr;
+  if (PQconninfoOption* parsed = PQconninfoParse(options_.dsn.c_str(), &parse_error)) {
+    PQconninfoFree(parsed);
+  } else {
+    std::string why = parse_error ? trimmed(parse_error) : "out of memory";
+    PQfreemem(parse_error);
+    throw config_error("the PostgreSQL connection string is malformed: " + why);
+  }
+  // Defaults first; what the DSN says wins. Keepalives find a peer that
+  // vanished (a dead host, a cut network) even while nothing is owed.
+  const std::string connect_s = std::to_string(std::max<int64_t>(1, (options_.connect_timeout_ms + 999) / 1000));
+  // application_name tells an operator (and pg_stat_activity) whose sessions these are.
+  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                        "tcp_user_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {connect_s.c_str(), "1", "30", "10", "3", "60000", "ingestd", options_.dsn.c_str(), nullptr};
+  conn_ = PQconnectStartParams(keys, values, 1);
+  if (!conn_) throw io_error("cannot connect to PostgreSQL: out of memory", true);
+  const int64_t deadline = now_ms() + options_.connect_timeout_ms;
+  for (PostgresPollingStatusType st = PGRES_POLLING_WRITING;;) {
+    if (PQstatus(conn_) == CONNECTION_BAD) st = PGRES_POLLING_FAILED;
+    if (st == PGRES_POLLING_OK) break;
+    if (st == PGRES_POLLING_FAILED) {
+      std::string why = trimmed(PQerrorMessage(conn_));
+      PQfinish(conn_);
+      conn_ = nullptr;
+      // Wrong credentials or a malformed DSN will not improve with time.
+      bool permanent = why.find("password authentication failed") != std::string::npos ||
+                       why.find("invalid connection option") != std::string::npos ||
+                       why.find("missing \"=\"") != std::string::npos ||
+                       why.find("does not exist") != std::string::npos ||
+                       why.find("invalid URI") != std::string::npos;
+      if (permanent) throw config_error("cannot connect to PostgreSQL: " + why);
+      throw io_error(why, true);
+    }
+    pollfd p{PQsocket(conn_), static_cast<short>(st == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    for (;;) {
+      if (options_.cancelled && options_.cancelled()) {
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw ingestd::sdk::cancelled_error();
+      }
+      const int64_t left = deadline - now_ms();
+      if (left <= 0) {
+        std::string where = server();
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw io_error("PostgreSQL at " + where + " did not accept the connection within " +
+                           seconds_text(options_.connect_timeout_ms) + " (connect_timeout)",
+                       true);
+      }
+      int n = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 100)));
+      if (n > 0 || (n < 0 && errno != EINTR)) break;
+    }
+    st = PQconnectPoll(conn_);
+  }
+  // Sends never block: a stalled server is noticed by wait(), not by a
+  // write stuck in the kernel.
+  PQsetnonblocking(conn_, 1);
+}
+
+Connection::~Connection() {
+  if (copy_buffer_) PQfreemem(copy_buffer_);
+  PQfinish(conn_);
+}
+
+void Connection::fail(PGresult* result, const std::string& what) const {
+  std::string message = trimmed(result ? PQresultErrorMessage(result) : nullptr);
+  if (message.empty()) message = trimmed(PQerrorMessage(conn_));
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string full = (what.empty() ? "" : what + ": ") + message;
+  if (PQstatus(conn_) == CONNECTION_BAD)
+    throw io_error("lost the connection to PostgreSQL at " + server() + ": " + full, true);
+  throw_for(state, full);
+}
+
+std::string Connection::server() const {
+  const char* host = conn_ ? PQhost(conn_) : nullptr;
+  const char* port = conn_ ? PQport(conn_) : nullptr;
+  return std::string(host && *host ? host : "?") + ":" + (port && *port ? port : "?");
+}
+
+void Connection::wait(bool for_write, const char* phase) {
+  const int64_t deadline = now_ms() + options_.read_timeout_ms;
+  pollfd p{PQsocket(conn_), static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
+  if (p.fd < 0) fail(nullptr, phase);
+  for (;;) {
+    // Cancelled: the connection is given up (closing it ends the server's
+    // side too). No PQcancel: it waits on the server without a bound, and a
+    // stalled server is often why the run is being stopped.
+    if (options_.cancelled && options_.cancelled()) throw ingestd::sdk::cancelled_error();
+    const int64_t left = deadline - now_ms();
+    if (left <= 0)
+      throw io_error("PostgreSQL at " + server() + " did not answer within " + seconds_text(options_.read_timeout_ms) +
+                         " (read_timeout) during " + phase,
+                     true);
+    int n = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 100)));
+    if (n > 0) return;
+    if (n < 0 && errno != EINTR) fail(nullptr, phase);
+  }
+}
+
+void Connection::flush(const char* phase) {
+  for (;;) {
+    int r = PQflush(conn_);
+    if (r == 0) return;
+    if (r < 0) fail(nullptr, phase);
+    wait(true, phase);
+    if (PQconsumeInput(conn_) == 0) fail(nullptr, phase);  // the server may answer while we send
+  }
+}
+
+Result Connection::result(const char* phase) {
+  Result last;
+  for (;;) {
+    while (PQisBusy(conn_)) {
+      wait(false, phase);
+      if (PQconsumeInput(conn_) == 0) fail(nullptr, phase);
+    }
+    PGresult* r = PQgetResult(conn_);
+    if (!r) return last;
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) return Result(r);
+    last = Result(r);
+    if (st == PGRES_FATAL_ERROR) {
+      // Drain what follows so the connection stays usable, then report.
+      while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+      return last;
+    }
+  }
+}
+
+Result Connection::exec(const std::string& sql) {
+  const std::string phase = phase_of(sql);
+  if (!PQsendQuery(conn_, sql.c_str())) fail(nullptr, phase);
+  flush(phase.c_str());
+  Result r = result(phase.c_str());
+  ExecStatusType st = r.get() ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(r.get(), "");
+  return r;
+}
+
+Result Connection::exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+  const std::string phase = phase_of(sql);
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0))
+    fail(nullptr, phase);
+  flush(phase.c_str());
+  Result r = result(phase.c_str());
+  ExecStatusType st = r.get() ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(r.get(), "");
+  return r;
+}
+
+std::string Connection::literal(std::string_view value) const {
+  char* q = PQescapeLiteral(conn_, value.data(), value.size());
+  if (!q) throw data_error("cannot quote a value: " + trimmed(PQerrorMessage(conn_)));
+  std::string out(q);
+  PQfreemem(q);
+  return out;
+}
+
+void Connection::copy_in_start(const std::string& sql) {
+  if (!PQsendQuery(conn_, sql.c_str())) fail(nullptr, "COPY");
+  flush("COPY");
+  Result r = result("COPY");
+  if (!r.get() || PQresultStatus(r.get()) != PGRES_COPY_IN) fail(r.get(), "");
+}
+
+void Connection::copy_in_send(std::string_view data) {
+  while (!data.empty()) {
+    int chunk = static_cast<int>(std::min<std::size_t>(data.size(), 1 << 20));
+    int r = PQputCopyData(conn_, data.data(), chunk);
+    if (r < 0) fail(nullptr, "COPY");
+    if (r == 0) {  // no room in libpq's buffer: send some first
+      wait(true, "COPY");
+      if (PQflush(conn_) < 0) fail(nullptr, "COPY");
+      continue;
+    }
+    data.remove_prefix(static_cast<std::size_t>(chunk));
+  }
+  flush("COPY");
+}
+
+void Connection::copy_in_end() {
+  for (;;) {
+    int r = PQputCopyEnd(conn_, nullptr);
+    if (r < 0) fail(nullptr, "COPY");
+    if (r == 1) break;
+    wait(true, "COPY");
+  }
+  flush("COPY");
+  Result r = result("COPY");
+  if (!r.get() || PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(r.get(), "");
+}
+
+void Connection::copy_out_start(const std::string& sql) {
+  if (!PQsendQuery(conn_, sql.c_str())) fail(nullptr, "COPY");
+  flush("COPY");
+  Result r = result("COPY");
+  if (!r.get() || PQresultStatus(r.get()) != PGRES_COPY_OUT) fail(r.get(), "");
+}
+
+bool Connection::copy_out_row(std::string_view& row) {
+  if (copy_buffer_) {
+    PQfreemem(copy_buffer_);
+    copy_buffer_ = nullptr;
+  }
+  for (;;) {
+    int n = PQgetCopyData(conn_, &copy_buffer_, 1);
+    if (n > 0) {
+      std::size_t len = static_cast<std::size_t>(n);
+      if (len > 0 && copy_buffer_[len - 1] == '\n') --len;
+      row = std::string_view(copy_buffer_, len);
+      return true;
+    }
+    if (n == 0) {  // nothing complete yet
+      wait(false, "COPY");
+      if (PQconsumeInput(conn_) == 0) fail(nullptr, "COPY");
+      continue;
+    }
+    Result r = result("COPY");  // -1: COPY finished; -2: it failed
+    if (n == -1 && r.get() && PQresultStatus(r.get()) == PGRES_COMMAND_OK) return false;
+    fail(r.get(), "COPY");
+  }
+}
+
+}  // namespace ingestd::kit::pg
