@@ -267,10 +267,20 @@ static ingestd_status next_batch(ingestd_stream* stream, ingestd_batch* out, ing
 
 static void close_stream(ingestd_stream* s) { free(s); }
 
+/* Also built against the ABI 1.0 header (tests/abi/abi-v1.0) under another
+   name, to prove that a plugin built then still loads. */
+#ifndef C_COUNTER_NAME
+#define C_COUNTER_NAME "c_counter"
+#endif
+
 static const ingestd_descriptor descriptor = {
-    sizeof(ingestd_descriptor), "c_counter", "1.0.0", INGESTD_KIND_SOURCE, "Counts, in plain C",
+    sizeof(ingestd_descriptor), C_COUNTER_NAME, "1.0.0", INGESTD_KIND_SOURCE, "Counts, in plain C",
     "https://example.invalid/c_counter", INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS, 0,
-    options, 2, 0, 0 /* source_settings: no `where` */};
+    options, 2, 0,
+#if INGESTD_ABI_VERSION_MINOR >= 2
+    0 /* source_settings: no `where` */
+#endif
+};
 
 static ingestd_plugin plugin;
 

@@ -135,6 +135,44 @@ TEST_CASE("conformance: a plain C plugin produces Arrow batches the host reads c
   CHECK(Value::parse(discover.out).as_array()[0]["primary_key"].dump() == "[\"n\"]");
 }
 
+TEST_CASE("conformance: a plugin built against the ABI 1.0 header still loads and runs") {
+  Workspace w;
+  w.write("flows.toml",
+          "[sources.count]\nplugin = \"c_counter_v1_0\"\nconfig = { rows = 1500 }\n"
+          "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"count\"\nto = \"out\"\nbatch_rows = 1000\n"
+          "extract = \"incremental-appends\"\ncursor = \"n\"\n");
+  Result r = installed(w, {"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  auto lines = w.lines("out/numbers.jsonl");
+  REQUIRE(lines.size() == 1500);
+  CHECK(lines[1498] == R"({"n":1499,"label":"n1499"})");
+  Result inspect = installed(w, {"plugins", "inspect", "c_counter_v1_0"});
+  CHECK_MESSAGE(contains(inspect.out, "(ABI 1.0)"), inspect.out);
+  // 1.0 knew no source settings: `where` is not refused on its account.
+  w.write("flows.toml", w.read("flows.toml") + "where = \"n > 5\"\n");
+  r = installed(w, {"validate", "flows.toml"});
+  CHECK_MESSAGE(r.exit_code == 0, dump(r));
+}
+
+TEST_CASE("conformance: a plugin built out of tree on the kit's http component loads, documents and uses it") {
+  Workspace w;
+  Result inspect = installed(w, {"plugins", "inspect", "kit_api"});
+  REQUIRE_MESSAGE(inspect.exit_code == 0, dump(inspect));
+  CHECK_MESSAGE(contains(inspect.out, "base_url"), inspect.out);
+  CHECK(contains(inspect.out, "max_retries"));
+  CHECK(contains(inspect.out, "path (string, default /items)"));
+  // The kit's client really runs: nothing listens on port 1.
+  w.write("flows.toml",
+          "[sources.api]\nplugin = \"kit_api\"\nconfig = { base_url = \"http://127.0.0.1:1\", max_retries = 0 }\n"
+          "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"api\"\nto = \"out\"\nretries = 0\n");
+  Result r = installed(w, {"run", "flows.toml"});
+  CHECK(r.exit_code != 0);
+  CHECK(r.signal == 0);
+  CHECK_MESSAGE(contains(r.err, "127.0.0.1:1"), dump(r));
+}
+
 TEST_CASE("conformance: a plugin that returns errors is reported, with retry information kept") {
   Workspace w;
   w.write("flows.toml", faulty_flow("none", "commit_error"));
@@ -192,6 +230,56 @@ TEST_CASE("conformance: the README's example plugin builds against the install a
   Result r = installed(w, {"run", "flows.toml"});
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(w.read("out/numbers.csv") == "n\n1\n2\n3\n4\n5\n");
+}
+
+TEST_CASE("conformance: the one-class examples declare their options once, with defaults from their members") {
+  Workspace w;
+  Result counter = installed(w, {"plugins", "inspect", "counter"});
+  REQUIRE_MESSAGE(counter.exit_code == 0, dump(counter));
+  CHECK_MESSAGE(contains(counter.out, "n (int, default 10)"), counter.out);
+  Result lines = installed(w, {"plugins", "inspect", "new_lines"});
+  REQUIRE_MESSAGE(lines.exit_code == 0, dump(lines));
+  CHECK_MESSAGE(contains(lines.out, "file (string, required)"), lines.out);
+  Result tsv = installed(w, {"plugins", "inspect", "tsv_files"});
+  REQUIRE_MESSAGE(tsv.exit_code == 0, dump(tsv));
+  CHECK_MESSAGE(contains(tsv.out, "folder (string, default .)"), tsv.out);
+  CHECK(contains(tsv.out, "destination"));
+  // A required option left out is named before anything runs.
+  w.write("flows.toml",
+          "[sources.log]\nplugin = \"new_lines\"\n[destinations.tsv]\nplugin = \"tsv_files\"\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"log\"\nto = \"tsv\"\n");
+  Result r = installed(w, {"run", "flows.toml"});
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(contains(r.err, "file"), dump(r));
+}
+
+TEST_CASE("conformance: the incremental example resumes at its checkpoint, into the destination example") {
+  Workspace w;
+  w.write("log.txt", "first\tline\nsecond\nthird without its newline yet");
+  w.write("flows.toml",
+          "[sources.log]\nplugin = \"new_lines\"\nconfig = { file = \"log.txt\" }\n"
+          "[destinations.tsv]\nplugin = \"tsv_files\"\nconfig = { folder = \"out\" }\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"log\"\nto = \"tsv\"\nextract = \"incremental-appends\"\n"
+          "cursor = \"offset\"\nbatch_rows = 1\n");
+  std::filesystem::create_directories(w.path("out"));
+  Result r = installed(w, {"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(w.read("out/lines.tsv") == "0\tfirst\\tline\n11\tsecond\n");
+  // The idle rerun reads nothing and writes nothing.
+  r = installed(w, {"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(w.read("out/lines.tsv") == "0\tfirst\\tline\n11\tsecond\n");
+  // The last line completed and one more: only those two arrive.
+  w.write("log.txt", w.read("log.txt") + "\nfourth\n");
+  r = installed(w, {"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(w.read("out/lines.tsv") ==
+        "0\tfirst\\tline\n11\tsecond\n18\tthird without its newline yet\n48\tfourth\n");
+  // A file shorter than the saved offset is an error, not a silent restart.
+  w.write("log.txt", "new\n");
+  r = installed(w, {"run", "flows.toml"});
+  CHECK(r.exit_code != 0);
+  CHECK_MESSAGE(contains(r.err, "is shorter than the saved offset 55"), dump(r));
 }
 
 TEST_CASE("conformance: a destination failing on commit never advances the saved state") {

@@ -7,6 +7,7 @@
 #include <ingestd/sdk/evolving_batch.hpp>
 #include <ingestd/sdk/json.hpp>
 #include <ingestd/sdk/plugin.hpp>
+#include <ingestd/sdk/plugin_class.hpp>
 #include <ingestd/sdk/reader.hpp>
 #include <ingestd/sdk/schema.hpp>
 #include <ingestd/sdk/schema_changes.hpp>

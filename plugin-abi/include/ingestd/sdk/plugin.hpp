@@ -177,6 +177,12 @@ struct OptionSpec {
     kinds = k;
     return *this;
   }
+  // A string option limited to `values`.
+  OptionSpec& one_of(std::vector<std::string> values) {
+    type = INGESTD_OPTION_ENUM;
+    enum_values = std::move(values);
+    return *this;
+  }
 };
 
 inline OptionSpec option(std::string name, uint32_t type, std::string description) {
