@@ -14,6 +14,7 @@
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
+#include <ingestd/sdk/backoff.hpp>
 #include <ingestd/sdk/json.hpp>
 
 #include <cstdio>
@@ -21,7 +22,6 @@
 #include <map>
 #include <mutex>
 #include <chrono>
-#include <random>
 #include <thread>
 
 namespace ingestd {
@@ -183,14 +183,8 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
 // Waits before a retry: doubling from one second with jitter, at least what
 // the failure asked for, at most 30 s; false if the run is stopped meanwhile.
 bool wait_to_retry(int attempt, int64_t retry_after_ms, const std::atomic<bool>& cancelled) {
-  static thread_local std::mt19937 jitter(std::random_device{}());
-  int64_t ms = std::min<int64_t>(int64_t{1000} << std::min(attempt, 5), 30000);
-  ms = std::max(ms + static_cast<int64_t>(jitter() % static_cast<uint32_t>(ms / 4 + 1)), retry_after_ms);
-  for (auto until = Clock::now() + std::chrono::milliseconds(ms); Clock::now() < until;) {
-    if (cancelled) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return !cancelled;
+  static thread_local sdk::Backoff backoff(1000, 30000, sdk::Backoff::Jitter::Above);
+  return backoff.wait(attempt, [&cancelled] { return cancelled.load(); }, retry_after_ms) && !cancelled;
 }
 
 // Runs one stream, retrying transient failures (a server restarting, a lost

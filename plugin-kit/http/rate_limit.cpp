@@ -1,5 +1,6 @@
 #include <ingestd/kit/http/rate_limit.hpp>
-#include <ingestd/kit/http/retry.hpp>
+
+#include <ingestd/sdk/backoff.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -24,7 +25,7 @@ int64_t TokenBucket::acquire(const std::function<bool()>& cancelled) {
       }
       wait_ms = static_cast<int64_t>(std::ceil((1.0 - tokens_) / rate_ * 1000.0));
     }
-    if (!sleep_unless_cancelled(std::max<int64_t>(1, wait_ms), cancelled)) return -1;
+    if (!sdk::Backoff::sleep(std::max<int64_t>(1, wait_ms), cancelled)) return -1;
     waited += std::max<int64_t>(1, wait_ms);
   }
 }

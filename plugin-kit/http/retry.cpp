@@ -6,18 +6,8 @@
 #include <charconv>
 #include <chrono>
 #include <string>
-#include <thread>
 
 namespace ingestd::kit::http {
-
-int64_t backoff_ms(const RetryPolicy& p, int attempt, std::mt19937_64& random) {
-  int64_t d = p.base_delay_ms;
-  for (int i = 0; i < attempt && d < p.max_delay_ms; ++i) d *= 2;
-  d = std::min(d, p.max_delay_ms);
-  if (d <= 1) return d;
-  std::uniform_int_distribution<int64_t> jitter(d / 2, d);
-  return jitter(random);
-}
 
 std::optional<int64_t> parse_retry_after_ms(std::string_view v, int64_t now_unix_ms) {
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
@@ -40,16 +30,6 @@ std::optional<int64_t> parse_retry_after_ms(std::string_view v, int64_t now_unix
   const int64_t wait_s = static_cast<int64_t>(when) - now_unix_ms / 1000;
   if (wait_s > kCenturyMs / 1000) return kCenturyMs;
   return std::max<int64_t>(0, static_cast<int64_t>(when) * 1000 - now_unix_ms);
-}
-
-bool sleep_unless_cancelled(int64_t ms, const std::function<bool()>& cancelled) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  for (;;) {
-    if (cancelled && cancelled()) return false;
-    auto now = std::chrono::steady_clock::now();
-    if (now >= until) return true;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(50)));
-  }
 }
 
 int64_t unix_now_ms() {

@@ -112,7 +112,7 @@ Session::Session(std::shared_ptr<const Api> api, const std::string& stream, sdk:
       host_(host),
       cancelled_(std::move(cancelled)),
       client_(api_->timeouts),
-      random_(std::random_device{}()) {}
+      backoff_(api_->retry.base_delay_ms, api_->retry.max_delay_ms, sdk::Backoff::Jitter::Below) {}
 
 Response Session::get(const std::string& url) {
   Request r;
@@ -136,7 +136,7 @@ void Session::wait_for_quota() {
   if (wait <= 0) return;
   host_.info("API quota used up; waiting " + std::to_string((wait + 999) / 1000) + " s for its reset");
   host_.count("http_quota_wait_ms", wait);
-  if (!sleep_unless_cancelled(wait, cancelled_)) throw sdk::cancelled_error();
+  if (!sdk::Backoff::sleep(wait, cancelled_)) throw sdk::cancelled_error();
 }
 
 void Session::note_quota(const Response& r) {
@@ -205,13 +205,13 @@ Response Session::send(const Request& request) {
       throw sdk::io_error(what + ": the server asks to wait " + std::to_string(*retry_after / 1000) +
                               " s, more than max_retry_wait",
                           true, *retry_after);
-    int64_t delay = retry_after ? *retry_after : backoff_ms(api.retry, attempt, random_);
+    int64_t delay = retry_after ? *retry_after : backoff_.delay_ms(attempt);
     host_.count("http_retries", 1);
     host_.count(retry_after ? "http_retry_after_ms" : "http_backoff_ms", delay);
     host_.info(what + ": " + failure + "; retry " + std::to_string(attempt + 1) + " of " +
                std::to_string(api.retry.max_retries) + " in " + format_wait(delay) +
                (retry_after ? " (as the server asked)" : ""));
-    if (!sleep_unless_cancelled(delay, cancelled_)) throw sdk::cancelled_error();
+    if (!sdk::Backoff::sleep(delay, cancelled_)) throw sdk::cancelled_error();
     ++attempt;
   }
 }

@@ -1,14 +1,13 @@
 #include <ingestd/kit/pg/connection.hpp>
 
+#include <ingestd/sdk/backoff.hpp>
 #include <ingestd/sdk/plugin.hpp>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <random>
 #include <poll.h>
-#include <thread>
 
 namespace ingestd::kit::pg {
 
@@ -79,8 +78,7 @@ std::string seconds_text(int64_t ms) {
 }  // namespace
 
 Connection::Connection(const ConnectOptions& options) : options_(options) {
-  std::mt19937 jitter(std::random_device{}());
-  int64_t backoff = options.first_backoff_ms;
+  sdk::Backoff backoff(options.first_backoff_ms, 8000, sdk::Backoff::Jitter::Above);
   for (int attempt = 1;; ++attempt) {
     std::string why;
     try {
@@ -93,12 +91,7 @@ Connection::Connection(const ConnectOptions& options) : options_(options) {
     if (attempt >= options.attempts)
       throw io_error("cannot connect to PostgreSQL after " + std::to_string(attempt) + " attempts: " + why, true);
     // Waits for the server to come back, noticing a stop meanwhile.
-    const int64_t until = now_ms() + backoff + static_cast<int64_t>(jitter() % (backoff / 4 + 1));
-    while (now_ms() < until) {
-      if (options_.cancelled && options_.cancelled()) throw ingestd::sdk::cancelled_error();
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(50, until - now_ms())));
-    }
-    backoff = std::min<int64_t>(backoff * 2, 8000);
+    if (!backoff.wait(attempt - 1, options_.cancelled)) throw ingestd::sdk::cancelled_error();
   }
   // Server notices ("schema already exists, skipping") are not for the user's terminal.
   PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);

@@ -191,12 +191,9 @@ class AirbyteSource : public Instance {
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "airbyte";
-  p.version = "0.1.0";
-  p.kinds = INGESTD_KIND_SOURCE;
-  p.description = "Runs an Airbyte-protocol source; its STATE is saved as batches commit and passed back with --state";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
+  PluginInfo p{.name = "airbyte", .version = "0.1.0", .kinds = INGESTD_KIND_SOURCE,
+               .description = "Runs an Airbyte-protocol source; its STATE is saved as batches commit and passed back with --state",
+               .extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES};
   p.options = ingestd::kit::child::connector_options();
   return p;
 }

@@ -91,13 +91,10 @@ class FilesDestination : public Instance {
 constexpr uint32_t kSource = INGESTD_KIND_SOURCE;
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "files";
-  p.version = "1.0.0";
-  p.kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION;
-  p.description = "CSV and JSON Lines files: read a file, folder or glob; write one file per stream";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS;
-  p.load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE;
+  PluginInfo p{.name = "files", .version = "1.0.0", .kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION,
+               .description = "CSV and JSON Lines files: read a file, folder or glob; write one file per stream",
+               .extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS,
+               .load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE};
   p.options = {
       option("path", INGESTD_OPTION_STRING,
              "Source: a file, a folder or a glob (data/*.csv). Destination: the folder to write into")

@@ -33,12 +33,30 @@ Schema make_schema(int64_t columns) {
   return s;
 }
 
+// The options, each declared once in options() below.
 struct Settings {
-  int64_t rows;
-  int64_t columns;
-  uint64_t seed;
-  int64_t null_percent;
+  int64_t rows = 1000000;
+  int64_t columns = 8;
+  int64_t seed = 42;
+  int64_t null_percent = 0;
+  int64_t streams = 1;
+  std::string stream = "generated";
 };
+
+const BoundOptions<Settings>& options() {
+  static const BoundOptions<Settings> o = [] {
+    BoundOptions<Settings> b;
+    b.add("rows", &Settings::rows, "Rows per stream (ids 1..rows)");
+    b.add("columns", &Settings::columns,
+          "Columns per row: 'id' then int64, float64, string, bool, timestamp, date, string, repeating");
+    b.add("seed", &Settings::seed, "Seed: the same seed gives the same data");
+    b.add("null_percent", &Settings::null_percent, "Share of NULL values in non-key columns, 0-100");
+    b.add("streams", &Settings::streams, "Number of streams (named STREAM_0, STREAM_1, ... when more than one)");
+    b.add("stream", &Settings::stream, "Stream name");
+    return b;
+  }();
+  return o;
+}
 
 class GenerateStream : public SourceStream {
  public:
@@ -66,7 +84,7 @@ class GenerateStream : public SourceStream {
     builder_.column(0).append_int(id);
     for (std::size_t c = 1; c < builder_.column_count(); ++c) {
       ColumnBuilder& col = builder_.column(c);
-      uint64_t h = mix(s_.seed ^ salt_ ^ mix(static_cast<uint64_t>(id) * 1315423911ULL + c));
+      uint64_t h = mix(static_cast<uint64_t>(s_.seed) ^ salt_ ^ mix(static_cast<uint64_t>(id) * 1315423911ULL + c));
       if (s_.null_percent > 0 && static_cast<int64_t>(h % 100) < s_.null_percent) {
         col.append_null();
         continue;
@@ -109,23 +127,16 @@ class GenerateStream : public SourceStream {
 
 class GenerateInstance : public Instance {
  public:
-  explicit GenerateInstance(const CreateContext& ctx) {
-    const Options& o = ctx.options;
-    s_.rows = o.integer("rows");
-    s_.columns = o.integer("columns");
-    s_.seed = static_cast<uint64_t>(o.integer("seed"));
-    s_.null_percent = o.integer("null_percent");
-    streams_ = o.integer("streams");
-    name_ = o.string("stream", "generated");
+  explicit GenerateInstance(const CreateContext& ctx) : s_(options().bind(ctx)) {
     if (s_.rows < 0) throw config_error("rows must not be negative");
     if (s_.columns < 1 || s_.columns > 1000) throw config_error("columns must be between 1 and 1000");
     if (s_.null_percent < 0 || s_.null_percent > 100) throw config_error("null_percent must be between 0 and 100");
-    if (streams_ < 1 || streams_ > 1000) throw config_error("streams must be between 1 and 1000");
+    if (s_.streams < 1 || s_.streams > 1000) throw config_error("streams must be between 1 and 1000");
   }
 
   std::vector<StreamInfo> discover() override {
     std::vector<StreamInfo> out;
-    for (int64_t i = 0; i < streams_; ++i) {
+    for (int64_t i = 0; i < s_.streams; ++i) {
       StreamInfo si;
       si.name = stream_name(i);
       si.schema = make_schema(s_.columns);
@@ -138,7 +149,7 @@ class GenerateInstance : public Instance {
 
   std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
     int64_t index = -1;
-    for (int64_t i = 0; i < streams_; ++i)
+    for (int64_t i = 0; i < s_.streams; ++i)
       if (stream_name(i) == r.stream) index = i;
     if (index < 0) throw config_error("no stream '" + r.stream + "'");
     bool incremental = r.extract_mode == INGESTD_EXTRACT_INCREMENTAL_APPENDS;
@@ -155,31 +166,18 @@ class GenerateInstance : public Instance {
   }
 
  private:
-  std::string stream_name(int64_t i) const { return streams_ == 1 ? name_ : name_ + "_" + std::to_string(i); }
+  std::string stream_name(int64_t i) const {
+    return s_.streams == 1 ? s_.stream : s_.stream + "_" + std::to_string(i);
+  }
 
-  Settings s_{};
-  int64_t streams_ = 1;
-  std::string name_;
+  Settings s_;
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "generate";
-  p.version = "1.0.0";
-  p.kinds = INGESTD_KIND_SOURCE;
-  p.description = "Deterministic synthetic rows for tests and benchmarks";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS;
-  p.options = {
-      option("rows", INGESTD_OPTION_INT, "Rows per stream (ids 1..rows)").default_to("1000000"),
-      option("columns", INGESTD_OPTION_INT,
-             "Columns per row: 'id' then int64, float64, string, bool, timestamp, date, string, repeating")
-          .default_to("8"),
-      option("seed", INGESTD_OPTION_INT, "Seed: the same seed gives the same data").default_to("42"),
-      option("null_percent", INGESTD_OPTION_INT, "Share of NULL values in non-key columns, 0-100").default_to("0"),
-      option("streams", INGESTD_OPTION_INT, "Number of streams (named STREAM_0, STREAM_1, ... when more than one)")
-          .default_to("1"),
-      option("stream", INGESTD_OPTION_STRING, "Stream name").default_to("generated"),
-  };
+  PluginInfo p{.name = "generate", .version = "1.0.0", .kinds = INGESTD_KIND_SOURCE,
+               .description = "Deterministic synthetic rows for tests and benchmarks",
+               .extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS};
+  p.options = options().specs();
   return p;
 }
 

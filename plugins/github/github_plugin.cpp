@@ -83,12 +83,9 @@ class GitHubSource : public kit::http::EndpointSource {
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "github";
-  p.version = "0.1.0";
-  p.kinds = INGESTD_KIND_SOURCE;
-  p.description = "GitHub repositories: issues, pulls, commits, releases (REST API, incremental)";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
+  PluginInfo p{.name = "github", .version = "0.1.0", .kinds = INGESTD_KIND_SOURCE,
+               .description = "GitHub repositories: issues, pulls, commits, releases (REST API, incremental)",
+               .extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES};
   p.options = {
       option("repositories", INGESTD_OPTION_LIST, "Repositories to read, [\"owner/name\", ...]").required(),
       option("token", INGESTD_OPTION_SECRET, "A personal access or app token (public repositories need none)"),

@@ -18,12 +18,9 @@ class HttpSource : public kit::http::EndpointSource {
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "http";
-  p.version = "0.1.0";
-  p.kinds = INGESTD_KIND_SOURCE;
-  p.description = "JSON REST APIs: pagination, auth, rate limits, retries, incremental cursors";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
+  PluginInfo p{.name = "http", .version = "0.1.0", .kinds = INGESTD_KIND_SOURCE,
+               .description = "JSON REST APIs: pagination, auth, rate limits, retries, incremental cursors",
+               .extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES};
   p.options = kit::http::api_options();
   p.options.push_back(option("streams", INGESTD_OPTION_JSON,
                              "One table per stream: path, params, records (JSON pointer), primary_key, cursor, "

@@ -96,13 +96,10 @@ class PostgresDestination : public Instance {
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "postgres";
-  p.version = "1.0.0";
-  p.kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION;
-  p.description = "PostgreSQL: read tables and views with COPY; load with COPY, append/replace/merge, exactly-once";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
-  p.load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE;
+  PluginInfo p{.name = "postgres", .version = "1.0.0", .kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION,
+               .description = "PostgreSQL: read tables and views with COPY; load with COPY, append/replace/merge, exactly-once",
+               .extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES,
+               .load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE};
   p.transactional_state = true;
   p.source_settings = INGESTD_SOURCE_WHERE;
   constexpr uint32_t kSource = INGESTD_KIND_SOURCE, kDestination = INGESTD_KIND_DESTINATION;

@@ -94,12 +94,9 @@ class SingerSource : public Instance {
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "singer";
-  p.version = "0.1.0";
-  p.kinds = INGESTD_KIND_SOURCE;
-  p.description = "Runs a Singer tap; its STATE is saved as batches commit and passed back with --state";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
+  PluginInfo p{.name = "singer", .version = "0.1.0", .kinds = INGESTD_KIND_SOURCE,
+               .description = "Runs a Singer tap; its STATE is saved as batches commit and passed back with --state",
+               .extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES};
   p.options = ingestd::kit::child::connector_options();
   p.options.push_back(option("catalog", INGESTD_OPTION_STRING, "A catalog file; without one the tap's --discover is run"));
   return p;

@@ -76,13 +76,10 @@ class SqliteDestination : public Instance {
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "sqlite";
-  p.version = "1.0.0";
-  p.kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION;
-  p.description = "SQLite databases: read tables and views; load with append, replace or merge, exactly-once";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES;
-  p.load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE;
+  PluginInfo p{.name = "sqlite", .version = "1.0.0", .kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION,
+               .description = "SQLite databases: read tables and views; load with append, replace or merge, exactly-once",
+               .extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES,
+               .load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE};
   p.transactional_state = true;
   p.source_settings = INGESTD_SOURCE_WHERE;
   p.options = {

@@ -182,12 +182,9 @@ class WebhookSource : public Instance {
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "webhook";
-  p.version = "0.1.0";
-  p.kinds = INGESTD_KIND_SOURCE;
-  p.description = "Receives POSTed JSON events; answers 200 only once they are committed";
-  p.extract_modes = INGESTD_EXTRACT_INCREMENTAL_APPENDS;
+  PluginInfo p{.name = "webhook", .version = "0.1.0", .kinds = INGESTD_KIND_SOURCE,
+               .description = "Receives POSTed JSON events; answers 200 only once they are committed",
+               .extract_modes = INGESTD_EXTRACT_INCREMENTAL_APPENDS};
   p.source_acks = true;
   p.max_concurrent_streams = 1;
   p.options = {

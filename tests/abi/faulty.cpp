@@ -83,13 +83,9 @@ class Faulty : public Instance {
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "faulty";
-  p.version = "0.0.1";
-  p.kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION;
-  p.description = "Misbehaves on request (ABI conformance tests)";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT;
-  p.load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_MERGE;
+  PluginInfo p{.name = "faulty", .version = "0.0.1", .kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION,
+               .description = "Misbehaves on request (ABI conformance tests)",
+               .extract_modes = INGESTD_EXTRACT_SNAPSHOT, .load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_MERGE};
   p.options = {
       enum_option("mode",
                   {"none", "check_error", "throw_std", "throw_other", "data_error", "write_error", "commit_error"},

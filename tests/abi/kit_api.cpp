@@ -26,12 +26,9 @@ class KitApi : public http::EndpointSource {
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "kit_api";
-  p.version = "1.0.0";
-  p.kinds = INGESTD_KIND_SOURCE;
-  p.description = "One JSON endpoint, on the kit's http component";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT;
+  PluginInfo p{.name = "kit_api", .version = "1.0.0", .kinds = INGESTD_KIND_SOURCE,
+               .description = "One JSON endpoint, on the kit's http component",
+               .extract_modes = INGESTD_EXTRACT_SNAPSHOT};
   p.options = http::api_options();
   p.options.push_back(option("path", INGESTD_OPTION_STRING, "The endpoint's path").default_to("/items"));
   return p;

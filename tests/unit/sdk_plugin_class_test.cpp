@@ -87,7 +87,7 @@ TEST_CASE("plugin class: the declaration gives kinds, modes, the stream and opti
   CHECK(streams[0].schema.size() == 2);
 }
 
-TEST_CASE("plugin class: options reach their members; paths resolve against the flow file's folder") {
+TEST_CASE("plugin class: options reach their members, and paths resolve against the flow file's folder") {
   auto n = detail::declaration<Numbers>().configure(context(
       "{\"until\": 3, \"label\": \"m\", \"halves\": true, \"pause\": 250, \"file\": \"in/a.txt\", "
       "\"tags\": [\"x\", \"y\"], \"token\": \"t0k\"}"));

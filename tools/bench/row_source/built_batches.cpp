@@ -53,12 +53,8 @@ class BuiltBatches : public Instance {
 };
 
 PluginInfo describe() {
-  PluginInfo p;
-  p.name = "built_batches";
-  p.version = "1.0.0";
-  p.kinds = INGESTD_KIND_SOURCE;
-  p.description = "Benchmark rows, built into batches by hand";
-  p.extract_modes = INGESTD_EXTRACT_SNAPSHOT;
+  PluginInfo p{.name = "built_batches", .version = "1.0.0", .kinds = INGESTD_KIND_SOURCE,
+               .description = "Benchmark rows, built into batches by hand", .extract_modes = INGESTD_EXTRACT_SNAPSHOT};
   p.options = {option("rows", INGESTD_OPTION_INT, "Rows to produce").default_to("1000000")};
   return p;
 }

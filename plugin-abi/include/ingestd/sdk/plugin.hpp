@@ -200,15 +200,17 @@ inline OptionSpec enum_option(std::string name, std::vector<std::string> values,
   return o;
 }
 
+// Every member has an initializer, so that designated initializers may name
+// only the ones they set: PluginInfo p{.name = "x", .version = "1.0.0", ...}.
 struct PluginInfo {
-  std::string name;
-  std::string version;
+  std::string name{};
+  std::string version{};
   uint32_t kinds = 0;
-  std::string description;
-  std::string doc_url;
+  std::string description{};
+  std::string doc_url{};
   uint32_t extract_modes = 0;
   uint32_t load_modes = 0;
-  std::vector<OptionSpec> options;
+  std::vector<OptionSpec> options{};
   uint32_t max_concurrent_streams = 0;
   // INGESTD_SOURCE_* bits: flow settings the source applies (`where`).
   uint32_t source_settings = 0;

@@ -97,10 +97,13 @@ class RowSource {
 
   // Logs, counters and cancellation (the stream's once it is open).
   const Host& host() const { return host_; }
+  // The run is stopping: long waits should end.
+  bool cancelled() const { return host_.cancelled() || (owner_ && owner_->cancelled()); }
 
  private:
   friend struct detail::PluginClassAccess;
   Host host_;
+  const Instance* owner_ = nullptr;
 };
 
 class TableWriter {
@@ -121,10 +124,12 @@ class TableWriter {
   virtual void check() {}
 
   const Host& host() const { return host_; }
+  bool cancelled() const { return host_.cancelled() || (owner_ && owner_->cancelled()); }
 
  private:
   friend struct detail::PluginClassAccess;
   Host host_;
+  const Instance* owner_ = nullptr;
 };
 
 // What a source's one stream is.
@@ -224,26 +229,27 @@ const Declaration<P>& declaration() {
 
 struct PluginClassAccess {
   template <class P>
-  static void attach(P& p, const Host& host) {
+  static void attach(P& p, const Host& host, const Instance& owner) {
     p.host_ = host;
+    p.owner_ = &owner;
   }
 };
 
 template <class P>
 class RowStream : public SourceStream {
  public:
-  RowStream(std::unique_ptr<P> source, const StreamRequest& request, const Schema& schema)
+  RowStream(std::unique_ptr<P> source, const StreamRequest& request, const Schema& schema, const Instance& owner)
       : source_(std::move(source)),
         schema_(schema),
         rows_(schema),
         batch_rows_(request.batch_rows > 0 ? request.batch_rows : INGESTD_DEFAULT_BATCH_ROWS) {
-    PluginClassAccess::attach(*source_, request.host);
+    PluginClassAccess::attach(*source_, request.host, owner);
     source_->open(request);
   }
   Schema schema() override { return schema_; }
   bool next(Batch& out) override {
     if (ended_) return false;
-    if (source_->host().cancelled()) throw cancelled_error();
+    if (source_->cancelled()) throw cancelled_error();
     int64_t complete = 0;
     rows_.reserve(batch_rows_);
     while (complete < batch_rows_) {
@@ -277,7 +283,7 @@ class RowSourceInstance : public Instance {
  public:
   explicit RowSourceInstance(CreateContext context)
       : context_(std::move(context)), configured_(declaration<P>().configure(context_)) {
-    PluginClassAccess::attach(*configured_, context_.host);
+    PluginClassAccess::attach(*configured_, context_.host, *this);
   }
   void check() override { configured_->check(); }
   std::vector<StreamInfo> discover() override { return {declaration<P>().stream_info()}; }
@@ -285,7 +291,7 @@ class RowSourceInstance : public Instance {
     const StreamInfo& s = declaration<P>().stream_info();
     if (request.stream != s.name)
       throw config_error("no stream '" + request.stream + "' (this source has '" + s.name + "')");
-    return std::make_unique<RowStream<P>>(declaration<P>().configure(context_), request, s.schema);
+    return std::make_unique<RowStream<P>>(declaration<P>().configure(context_), request, s.schema, *this);
   }
 
  private:
@@ -296,8 +302,9 @@ class RowSourceInstance : public Instance {
 template <class P>
 class WriterTable : public DestinationTable {
  public:
-  WriterTable(std::unique_ptr<P> writer, const TableRequest& request) : writer_(std::move(writer)) {
-    PluginClassAccess::attach(*writer_, request.host);
+  WriterTable(std::unique_ptr<P> writer, const TableRequest& request, const Instance& owner)
+      : writer_(std::move(writer)) {
+    PluginClassAccess::attach(*writer_, request.host, owner);
     writer_->open(request);
   }
   void schema_changed(const Schema& schema) override { writer_->schema_changed(schema); }
@@ -314,11 +321,11 @@ class TableWriterInstance : public Instance {
  public:
   explicit TableWriterInstance(CreateContext context)
       : context_(std::move(context)), configured_(declaration<P>().configure(context_)) {
-    PluginClassAccess::attach(*configured_, context_.host);
+    PluginClassAccess::attach(*configured_, context_.host, *this);
   }
   void check() override { configured_->check(); }
   std::unique_ptr<DestinationTable> open_table(const TableRequest& request) override {
-    return std::make_unique<WriterTable<P>>(declaration<P>().configure(context_), request);
+    return std::make_unique<WriterTable<P>>(declaration<P>().configure(context_), request, *this);
   }
 
  private:

@@ -8,12 +8,12 @@
 #include <ingestd/kit/http/rate_limit.hpp>
 #include <ingestd/kit/http/retry.hpp>
 
+#include <ingestd/sdk/backoff.hpp>
 #include <ingestd/sdk/plugin.hpp>
 
 #include <map>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -77,7 +77,7 @@ class Session {
   sdk::Host host_;
   std::function<bool()> cancelled_;
   Client client_;
-  std::mt19937_64 random_;
+  sdk::Backoff backoff_;
   int64_t quota_reset_ms_ = 0;  // wait until then before the next request
 };
 
