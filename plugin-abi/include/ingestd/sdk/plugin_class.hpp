@@ -80,7 +80,21 @@ class Row {
   ColumnBuilder* end_;
 };
 
-class RowSource {
+// What RowSource and TableWriter objects see of the host.
+class PluginObject {
+ public:
+  // Logs, counters and cancellation (the stream's or table's once it is open).
+  const Host& host() const { return host_; }
+  // The run is stopping: long waits should end.
+  bool cancelled() const { return host_.cancelled() || (owner_ && owner_->cancelled()); }
+
+ private:
+  friend struct detail::PluginClassAccess;
+  Host host_;
+  const Instance* owner_ = nullptr;
+};
+
+class RowSource : public PluginObject {
  public:
   static constexpr uint32_t kind = INGESTD_KIND_SOURCE;
   virtual ~RowSource() = default;
@@ -95,18 +109,9 @@ class RowSource {
   // `ingestd check`: reach whatever the options point at.
   virtual void check() {}
 
-  // Logs, counters and cancellation (the stream's once it is open).
-  const Host& host() const { return host_; }
-  // The run is stopping: long waits should end.
-  bool cancelled() const { return host_.cancelled() || (owner_ && owner_->cancelled()); }
-
- private:
-  friend struct detail::PluginClassAccess;
-  Host host_;
-  const Instance* owner_ = nullptr;
 };
 
-class TableWriter {
+class TableWriter : public PluginObject {
  public:
   static constexpr uint32_t kind = INGESTD_KIND_DESTINATION;
   virtual ~TableWriter() = default;
@@ -122,14 +127,6 @@ class TableWriter {
   // complete: the load finished; otherwise drop what was not committed.
   virtual void close(bool complete) { (void)complete; }
   virtual void check() {}
-
-  const Host& host() const { return host_; }
-  bool cancelled() const { return host_.cancelled() || (owner_ && owner_->cancelled()); }
-
- private:
-  friend struct detail::PluginClassAccess;
-  Host host_;
-  const Instance* owner_ = nullptr;
 };
 
 // What a source's one stream is.
@@ -228,8 +225,7 @@ const Declaration<P>& declaration() {
 }
 
 struct PluginClassAccess {
-  template <class P>
-  static void attach(P& p, const Host& host, const Instance& owner) {
+  static void attach(PluginObject& p, const Host& host, const Instance& owner) {
     p.host_ = host;
     p.owner_ = &owner;
   }
@@ -278,25 +274,36 @@ class RowStream : public SourceStream {
   bool ended_ = false;
 };
 
+// The instance of a plugin class: its options checked once at create, and a
+// freshly configured object for every stream or table.
 template <class P>
-class RowSourceInstance : public Instance {
+class ClassInstance : public Instance {
  public:
-  explicit RowSourceInstance(CreateContext context)
+  explicit ClassInstance(CreateContext context)
       : context_(std::move(context)), configured_(declaration<P>().configure(context_)) {
     PluginClassAccess::attach(*configured_, context_.host, *this);
   }
   void check() override { configured_->check(); }
+
+ protected:
+  std::unique_ptr<P> configure() const { return declaration<P>().configure(context_); }
+
+ private:
+  CreateContext context_;
+  std::unique_ptr<P> configured_;
+};
+
+template <class P>
+class RowSourceInstance : public ClassInstance<P> {
+ public:
+  using ClassInstance<P>::ClassInstance;
   std::vector<StreamInfo> discover() override { return {declaration<P>().stream_info()}; }
   std::unique_ptr<SourceStream> open_stream(const StreamRequest& request) override {
     const StreamInfo& s = declaration<P>().stream_info();
     if (request.stream != s.name)
       throw config_error("no stream '" + request.stream + "' (this source has '" + s.name + "')");
-    return std::make_unique<RowStream<P>>(declaration<P>().configure(context_), request, s.schema, *this);
+    return std::make_unique<RowStream<P>>(this->configure(), request, s.schema, *this);
   }
-
- private:
-  CreateContext context_;
-  std::unique_ptr<P> configured_;
 };
 
 template <class P>
@@ -317,20 +324,12 @@ class WriterTable : public DestinationTable {
 };
 
 template <class P>
-class TableWriterInstance : public Instance {
+class TableWriterInstance : public ClassInstance<P> {
  public:
-  explicit TableWriterInstance(CreateContext context)
-      : context_(std::move(context)), configured_(declaration<P>().configure(context_)) {
-    PluginClassAccess::attach(*configured_, context_.host, *this);
-  }
-  void check() override { configured_->check(); }
+  using ClassInstance<P>::ClassInstance;
   std::unique_ptr<DestinationTable> open_table(const TableRequest& request) override {
-    return std::make_unique<WriterTable<P>>(declaration<P>().configure(context_), request, *this);
+    return std::make_unique<WriterTable<P>>(this->configure(), request, *this);
   }
-
- private:
-  CreateContext context_;
-  std::unique_ptr<P> configured_;
 };
 
 template <class P>
