@@ -82,24 +82,6 @@ const StreamSettings& FlowDef::settings_for(const std::string& stream) const {
   return it == overrides.end() ? settings : it->second;
 }
 
-json::Value StreamSettings::source_options() const {
-  json::Object o;
-  if (lookback.is_object())
-    for (const auto& [k, v] : lookback.as_object()) o.set(k, v);
-  if (!start.is_null()) o.set("start", start);
-  if (!deleted_column.empty()) o.set("deleted_column", deleted_column);
-  if (!where.empty()) o.set("where", where);
-  return o;
-}
-
-json::Value StreamSettings::table_options() const {
-  json::Object o;
-  o.set("schema_changes", schema_changes);
-  o.set("hard_delete", hard_delete);
-  o.set("delete_stale", delete_stale);
-  return o;
-}
-
 namespace {
 
 Location loc(const std::string& file, const toml::source_region& r) {
@@ -342,7 +324,7 @@ class Parser {
       s.extract_mode = *mode;
       s.extract_location = at(*e);
     }
-    if (const auto* c = t.get("cursor")) s.cursor = as_string(*c, key + ".cursor");
+    if (const auto* c = t.get("cursor")) s.cursor_field = as_string(*c, key + ".cursor");
     if (const auto* pk = t.get("primary_key")) s.primary_key = as_string_list(*pk, key + ".primary_key");
     if (const auto* l = t.get("load")) {
       std::string v = as_string(*l, key + ".load");
@@ -352,38 +334,36 @@ class Parser {
       s.load_location = at(*l);
     }
     if (const auto* lb = t.get("lookback")) {
-      json::Object o;
       if (lb->is_string()) {
         std::string text = as_string(*lb, key + ".lookback");
         auto ms = parse_duration_ms(text);
         if (!ms) fail(*lb, key + ".lookback", "'" + text + "' is not a duration (e.g. \"2h\", \"15m\") or a number");
-        o.set("lookback_ms", *ms);
+        s.source.lookback_ms = *ms;
       } else if (lb->is_integer() || lb->is_floating_point()) {
-        o.set("lookback", lb->is_integer() ? json::Value(lb->as_integer()->get()) : json::Value(lb->as_floating_point()->get()));
+        s.source.lookback = lb->is_integer() ? json::Value(lb->as_integer()->get()) : json::Value(lb->as_floating_point()->get());
       } else {
         fail(*lb, key + ".lookback", "expected a duration string or a number, found " + type_of(*lb));
       }
-      s.lookback = o;
     }
     if (const auto* st = t.get("start")) {
       std::map<std::string, Location> ignored;
       if (st->is_table() || st->is_array()) fail(*st, key + ".start", "expected a single value, found " + type_of(*st));
-      s.start = to_json(*st, file_, "", ignored);
+      s.source.start = to_json(*st, file_, "", ignored);
     }
-    if (const auto* d = t.get("deleted_column")) s.deleted_column = as_string(*d, key + ".deleted_column");
+    if (const auto* d = t.get("deleted_column")) s.source.deleted_column = as_string(*d, key + ".deleted_column");
     if (const auto* w = t.get("where")) {
-      s.where = as_string(*w, key + ".where");
+      s.source.where = as_string(*w, key + ".where");
       s.where_location = at(*w);
     }
     if (const auto* sc = t.get("schema_changes")) {
       std::string v = as_string(*sc, key + ".schema_changes");
-      if (v != "evolve" && v != "freeze" && v != "discard")
-        fail(*sc, key + ".schema_changes", "unknown policy '" + v + "' (valid: evolve, freeze, discard)");
-      s.schema_changes = v;
+      auto policy = sdk::schema_changes_from(v);
+      if (!policy) fail(*sc, key + ".schema_changes", "unknown policy '" + v + "' (valid: evolve, freeze, discard)");
+      s.tables.schema_changes = *policy;
     }
-    if (const auto* h = t.get("hard_delete")) s.hard_delete = as_bool(*h, key + ".hard_delete");
+    if (const auto* h = t.get("hard_delete")) s.tables.hard_delete = as_bool(*h, key + ".hard_delete");
     if (const auto* ds = t.get("delete_stale")) {
-      s.delete_stale = as_bool(*ds, key + ".delete_stale");
+      s.tables.delete_stale = as_bool(*ds, key + ".delete_stale");
       s.delete_stale_location = at(*ds);
     }
     if (const auto* tb = t.get("table")) {
@@ -394,7 +374,7 @@ class Parser {
 
   // Combinations that cannot work, named where they were written.
   void check_settings(const StreamSettings& s, const std::string& key, const Location& where) const {
-    if (s.delete_stale && (s.extract_mode != INGESTD_EXTRACT_SNAPSHOT || s.load_mode != INGESTD_LOAD_MERGE))
+    if (s.tables.delete_stale && (s.extract_mode != INGESTD_EXTRACT_SNAPSHOT || s.load_mode != INGESTD_LOAD_MERGE))
       throw ConfigError(s.delete_stale_location.line ? s.delete_stale_location : where, key + ".delete_stale",
                         "delete_stale needs extract = \"snapshot\" and load = \"merge\" (it infers deletes from "
                         "rows a complete snapshot did not deliver)");
@@ -402,9 +382,9 @@ class Parser {
       throw ConfigError(s.load_location.line ? s.load_location : where, key + ".load",
                         "load = \"replace\" rebuilds the whole table every run, so it needs extract = \"snapshot\" "
                         "(an incremental run would leave only the new rows)");
-    if (s.hard_delete && s.load_mode != INGESTD_LOAD_MERGE)
+    if (s.tables.hard_delete && s.load_mode != INGESTD_LOAD_MERGE)
       throw ConfigError(where, key + ".hard_delete", "hard_delete applies to merge loads");
-    if (!s.deleted_column.empty() && s.extract_mode != INGESTD_EXTRACT_INCREMENTAL_UPDATES)
+    if (!s.source.deleted_column.empty() && s.extract_mode != INGESTD_EXTRACT_INCREMENTAL_UPDATES)
       throw ConfigError(where, key + ".deleted_column", "deleted_column applies to extract = \"incremental-updates\"");
   }
 

@@ -9,6 +9,7 @@
 
 #include <ingestd/abi.h>
 #include <ingestd/sdk/json.hpp>
+#include <ingestd/sdk/settings.hpp>
 
 #include <cstdint>
 #include <map>
@@ -46,27 +47,15 @@ struct QueueLimits {
 struct StreamSettings {
   uint32_t extract_mode = 1;  // INGESTD_EXTRACT_SNAPSHOT
   Location extract_location;
-  std::string cursor;
+  std::string cursor_field;  // the flow's `cursor`
   std::vector<std::string> primary_key;
   uint32_t load_mode = 1;  // INGESTD_LOAD_APPEND
   Location load_location;
-  // Re-read this far behind the stored cursor: {"lookback_ms": N} for a
-  // duration, {"lookback": N} for a distance in cursor units; null for none.
-  json::Value lookback;
-  json::Value start;  // the cursor to begin from when there is no state
-  std::string deleted_column;
-  std::string where;
-  Location where_location;  // a filter SQL sources push down to the server
-  std::string schema_changes = "evolve";  // evolve | freeze | discard
-  bool hard_delete = false;
-  bool delete_stale = false;
+  sdk::StreamSettings source;  // lookback, start, deleted_column, where: for the source
+  Location where_location;      // a filter SQL sources push down to the server
+  sdk::TableSettings tables;    // schema_changes, hard_delete, delete_stale: for each destination
   Location delete_stale_location;
   std::string table;  // destination table; empty: the stream's name
-
-  // The JSON objects handed to the source (stream options) and to each
-  // destination (table options).
-  json::Value source_options() const;
-  json::Value table_options() const;
 };
 
 struct FlowDef {

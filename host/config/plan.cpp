@@ -36,7 +36,7 @@ void check_modes(const FlowPlan& f, const StreamSettings& s, const std::string& 
                       "source '" + d.from + "' (plugin " + src.name + ") does not support " +
                           mode_name(s.extract_mode, true) + " (it supports: " +
                           join(extract_mode_names(src.extract_modes), ", ") + ")");
-  if (!s.where.empty() && src.source_settings && !(*src.source_settings & INGESTD_SOURCE_WHERE))
+  if (!s.source.where.empty() && src.source_settings && !(*src.source_settings & INGESTD_SOURCE_WHERE))
     throw ConfigError(s.where_location, key + ".where",
                       "source '" + d.from + "' (plugin " + src.name +
                           ") cannot apply a where filter, and a filter ignored would load every row; remove it, or "

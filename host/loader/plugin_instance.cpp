@@ -44,7 +44,7 @@ struct ErrorSlot {
     if (!where.empty()) message = where + ": " + message;
     int32_t retry = e.retry_class;
     int64_t after = e.retry_after_ms;
-    throw PluginError(status, retry, after, log::redact(message));
+    throw PluginError(status, log::redact(message), retry, after);
   }
 };
 
@@ -83,7 +83,7 @@ PluginInstance::PluginInstance(const LoadedPlugin& plugin, std::string name, uin
   ErrorSlot err;
   ingestd_status st = plugin_->table.create(&args, &handle_, &err.e);
   if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "create", where_);
-  if (!handle_) throw PluginError(INGESTD_ERROR_INTERNAL, 0, 0, "plugin '" + plugin_->descriptor.name + "' created no instance");
+  if (!handle_) throw PluginError(INGESTD_ERROR_INTERNAL, "plugin '" + plugin_->descriptor.name + "' created no instance");
 }
 
 PluginInstance::~PluginInstance() {
@@ -124,8 +124,7 @@ std::vector<CatalogStream> PluginInstance::discover() {
         // The catalog owns the schema; check_schema only reads it.
         cs.schema = check_schema(*s->schema);
       } catch (const std::exception& e) {
-        throw PluginError(INGESTD_ERROR_INTERNAL, 0, 0,
-                          "plugin '" + plugin_->descriptor.name + "' discovered stream '" + cs.name +
+        throw PluginError(INGESTD_ERROR_INTERNAL, "plugin '" + plugin_->descriptor.name + "' discovered stream '" + cs.name +
                               "' with a malformed schema: " + e.what());
       }
     }
@@ -141,14 +140,14 @@ std::vector<CatalogStream> PluginInstance::discover() {
   return out;
 }
 
-std::optional<StoredCheckpoint> PluginInstance::load_state(const std::string& key) {
+std::optional<sdk::StoredState> PluginInstance::load_state(const std::string& key) {
   ingestd_state_blob blob{};
   blob.struct_size = sizeof blob;
   ErrorSlot err;
   ingestd_status st = plugin_->transactional_state->load_state(handle_, key.c_str(), &blob, &err.e);
   if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "load_state", where_);
-  std::optional<StoredCheckpoint> out;
-  if (blob.data) out = StoredCheckpoint{std::string(reinterpret_cast<const char*>(blob.data), blob.size), blob.generation};
+  std::optional<sdk::StoredState> out;
+  if (blob.data) out = sdk::StoredState{std::string(reinterpret_cast<const char*>(blob.data), blob.size), blob.generation};
   if (blob.release) blob.release(&blob);
   return out;
 }
@@ -165,13 +164,13 @@ void PluginInstance::cancel() {
 
 std::unique_ptr<OpenStream> PluginInstance::open_stream(const StreamOpenRequest& r) {
   auto pk = c_strings(r.primary_key);
-  std::string options = r.options.dump();
+  std::string options = sdk::settings_json(r.settings).dump();
   ingestd_stream_request req{};
   req.struct_size = sizeof req;
   req.stream_index = r.index;
   req.stream = r.stream.c_str();
   req.extract_mode = r.extract_mode;
-  req.cursor_field = r.cursor.empty() ? nullptr : r.cursor.c_str();
+  req.cursor_field = r.cursor_field.empty() ? nullptr : r.cursor_field.c_str();
   req.primary_key = pk.empty() ? nullptr : pk.data();
   req.primary_key_count = static_cast<uint32_t>(pk.size());
   if (r.state) {
@@ -195,7 +194,7 @@ std::unique_ptr<OpenStream> PluginInstance::open_stream(const StreamOpenRequest&
 
 std::unique_ptr<OpenTable> PluginInstance::open_table(const TableOpenRequest& r) {
   auto pk = c_strings(r.primary_key);
-  std::string options = r.options.dump();
+  std::string options = sdk::settings_json(r.settings).dump();
   ingestd_table_request req{};
   req.struct_size = sizeof req;
   req.stream = r.stream.c_str();
@@ -203,7 +202,7 @@ std::unique_ptr<OpenTable> PluginInstance::open_table(const TableOpenRequest& r)
   req.load_mode = r.load_mode;
   req.primary_key = pk.empty() ? nullptr : pk.data();
   req.primary_key_count = static_cast<uint32_t>(pk.size());
-  req.cursor_field = r.cursor.empty() ? nullptr : r.cursor.c_str();
+  req.cursor_field = r.cursor_field.empty() ? nullptr : r.cursor_field.c_str();
   req.schema = r.schema;
   req.run_id = r.run_id.c_str();
   req.options_json = options.c_str();
@@ -223,8 +222,7 @@ OpenStream::OpenStream(const LoadedPlugin& plugin, ingestd_stream* handle, Arrow
   } catch (const std::exception& e) {
     plugin_->table.close_stream(handle_);
     handle_ = nullptr;
-    throw PluginError(INGESTD_ERROR_INTERNAL, 0, 0,
-                      "plugin '" + plugin.descriptor.name + "' opened a stream with a malformed schema: " + e.what());
+    throw PluginError(INGESTD_ERROR_INTERNAL, "plugin '" + plugin.descriptor.name + "' opened a stream with a malformed schema: " + e.what());
   }
 }
 
@@ -261,7 +259,7 @@ bool OpenStream::next(RecordBatch& out) {
     }
     out.bytes = check_batch(*array.get(), *schema_);
   } catch (const std::exception& e) {
-    throw PluginError(INGESTD_ERROR_INTERNAL, 0, 0, "plugin '" + name + "' produced a malformed batch: " + e.what());
+    throw PluginError(INGESTD_ERROR_INTERNAL, "plugin '" + name + "' produced a malformed batch: " + e.what());
   }
   out.array = std::move(array);
   out.schema_change = new_schema;

@@ -9,7 +9,10 @@
 
 #include <ingestd/abi.h>
 #include <ingestd/sdk/json.hpp>
+#include <ingestd/sdk/error.hpp>
+#include <ingestd/sdk/stored_state.hpp>
 #include <ingestd/sdk/schema.hpp>
+#include <ingestd/sdk/settings.hpp>
 
 #include <memory>
 #include <optional>
@@ -19,21 +22,9 @@
 
 namespace ingestd {
 
-class PluginError : public std::runtime_error {
- public:
-  PluginError(ingestd_status status, int32_t retry_class, int64_t retry_after_ms, const std::string& message)
-      : std::runtime_error(message), status_(status), retry_class_(retry_class), retry_after_ms_(retry_after_ms) {}
-  ingestd_status status() const { return status_; }
-  int32_t retry_class() const { return retry_class_; }
-  int64_t retry_after_ms() const { return retry_after_ms_; }
-  bool is_config() const { return status_ == INGESTD_ERROR_CONFIG || retry_class_ == INGESTD_RETRY_CONFIG; }
-  bool is_cancelled() const { return status_ == INGESTD_ERROR_CANCELLED; }
-
- private:
-  ingestd_status status_;
-  int32_t retry_class_;
-  int64_t retry_after_ms_;
-};
+// A plugin's failure as the host sees it: the SDK's error, with the
+// status, retry class and wait the plugin reported.
+using PluginError = sdk::Error;
 
 std::string status_name(ingestd_status status);
 
@@ -48,21 +39,15 @@ struct CatalogStream {
   bool cursor_required() const { return flags & INGESTD_STREAM_CURSOR_REQUIRED; }
 };
 
-// A checkpoint as stored, with the generation that orders checkpoints of a stream.
-struct StoredCheckpoint {
-  std::string data;
-  int64_t generation = 0;
-};
-
 struct StreamOpenRequest {
   uint32_t index = 0;
   std::string stream;
   uint32_t extract_mode = INGESTD_EXTRACT_SNAPSHOT;
-  std::string cursor;
+  std::string cursor_field;
   std::vector<std::string> primary_key;
   std::optional<std::string> state;
   int64_t batch_rows = INGESTD_DEFAULT_BATCH_ROWS;
-  json::Value options = json::Object{};
+  sdk::StreamSettings settings;
   ingestd_host_context* context = nullptr;
 };
 
@@ -71,10 +56,10 @@ struct TableOpenRequest {
   std::string table;
   uint32_t load_mode = INGESTD_LOAD_APPEND;
   std::vector<std::string> primary_key;
-  std::string cursor;
+  std::string cursor_field;
   const ArrowSchema* schema = nullptr;
   std::string run_id;
-  json::Value options = json::Object{};
+  sdk::TableSettings settings;
   ingestd_host_context* context = nullptr;
 };
 
@@ -103,7 +88,7 @@ class PluginInstance {
   // True when the destination stores checkpoints with its data.
   bool stores_state() const { return plugin_->transactional_state.has_value(); }
   // What a transactional destination stored under `key` (stores_state() only).
-  std::optional<StoredCheckpoint> load_state(const std::string& key);
+  std::optional<sdk::StoredState> load_state(const std::string& key);
   void clear_state(const std::string& key);
   void cancel();  // any thread
   std::unique_ptr<OpenStream> open_stream(const StreamOpenRequest& request);

@@ -4,12 +4,13 @@
 
 namespace ingestd {
 
-CheckpointTracker::CheckpointTracker(std::size_t destinations, SaveFn save)
-    : committed_(destinations, 0), save_(std::move(save)) {}
+CheckpointTracker::CheckpointTracker(std::size_t destinations, int64_t base_generation, SaveFn save)
+    : committed_(destinations, 0), generation_(base_generation), save_(std::move(save)) {}
 
-void CheckpointTracker::add(uint64_t sequence, std::string checkpoint, int64_t generation) {
+int64_t CheckpointTracker::add(uint64_t sequence, std::string checkpoint) {
   std::lock_guard lock(mutex_);
-  pending_[sequence] = Pending{std::move(checkpoint), generation};
+  pending_[sequence] = Pending{std::move(checkpoint), ++generation_};
+  return generation_;
 }
 
 void CheckpointTracker::committed(std::size_t destination, uint64_t sequence) {

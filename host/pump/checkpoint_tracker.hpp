@@ -18,10 +18,12 @@ class CheckpointTracker {
   // that became durable everywhere; it may throw, which fails the caller.
   using SaveFn = std::function<void(uint64_t sequence, const std::string& checkpoint, int64_t generation)>;
 
-  CheckpointTracker(std::size_t destinations, SaveFn save);
+  // Checkpoints of this tracker count their generations up from `base_generation`.
+  CheckpointTracker(std::size_t destinations, int64_t base_generation, SaveFn save);
 
-  // The reader registers a batch's checkpoint before handing the batch on.
-  void add(uint64_t sequence, std::string checkpoint, int64_t generation);
+  // The reader registers a batch's checkpoint before handing the batch on;
+  // returns the checkpoint's generation.
+  int64_t add(uint64_t sequence, std::string checkpoint);
   // A destination committed every batch up to `sequence`.
   void committed(std::size_t destination, uint64_t sequence);
 
@@ -36,6 +38,7 @@ class CheckpointTracker {
     int64_t generation;
   };
   std::map<uint64_t, Pending> pending_;
+  int64_t generation_;
   std::optional<std::pair<uint64_t, std::string>> saved_;
   SaveFn save_;
 };

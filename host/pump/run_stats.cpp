@@ -1,5 +1,11 @@
 #include "pump/run_stats.hpp"
 
+#include "config/location.hpp"
+#include "loader/plugin_instance.hpp"
+#include "state/state_store.hpp"
+
+#include <algorithm>
+
 namespace ingestd {
 
 std::string status_text(StreamStatus s) {
@@ -11,6 +17,57 @@ std::string status_text(StreamStatus s) {
     case StreamStatus::Stopped: return "stopped";
   }
   return "unknown";
+}
+
+Failure failure_of(const std::exception& e) {
+  Failure f;
+  f.message = e.what();
+  if (const auto* pe = dynamic_cast<const PluginError*>(&e)) {
+    f.config = pe->is_config();
+    f.transient = pe->retry_class() == INGESTD_RETRY_TRANSIENT;
+    f.retry_after_ms = pe->retry_after_ms();
+  } else if (const auto* se = dynamic_cast<const StateStoreError*>(&e)) {
+    f.transient = se->transient();
+  } else if (dynamic_cast<const ConfigError*>(&e)) {
+    f.config = true;
+  }
+  return f;
+}
+
+bool StreamOutcome::transient() const {
+  if (!failed()) return false;
+  bool any = false;
+  auto all_transient = [&any](const std::optional<Failure>& f) {
+    if (!f) return true;
+    any = true;
+    return f->transient;
+  };
+  if (!all_transient(stream_failure)) return false;
+  for (const auto& f : lane_failures)
+    if (!all_transient(f)) return false;
+  return any;
+}
+
+int64_t StreamOutcome::retry_after_ms() const {
+  int64_t after = stream_failure ? stream_failure->retry_after_ms : 0;
+  for (const auto& f : lane_failures)
+    if (f) after = std::max(after, f->retry_after_ms);
+  return after;
+}
+
+std::string StreamOutcome::lane_error(std::size_t lane) const {
+  return lane < lane_failures.size() && lane_failures[lane] ? lane_failures[lane]->message : std::string();
+}
+
+void StreamStats::set_outcome(StreamOutcome outcome) {
+  std::lock_guard lock(mutex_);
+  if (!outcome.saved) outcome.saved = std::move(outcome_.saved);
+  outcome_ = std::move(outcome);
+}
+
+StreamOutcome StreamStats::outcome() const {
+  std::lock_guard lock(mutex_);
+  return outcome_;
 }
 
 static int64_t now_ns() {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,47 @@ std::string status_text(StreamStatus s);
 
 using Clock = std::chrono::steady_clock;
 
+// Why a part of a stream failed, classified once where it was caught.
+struct Failure {
+  std::string message;
+  bool config = false;     // the configuration's: a rerun will not help
+  bool transient = false;  // may go away on a retry
+  int64_t retry_after_ms = 0;
+};
+
+// Classifies an error of a plugin, the state store or the configuration.
+Failure failure_of(const std::exception& e);
+
+// A checkpoint every destination committed and the state store saved.
+struct SavedCheckpoint {
+  uint64_t sequence = 0;
+  std::string data;
+  int64_t generation = 0;
+};
+
+// How one attempt at a stream ended.
+struct StreamOutcome {
+  StreamStatus status = StreamStatus::Pending;
+  std::optional<Failure> stream_failure;             // the source's, or saving its checkpoint
+  std::vector<std::optional<Failure>> lane_failures;  // one per destination
+  // A continuous stream ended by stopping the run, with everything it
+  // delivered committed.
+  bool stopped_on_request = false;
+  std::optional<SavedCheckpoint> saved;  // the newest checkpoint saved
+
+  bool failed() const { return status == StreamStatus::Failed; }
+  // Failed, and every failure said it may go away.
+  bool transient() const;
+  // Failed, and the stream's own failure is the configuration's.
+  bool config_error() const { return failed() && stream_failure && stream_failure->config; }
+  int64_t retry_after_ms() const;
+  // The stream's own failure ("" when none).
+  std::string error() const { return stream_failure ? stream_failure->message : std::string(); }
+  // Destination `lane`'s failure ("" when none).
+  std::string lane_error(std::size_t lane) const;
+};
+
+// Counters of one destination table, updated live.
 struct LaneStats {
   std::string destination;
   std::atomic<int64_t> rows{0};
@@ -29,11 +71,7 @@ struct LaneStats {
   std::atomic<uint64_t> committed_sequence{0};
   int64_t queue_peak_batches = 0;  // written once the lane ends
   int64_t queue_peak_bytes = 0;
-  std::shared_ptr<ingestd_host_context> context = std::make_shared<ingestd_host_context>();
-  std::mutex mutex;  // guards error and transient
-  std::string error;
-  bool transient = false;  // the error may go away on a retry
-  int64_t retry_after_ms = 0;
+  std::shared_ptr<Counters> counters = std::make_shared<Counters>();  // the plugin's own
 };
 
 struct StreamStats {
@@ -41,9 +79,6 @@ struct StreamStats {
   std::string stream;
   bool snapshot = false;  // read whole every run (no resume point)
   bool replace = false;   // loaded by replacing the table
-  // A continuous stream ended by stopping the run, with everything it
-  // delivered committed.
-  std::atomic<bool> stopped_on_request{false};
   std::atomic<StreamStatus> status{StreamStatus::Pending};
   std::atomic<int64_t> rows{0};
   std::atomic<int64_t> bytes{0};
@@ -51,22 +86,22 @@ struct StreamStats {
   // Nanoseconds on the steady clock; 0 until the stream starts / ends.
   std::atomic<int64_t> started_ns{0};
   std::atomic<int64_t> finished_ns{0};
-  std::shared_ptr<ingestd_host_context> context = std::make_shared<ingestd_host_context>();
+  std::shared_ptr<Counters> counters = std::make_shared<Counters>();  // the source plugin's own
   std::vector<std::unique_ptr<LaneStats>> lanes;
-
-  std::mutex mutex;  // guards the members below
-  std::string error;
-  bool config_error = false;  // the failure is the configuration's
-  bool transient = false;     // every failure of the attempt may go away on a retry
-  int64_t retry_after_ms = 0;
-  int retries = 0;            // attempts made after the first
-  std::optional<uint64_t> saved_sequence;
-  std::optional<std::string> saved_checkpoint;
-  int64_t saved_generation = 0;
+  std::atomic<int> retries{0};  // attempts made after the first
 
   void mark_started();
   void mark_finished();
   double seconds() const;
+
+  // The last attempt's outcome; its `saved` is the newest checkpoint of any
+  // attempt. Written by the runner when an attempt ends.
+  void set_outcome(StreamOutcome outcome);
+  StreamOutcome outcome() const;
+
+ private:
+  mutable std::mutex mutex_;
+  StreamOutcome outcome_;
 };
 
 struct RunStats {

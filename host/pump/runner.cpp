@@ -80,15 +80,15 @@ void choose_start_state(StreamJob& job, const std::string& flow, StateStore& sto
   job.state.reset();
   job.base_generation = 0;
   auto stored = store.checkpoints(flow, job.stream);
-  std::optional<StoredCheckpoint> oldest;
+  std::optional<sdk::StoredState> oldest;
   bool all = true;
   for (PluginInstance* d : destinations) {
-    std::optional<StoredCheckpoint> cp;
+    std::optional<sdk::StoredState> cp;
     if (d->stores_state()) {
       cp = d->load_state(job.state_key);
     } else {
       for (const auto& r : stored)
-        if (r.destination == d->name()) cp = StoredCheckpoint{r.checkpoint, r.generation};
+        if (r.destination == d->name()) cp = sdk::StoredState{r.checkpoint, r.generation};
     }
     if (cp) job.base_generation = std::max(job.base_generation, cp->generation);
     if (!cp || cp->generation <= ignore_up_to) {
@@ -187,37 +187,43 @@ bool wait_to_retry(int attempt, int64_t retry_after_ms, const std::atomic<bool>&
   return backoff.wait(attempt, [&cancelled] { return cancelled.load(); }, retry_after_ms) && !cancelled;
 }
 
+// One attempt at a stream, with its outcome recorded in `stats`.
+StreamOutcome attempt_stream(StreamJob& job, StreamStats& stats, int attempt) {
+  stats.mark_started();
+  stats.finished_ns = 0;
+  stats.status = StreamStatus::Running;
+  StreamOutcome outcome;
+  bool resumed = true;
+  if (attempt > 0) {
+    try {
+      job.resume(job);
+    } catch (const std::exception& e) {
+      // A store not back yet fails this attempt as transient: no guessing.
+      resumed = false;
+      outcome.status = StreamStatus::Failed;
+      outcome.lane_failures.resize(job.destinations.size());
+      outcome.stream_failure = Failure{std::string("cannot read the resume point from the stores: ") + e.what(),
+                                       false, true, 0};
+      log::warn(stats.flow + "/" + stats.stream + ": " + outcome.stream_failure->message);
+    }
+  }
+  if (resumed) outcome = run_stream_job(job, stats);
+  stats.set_outcome(outcome);
+  stats.status = outcome.status;
+  stats.mark_finished();
+  return outcome;
+}
+
 // Runs one stream, retrying transient failures (a server restarting, a lost
 // connection) from the last checkpoint every destination committed, as the
 // stores hold it when the retry starts.
 void run_with_retries(StreamJob job, StreamStats& stats, int max_retries) {
   for (int attempt = 0;; ++attempt) {
-    bool resumed = true;
-    if (attempt > 0) {
-      try {
-        job.resume(job);
-      } catch (const std::exception& e) {
-        // A store not back yet fails this attempt as transient: no guessing.
-        resumed = false;
-        std::lock_guard lock(stats.mutex);
-        stats.status = StreamStatus::Failed;
-        stats.transient = true;
-        stats.error = std::string("cannot read the resume point from the stores: ") + e.what();
-        log::warn(stats.flow + "/" + stats.stream + ": " + stats.error);
-      }
-    }
-    if (resumed) run_stream_job(job, stats);
-    bool transient;
-    int64_t after;
-    {
-      std::lock_guard lock(stats.mutex);
-      transient = stats.transient;
-      after = stats.retry_after_ms;
-    }
-    if (stats.status.load() != StreamStatus::Failed || !transient || attempt >= max_retries) return;
+    StreamOutcome outcome = attempt_stream(job, stats, attempt);
+    if (!outcome.transient() || attempt >= max_retries) return;
     log::warn(stats.flow + "/" + stats.stream + ": transient failure, retrying (" + std::to_string(attempt + 1) + " of " +
               std::to_string(max_retries) + ") from the last saved checkpoint");
-    if (!wait_to_retry(attempt, after, *job.run_cancelled)) return;
+    if (!wait_to_retry(attempt, outcome.retry_after_ms(), *job.run_cancelled)) return;
     ++stats.retries;
   }
 }
@@ -245,8 +251,8 @@ std::string counters_json(const StreamStats& s, const LaneStats& lane) {
     return json::Value(std::move(o));
   };
   json::Object o;
-  o.set("stream", object(*s.context->counters));
-  o.set("destination", object(*lane.context->counters));
+  o.set("stream", object(*s.counters));
+  o.set("destination", object(*lane.counters));
   return json::Value(std::move(o)).dump();
 }
 
@@ -257,27 +263,25 @@ void record_run_end(RunStats& run, RunRecord& record, const std::string& status,
   std::vector<std::string> errors;
   for (const auto& e : run.flow_errors) errors.push_back(e.message);
   for (const auto& s : run.streams) {
-    std::string stream_error;
-    {
-      std::lock_guard lock(s->mutex);
-      stream_error = s->error;
-    }
+    const StreamOutcome outcome = s->outcome();
+    const std::string stream_error = outcome.error();
     if (!stream_error.empty()) errors.push_back(s->flow + "/" + s->stream + ": " + stream_error);
-    for (const auto& lane : s->lanes) {
+    for (std::size_t i = 0; i < s->lanes.size(); ++i) {
+      const LaneStats& lane = *s->lanes[i];
+      const std::string lane_error = outcome.lane_error(i);
       RunStreamRecord r;
       r.flow = s->flow;
       r.stream = s->stream;
-      r.destination = lane->destination;
-      r.rows = lane->rows.load();
-      r.bytes = lane->bytes.load();
+      r.destination = lane.destination;
+      r.rows = lane.rows.load();
+      r.bytes = lane.bytes.load();
       r.seconds = s->seconds();
       r.status = status_text(s->status.load());
-      r.counters = counters_json(*s, *lane);
-      std::lock_guard lock(lane->mutex);
-      r.error = !lane->error.empty() ? lane->error : stream_error;
-      if (!lane->error.empty()) {
+      r.counters = counters_json(*s, lane);
+      r.error = !lane_error.empty() ? lane_error : stream_error;
+      if (!lane_error.empty()) {
         r.status = "failed";
-        errors.push_back(s->flow + "/" + s->stream + " -> " + lane->destination + ": " + lane->error);
+        errors.push_back(s->flow + "/" + s->stream + " -> " + lane.destination + ": " + lane_error);
       }
       record.streams.push_back(std::move(r));
     }
@@ -371,10 +375,6 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
         for (PluginInstance* d : destinations) {
           auto lane = std::make_unique<LaneStats>();
           lane->destination = d->name();
-          lane->context->component = f.name + "/" + job.stream + " -> " + d->name();
-          lane->context->flow = f.name;
-          lane->context->stream = job.stream;
-          lane->context->destination = d->name();
           stats->lanes.push_back(std::move(lane));
         }
         pf.stats.push_back(stats.get());
@@ -413,8 +413,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
     if (st == StreamStatus::Completed) continue;
     ++failures;
     stopped = stopped || st == StreamStatus::Stopped;
-    std::lock_guard lock(s->mutex);
-    config_failures += st == StreamStatus::Failed && s->config_error ? 1 : 0;
+    config_failures += s->outcome().config_error() ? 1 : 0;
   }
   record_run_end(run, record, failures == 0 ? "ok" : stopped ? "stopped" : "failed", store);
   // A report on standard output keeps it to itself: the summary goes to stderr.

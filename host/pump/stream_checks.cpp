@@ -38,11 +38,11 @@ void check_stream(const FlowDef& f, const CatalogStream& s, ErrorCollector& erro
     });
   if (settings.extract_mode == INGESTD_EXTRACT_SNAPSHOT) return;
   errors.run([&] {
-    if (!settings.cursor.empty() && !has_column(s, settings.cursor))
+    if (!settings.cursor_field.empty() && !has_column(s, settings.cursor_field))
       throw ConfigError(settings.extract_location, key + ".cursor",
-                        "stream '" + s.name + "' has no column '" + settings.cursor + "' (columns: " + columns_of(s) +
+                        "stream '" + s.name + "' has no column '" + settings.cursor_field + "' (columns: " + columns_of(s) +
                             ")");
-    if (settings.cursor.empty() && s.cursor_required())
+    if (settings.cursor_field.empty() && s.cursor_required())
       throw ConfigError(settings.extract_location, key + ".cursor",
                         "incremental reads of stream '" + s.name + "' need a cursor column; set cursor = \"...\" (" +
                             (s.cursor_candidates.empty() ? std::string("the source suggests none")

@@ -42,8 +42,9 @@ struct StreamJob {
   bool continuous = false;
 };
 
-// Runs the job to its end on the calling thread, recording everything in
-// `stats`, which holds one LaneStats per destination. Never throws.
-void run_stream_job(const StreamJob& job, StreamStats& stats);
+// Runs one attempt at the job to its end on the calling thread and says how
+// it ended. Counts rows, bytes and batches into `stats`, which holds one
+// LaneStats per destination. Never throws.
+StreamOutcome run_stream_job(const StreamJob& job, StreamStats& stats);
 
 }  // namespace ingestd

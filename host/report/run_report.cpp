@@ -22,6 +22,7 @@ void write_run_report(RunStats& run, const RunRecord& record, const std::string&
   root.set("errors", json::Value(std::move(errors)));
   json::Array streams;
   for (const auto& s : run.streams) {
+    const StreamOutcome outcome = s->outcome();
     json::Object o;
     o.set("flow", s->flow);
     o.set("stream", s->stream);
@@ -30,20 +31,20 @@ void write_run_report(RunStats& run, const RunRecord& record, const std::string&
     o.set("bytes", json::Value(s->bytes.load()));
     o.set("batches", json::Value(s->batches.load()));
     o.set("seconds", json::Value(s->seconds()));
-    o.set("retries", json::Value(s->retries));
-    {
-      std::lock_guard lock(s->mutex);
-      o.set("error", s->error.empty() ? json::Value() : json::Value(s->error));
-      o.set("checkpoint_sequence", s->saved_sequence ? json::Value(static_cast<int64_t>(*s->saved_sequence)) : json::Value());
-      // The checkpoint this run saved last (null: none), where the next run resumes.
-      o.set("checkpoint", s->saved_checkpoint ? json::Value(*s->saved_checkpoint) : json::Value());
-      o.set("checkpoint_generation", s->saved_checkpoint ? json::Value(s->saved_generation) : json::Value());
-    }
+    o.set("retries", json::Value(s->retries.load()));
+    o.set("error", outcome.error().empty() ? json::Value() : json::Value(outcome.error()));
+    const auto& saved = outcome.saved;
+    o.set("checkpoint_sequence", saved ? json::Value(static_cast<int64_t>(saved->sequence)) : json::Value());
+    // The checkpoint this run saved last (null: none), where the next run resumes.
+    o.set("checkpoint", saved ? json::Value(saved->data) : json::Value());
+    o.set("checkpoint_generation", saved ? json::Value(saved->generation) : json::Value());
     json::Object counters;
-    for (const auto& [name, value] : s->context->counters->snapshot()) counters.set(name, json::Value(value));
+    for (const auto& [name, value] : s->counters->snapshot()) counters.set(name, json::Value(value));
     o.set("counters", json::Value(std::move(counters)));
     json::Array lanes;
-    for (const auto& l : s->lanes) {
+    for (std::size_t i = 0; i < s->lanes.size(); ++i) {
+      const LaneStats* l = s->lanes[i].get();
+      const std::string lane_error = outcome.lane_error(i);
       json::Object lo;
       lo.set("destination", l->destination);
       lo.set("rows", json::Value(l->rows.load()));
@@ -53,10 +54,9 @@ void write_run_report(RunStats& run, const RunRecord& record, const std::string&
       lo.set("queue_peak_batches", json::Value(l->queue_peak_batches));
       lo.set("queue_peak_bytes", json::Value(l->queue_peak_bytes));
       json::Object lane_counters;
-      for (const auto& [name, value] : l->context->counters->snapshot()) lane_counters.set(name, json::Value(value));
+      for (const auto& [name, value] : l->counters->snapshot()) lane_counters.set(name, json::Value(value));
       lo.set("counters", json::Value(std::move(lane_counters)));
-      std::lock_guard lock(l->mutex);
-      lo.set("error", l->error.empty() ? json::Value() : json::Value(l->error));
+      lo.set("error", lane_error.empty() ? json::Value() : json::Value(lane_error));
       lanes.push_back(json::Value(std::move(lo)));
     }
     o.set("destinations", json::Value(std::move(lanes)));

@@ -89,7 +89,6 @@ class TargetTable {
     req.primary_key = key_;
     req.schema = arrow.get();
     req.run_id = options_.run_id;
-    req.options = options_.table_options;
     req.context = &context_;
     table_ = destination_.open_table(req);
     builder_ = std::make_unique<sdk::BatchBuilder>(*schema_);

@@ -24,7 +24,6 @@ struct SingerTargetOptions {
   uint32_t supported_loads = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE;
   int64_t batch_rows = INGESTD_DEFAULT_BATCH_ROWS;
   std::string run_id;
-  json::Value table_options = json::Object{};
 };
 
 struct SingerTargetResult {

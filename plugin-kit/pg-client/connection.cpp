@@ -4,6 +4,9 @@
 #include <ingestd/sdk/plugin.hpp>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -75,6 +78,31 @@ std::string seconds_text(int64_t ms) {
   return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
 }
 
+// Backend pids of sessions whose COMMIT was sent and never answered, by
+// server ("host:port").
+struct CommitsInDoubt {
+  std::mutex mutex;
+  std::map<std::string, std::vector<int>> pids;
+
+  void add(const std::string& server, int pid) {
+    std::lock_guard lock(mutex);
+    pids[server].push_back(pid);
+  }
+  std::vector<int> take(const std::string& server) {
+    std::lock_guard lock(mutex);
+    auto it = pids.find(server);
+    if (it == pids.end()) return {};
+    std::vector<int> out = std::move(it->second);
+    pids.erase(it);
+    return out;
+  }
+};
+
+CommitsInDoubt& commits_in_doubt() {
+  static CommitsInDoubt c;
+  return c;
+}
+
 }  // namespace
 
 Connection::Connection(const ConnectOptions& options) : options_(options) {
@@ -98,6 +126,34 @@ Connection::Connection(const ConnectOptions& options) : options_(options) {
   exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; "
        "SET extra_float_digits = 3; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; "
        "SET statement_timeout = " + std::to_string(options_.statement_timeout_ms));
+  settle_commits_in_doubt();
+}
+
+void Connection::settle_commits_in_doubt() {
+  std::vector<int> pids = commits_in_doubt().take(server());
+  if (pids.empty()) return;
+  std::string array = "{";
+  for (int pid : pids) array += (array.size() > 1 ? "," : "") + std::to_string(pid);
+  array += "}";
+  // Only ingestd's own sessions of this role: a pid the server reused for
+  // someone else's session is left alone.
+  const std::string ours = " FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND application_name = 'ingestd' "
+                           "AND usename = current_user";
+  try {
+    exec_params("SELECT pg_terminate_backend(pid)" + ours, {array});
+    const int64_t deadline = now_ms() + options_.read_timeout_ms;
+    while (exec_params("SELECT count(*)" + ours, {array}).integer(0, 0) > 0) {
+      if (options_.cancelled && options_.cancelled()) throw ingestd::sdk::cancelled_error();
+      if (now_ms() > deadline)
+        throw io_error("a commit sent to PostgreSQL at " + server() + " before its session was given up is still "
+                           "running there after " + seconds_text(options_.read_timeout_ms) + " (read_timeout)",
+                       true);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } catch (...) {
+    for (int pid : pids) commits_in_doubt().add(server(), pid);
+    throw;
+  }
 }
 
 void Connection::connect_once() {
@@ -236,8 +292,15 @@ Result Connection::result(const char* phase) {
 Result Connection::exec(const std::string& sql) {
   const std::string phase = phase_of(sql);
   if (!PQsendQuery(conn_, sql.c_str())) fail(nullptr, phase);
-  flush(phase.c_str());
-  Result r = result(phase.c_str());
+  Result r;
+  try {
+    flush(phase.c_str());
+    r = result(phase.c_str());
+  } catch (...) {
+    // Sent, never answered: the server may still commit it.
+    if (phase == "COMMIT") commits_in_doubt().add(server(), PQbackendPID(conn_));
+    throw;
+  }
   ExecStatusType st = r.get() ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(r.get(), "");
   return r;

@@ -10,7 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     ingestd::ErrorCollector errors;
     ingestd::FlowFile ff = ingestd::parse_flow_file(text, "fuzz.toml", true, errors);
-    for (const auto& f : ff.flows) (void)f.settings.source_options().dump();
+    for (const auto& f : ff.flows) (void)ingestd::sdk::settings_json(f.settings.source).dump();
   } catch (const ingestd::ConfigError&) {
   }
   return 0;

@@ -212,3 +212,62 @@ TEST_CASE("faults: the PostgreSQL state store restarted mid-run is ridden out, n
   CHECK(static_cast<int>(ids.size()) == rows);
   CHECK(*ids.rbegin() == rows);
 }
+
+TEST_CASE("faults: a checkpoint the state store cannot save fails the stream, not the destination that committed it") {
+  PgServer server;
+  PgDatabase store(server.settings());
+  Workspace w;
+  w.write("flows.toml",
+          "[sources.gen]\nplugin = \"generate\"\nconfig = { rows = 400000, columns = 3 }\n"
+          "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n"
+          "[destinations.slow]\nplugin = \"null\"\nconfig = { write_delay = \"50ms\" }\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"gen\"\nto = [\"out\", \"slow\"]\nextract = \"incremental-appends\"\n"
+          "cursor = \"id\"\nbatch_rows = 5000\nretries = 0\n"
+          "[state]\nbackend = \"postgres\"\ndsn = \"" + store.dsn() + "\"\n");
+  testing::Child child = start(w);
+  REQUIRE(wait_until([&] {
+    try {
+      return std::stoll(store.scalar("SELECT coalesce(max(generation), 0) FROM ingestd.checkpoints")) >= 3;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }));
+  server.stop("immediate");
+  Result r = child.wait();
+  server.start();
+  CHECK_MESSAGE(r.exit_code == 1, dump(r));
+  const Value report = Value::parse(w.read("report.json"));
+  const Value& stream = report["streams"].as_array().at(0);
+  CHECK(stream["status"].as_string() == "failed");
+  CHECK_MESSAGE(stream["error"].is_string(), report.dump());
+  // Both destinations committed what they were given; neither failed.
+  for (const Value& lane : stream["destinations"].as_array())
+    CHECK_MESSAGE(lane["error"].is_null(), report.dump());
+  // The next run resumes from what the store kept and completes.
+  Result again = w.ingestd({"run", "flows.toml", "--no-progress"});
+  CHECK_MESSAGE(again.exit_code == 0, dump(again));
+}
+
+TEST_CASE("faults: a commit left waiting on the server is settled before the retry reads the stored checkpoint") {
+  PgServer server;
+  PgDatabase src(server.settings()), dst(server.settings());
+  src.execute("CREATE TABLE t (id bigint PRIMARY KEY, v text);"
+              "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 1000) g;");
+  Workspace w;
+  w.write("flows.toml", flow(src, dst, "retries = 1\n", ", read_timeout = \"2s\", connect_timeout = \"2s\""));
+  REQUIRE(w.ingestd({"run", "flows.toml", "--no-progress"}).exit_code == 0);
+  src.execute("INSERT INTO t SELECT g, 'v' || g FROM generate_series(1001, 3000) g;");
+  // From here a commit that writes in the destination's database waits for a
+  // standby that never comes: the data and its checkpoint are committed on
+  // the server but not visible, and ingestd's session times out. The retry
+  // must see that commit (by ending the session first), not the state before it.
+  src.execute("ALTER DATABASE " + src.name() + " SET synchronous_commit = local");
+  src.execute("ALTER SYSTEM SET synchronous_standby_names = 'nobody'");
+  src.execute("SELECT pg_reload_conf()");
+  Result r = w.ingestd({"run", "flows.toml", "--no-progress"});
+  src.execute("ALTER SYSTEM RESET synchronous_standby_names");
+  src.execute("SELECT pg_reload_conf()");
+  CHECK_MESSAGE(contains(r.err, "did not answer within 2 s (read_timeout) during COMMIT"), dump(r));
+  CHECK_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(dst.scalar("SELECT count(*) || ':' || count(DISTINCT id) FROM public.t") == "3000:3000");
+}

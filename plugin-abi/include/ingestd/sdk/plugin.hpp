@@ -13,9 +13,12 @@
 
 #include <ingestd/abi.h>
 #include <ingestd/sdk/builder.hpp>
+#include <ingestd/sdk/error.hpp>
 #include <ingestd/sdk/json.hpp>
 #include <ingestd/sdk/reader.hpp>
 #include <ingestd/sdk/schema.hpp>
+#include <ingestd/sdk/settings.hpp>
+#include <ingestd/sdk/stored_state.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -31,39 +34,6 @@
 #include <vector>
 
 namespace ingestd::sdk {
-
-// ---------------------------------------------------------------------------
-// Errors
-
-class Error : public std::runtime_error {
- public:
-  Error(ingestd_status status, const std::string& message,
-        int32_t retry_class = INGESTD_RETRY_PERMANENT, int64_t retry_after_ms = 0)
-      : std::runtime_error(message),
-        status_(status),
-        retry_class_(retry_class),
-        retry_after_ms_(retry_after_ms) {}
-  ingestd_status status() const { return status_; }
-  int32_t retry_class() const { return retry_class_; }
-  int64_t retry_after_ms() const { return retry_after_ms_; }
-
- private:
-  ingestd_status status_;
-  int32_t retry_class_;
-  int64_t retry_after_ms_;
-};
-
-inline Error config_error(const std::string& m) {
-  return Error(INGESTD_ERROR_CONFIG, m, INGESTD_RETRY_CONFIG);
-}
-inline Error data_error(const std::string& m) { return Error(INGESTD_ERROR_DATA, m); }
-inline Error schema_error(const std::string& m) { return Error(INGESTD_ERROR_SCHEMA, m); }
-inline Error io_error(const std::string& m, bool transient = true, int64_t retry_after_ms = 0) {
-  return Error(INGESTD_ERROR_IO, m, transient ? INGESTD_RETRY_TRANSIENT : INGESTD_RETRY_PERMANENT,
-               retry_after_ms);
-}
-inline Error not_supported(const std::string& m) { return Error(INGESTD_ERROR_NOT_SUPPORTED, m); }
-inline Error cancelled_error() { return Error(INGESTD_ERROR_CANCELLED, "cancelled"); }
 
 // ---------------------------------------------------------------------------
 // Host services
@@ -249,25 +219,6 @@ struct StreamInfo {
   bool continuous = false;       // never ends by itself (see INGESTD_STREAM_CONTINUOUS)
 };
 
-// The flow's settings for a stream, parsed once from the request's options
-// (keys INGESTD_SETTING_*).
-struct StreamSettings {
-  std::optional<int64_t> lookback_ms;     // behind a date/time cursor
-  std::optional<json::Value> lookback;    // behind a numeric cursor, in its units
-  std::optional<json::Value> start;       // the cursor value to begin from without state
-  std::string deleted_column;             // "" when none
-  std::string where;                      // "" when none
-};
-
-enum class SchemaChanges { Evolve, Freeze, Discard };
-
-// The flow's settings for a destination table.
-struct TableSettings {
-  SchemaChanges schema_changes = SchemaChanges::Evolve;
-  bool hard_delete = false;
-  bool delete_stale = false;
-};
-
 struct StreamRequest {
   uint32_t index = 0;
   std::string stream;
@@ -314,11 +265,6 @@ class SourceStream {
   virtual void checkpoint_saved(std::string_view checkpoint) { (void)checkpoint; }
 };
 
-// A checkpoint a destination stored with its data (transactional state).
-struct StoredState {
-  std::string data;
-  int64_t generation = 0;
-};
 
 class DestinationTable {
  public:

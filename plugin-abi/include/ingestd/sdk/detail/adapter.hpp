@@ -129,9 +129,8 @@ inline StreamSettings stream_settings(const Options& o) {
 inline TableSettings table_settings(const Options& o) {
   TableSettings s;
   const std::string changes = o.string(INGESTD_SETTING_SCHEMA_CHANGES, "evolve");
-  if (changes == "freeze") s.schema_changes = SchemaChanges::Freeze;
-  else if (changes == "discard") s.schema_changes = SchemaChanges::Discard;
-  else if (changes != "evolve")
+  if (auto c = schema_changes_from(changes)) s.schema_changes = *c;
+  else
     throw Error(INGESTD_ERROR_INVALID_ARGUMENT, "schema_changes must be evolve, freeze or discard, not '" + changes + "'");
   s.hard_delete = o.boolean(INGESTD_SETTING_HARD_DELETE);
   s.delete_stale = o.boolean(INGESTD_SETTING_DELETE_STALE);

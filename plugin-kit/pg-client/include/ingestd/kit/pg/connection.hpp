@@ -102,6 +102,11 @@ class Connection {
  private:
   // One attempt: connects within connect_timeout or throws.
   void connect_once();
+  // Ends this process's earlier sessions on the same server whose COMMIT
+  // went unanswered, and waits until they are gone: until then the server
+  // may still apply a commit that was taken for lost, and what this session
+  // reads (a stored checkpoint) could be older than the data.
+  void settle_commits_in_doubt();
   // Waits until the socket is readable (or writable), at most read_timeout
   // in all; throws io_error (transient) naming `phase` when it passes, or
   // cancelled_error when cancelled.
