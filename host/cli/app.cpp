@@ -1,6 +1,7 @@
 #include "cli/app.hpp"
 
 #include "cli/commands.hpp"
+#include "config/flow_file.hpp"
 #include "config/location.hpp"
 #include "loader/plugin_instance.hpp"
 #include "log/logging.hpp"
@@ -10,6 +11,7 @@
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <optional>
@@ -28,18 +30,24 @@ const char* kDescription =
     "Exit codes: 0 success, 1 failed run or check, 2 usage or configuration error.\n"
     "Environment: INGESTD_PLUGIN_PATH (colon-separated plugin folders).";
 
-const char* kRunFooter =
-    "\nA flow file declares [sources.NAME] and [destinations.NAME] (each with plugin = \"...\"\n"
-    "and a config table) and [[flows]] wiring them:\n"
-    "  name, from, to (a name or a list), streams (default: all), extract, cursor,\n"
-    "  primary_key, load, queue = { max_batches = 8, max_bytes = \"32MiB\" },\n"
-    "  batch_rows (16384), parallelism (4); lookback, start, deleted_column,\n"
-    "  schema_changes (evolve|freeze|discard), hard_delete, delete_stale;\n"
-    "  per-stream settings in [flows.streams.\"NAME\"] (also: table).\n"
-    "State (checkpoints, run history): [state] path = \".ingestd/state.db\" (the default, beside this file).\n"
-    "${VAR} in strings reads the environment (${VAR:-default} for a fallback).\n"
-    "SIGINT/SIGTERM stop reading, commit what was read and exit 1; a second one exits at once.\n"
-    "One run of a flow at a time: a flow another run is running exits 3, or waits with --wait.";
+// `ingestd run --help` ends with the flow file's keys, from their one table.
+std::string run_footer() {
+  std::string out =
+      "\nA flow file declares [sources.NAME] and [destinations.NAME] (each with plugin = \"...\"\n"
+      "and a config table) and [[flows]] wiring them. Keys of a [[flows]] entry\n"
+      "(* also in per-stream tables, [flows.streams.\"NAME\"]; + only there):\n";
+  for (const FlowKey& k : flow_keys()) {
+    const char mark = k.scope == FlowKey::FlowAndStream ? '*' : k.scope == FlowKey::Stream ? '+' : ' ';
+    std::string name = k.name;
+    name.resize(std::max<std::size_t>(name.size(), 15), ' ');
+    out += "  " + std::string(1, mark) + name + " " + k.help + "\n";
+  }
+  return out +
+         "State (checkpoints, run history): [state] path = \".ingestd/state.db\" (the default, beside this file).\n"
+         "${VAR} in strings reads the environment (${VAR:-default} for a fallback).\n"
+         "SIGINT/SIGTERM stop reading, commit what was read and exit 1; a second one exits at once.\n"
+         "One run of a flow at a time: a flow another run is running exits 3, or waits with --wait.";
+}
 
 // The first word that is neither an option nor an option's value, when it
 // names no command: CLI11 alone would only say that a subcommand is required.
@@ -93,7 +101,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--wait", run.wait, "When another run is running one of the flows, wait for it (default: exit 3)");
   run_cmd->add_option("--wait-timeout", run.wait_for, "Wait at most this long (30s, 10m, 2h) for busy flows, then exit 3")
       ->type_name("DURATION");
-  run_cmd->footer(kRunFooter);
+  run_cmd->footer(run_footer());
   run_cmd->callback([&] { command = [&] { return run_command(g, run); }; });
 
   std::string validate_flows;

@@ -50,31 +50,40 @@ std::vector<std::string> FlowFile::flow_names() const {
   return out;
 }
 
-const std::vector<std::pair<std::string, std::string>>& flow_key_help() {
-  static const std::vector<std::pair<std::string, std::string>> keys = {
-      {"name", "unique name of the flow (required)"},
-      {"from", "the [sources.NAME] to read (required)"},
-      {"to", "a [destinations.NAME], or a list of them (required)"},
+const std::vector<FlowKey>& flow_keys() {
+  using enum FlowKey::Scope;
+  static const std::vector<FlowKey> keys = {
+      {"name", "unique name of the flow (required)", Flow},
+      {"from", "the [sources.NAME] to read (required)", Flow},
+      {"to", "a [destinations.NAME], or a list of them (required)", Flow},
       {"streams", "stream names to read (default: every stream the source discovers), or a table of per-stream "
-                  "settings: [flows.streams.\"NAME\"]"},
-      {"extract", "snapshot | incremental-appends | incremental-updates (default snapshot)"},
-      {"cursor", "cursor column for incremental extract modes"},
-      {"primary_key", "key column(s) for merge loads"},
-      {"load", "append | replace | merge (default append)"},
-      {"lookback", "re-read rows this far behind the stored cursor: a duration (\"2h\") or a number"},
-      {"start", "the cursor value to begin from on the first run"},
-      {"deleted_column", "a boolean source column whose true rows are deletes (incremental-updates)"},
-      {"where", "a filter SQL sources apply on the server, e.g. \"region = 'EU'\""},
-      {"schema_changes", "evolve | freeze | discard (default evolve)"},
-      {"hard_delete", "merge: remove deleted rows instead of setting _ingestd_deleted (default false)"},
-      {"delete_stale", "snapshot + merge: rows not delivered by a complete run are deleted (default false)"},
-      {"table", "destination table name (per stream; default: the stream name)"},
-      {"queue", "{ max_batches = 8, max_bytes = \"32MiB\" }: per-destination queue limits"},
-      {"batch_rows", "preferred rows per batch (default 16384)"},
-      {"parallelism", "streams of this flow read at the same time (default 4)"},
-      {"retries", "reruns of a stream after a transient failure, from its last checkpoint (default 3)"},
+                  "settings: [flows.streams.\"NAME\"]", Flow},
+      {"extract", "snapshot | incremental-appends | incremental-updates (default snapshot)", FlowAndStream},
+      {"cursor", "cursor column for incremental extract modes", FlowAndStream},
+      {"primary_key", "key column(s) for merge loads", FlowAndStream},
+      {"load", "append | replace | merge (default append)", FlowAndStream},
+      {"lookback", "re-read rows this far behind the stored cursor: a duration (\"2h\") or a number", FlowAndStream},
+      {"start", "the cursor value to begin from on the first run", FlowAndStream},
+      {"deleted_column", "a boolean source column whose true rows are deletes (incremental-updates)", FlowAndStream},
+      {"where", "a filter SQL sources apply on the server, e.g. \"region = 'EU'\"", FlowAndStream},
+      {"schema_changes", "evolve | freeze | discard (default evolve)", FlowAndStream},
+      {"hard_delete", "merge: remove deleted rows instead of setting _ingestd_deleted (default false)", FlowAndStream},
+      {"delete_stale", "snapshot + merge: rows not delivered by a complete run are deleted (default false)",
+       FlowAndStream},
+      {"table", "destination table name (default: the stream name)", Stream},
+      {"queue", "{ max_batches = 8, max_bytes = \"32MiB\" }: per-destination queue limits", Flow},
+      {"batch_rows", "preferred rows per batch (default 16384)", Flow},
+      {"parallelism", "streams of this flow read at the same time (default 4)", Flow},
+      {"retries", "reruns of a stream after a transient failure, from its last checkpoint (default 3)", Flow},
   };
   return keys;
+}
+
+std::vector<std::string> flow_key_names(FlowKey::Scope where) {
+  std::vector<std::string> out;
+  for (const FlowKey& k : flow_keys())
+    if (k.scope == FlowKey::FlowAndStream || k.scope == where) out.push_back(k.name);
+  return out;
 }
 
 const StreamSettings& FlowDef::settings_for(const std::string& stream) const {
@@ -297,16 +306,6 @@ class Parser {
     return out;
   }
 
-  // Keys a [[flows]] entry sets for all its streams, and a per-stream table
-  // may override.
-  static const std::vector<std::string>& setting_keys() {
-    static const std::vector<std::string> keys = {"extract",  "cursor",         "primary_key",
-                                                  "load",     "lookback",       "start",
-                                                  "deleted_column", "where",        "schema_changes",
-                                                  "hard_delete",    "delete_stale"};
-    return keys;
-  }
-
   bool as_bool(const toml::node& n, const std::string& key) const {
     const auto* b = n.as_boolean();
     if (!b) fail(n, key, "expected true or false, found " + type_of(n));
@@ -392,11 +391,8 @@ class Parser {
     const auto* arr = n.as_array();
     if (!arr) fail(n, "flows", "expected [[flows]] (an array of tables), found " + type_of(n));
     std::set<std::string> names;
-    std::vector<std::string> valid_keys;
-    for (const auto& [k, help] : flow_key_help())
-      if (k != "table") valid_keys.push_back(k);
-    std::vector<std::string> stream_keys = setting_keys();
-    stream_keys.push_back("table");
+    const std::vector<std::string> valid_keys = flow_key_names(FlowKey::Flow);
+    const std::vector<std::string> stream_keys = flow_key_names(FlowKey::Stream);
     for (std::size_t i = 0; i < arr->size(); ++i) errors_.run([&] {
       const toml::node& fn = (*arr)[i];
       std::string prefix = "flows[" + std::to_string(i) + "]";

@@ -110,6 +110,17 @@ FlowFile load_flow_file(const std::string& path, bool flows_required, ErrorColle
 FlowFile parse_flow_file(std::string_view text, const std::string& path, bool flows_required, ErrorCollector& errors);
 
 // The documented flow keys, their meaning and defaults (for `--help` and docs).
-const std::vector<std::pair<std::string, std::string>>& flow_key_help();
+// The keys of a [[flows]] entry and of its per-stream tables, with what they
+// mean: parsing, `ingestd run --help` and the README's reference (checked by
+// a test) all come from this one table.
+struct FlowKey {
+  enum Scope { Flow, Stream, FlowAndStream };
+  std::string name;
+  std::string help;
+  Scope scope;  // a [[flows]] entry, a [flows.streams."NAME"] table, or both
+};
+const std::vector<FlowKey>& flow_keys();
+// The keys valid in a [[flows]] entry (Flow) or a per-stream table (Stream).
+std::vector<std::string> flow_key_names(FlowKey::Scope where);
 
 }  // namespace ingestd
