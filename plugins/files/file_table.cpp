@@ -218,20 +218,6 @@ class FileTable : public DestinationTable {
 
 }  // namespace
 
-DestinationOptions parse_destination_options(const CreateContext& ctx) {
-  DestinationOptions d;
-  d.dir = ctx.resolve_path(ctx.options.string("path"));
-  std::string format = ctx.options.string("format", "auto");
-  d.format = format == "jsonl" ? "jsonl" : "csv";
-  d.header = ctx.options.boolean("header", true);
-  std::string delim = ctx.options.string("delimiter", ",");
-  d.delimiter = delim == "\\t" || delim == "tab" ? '\t' : delim.empty() ? ',' : delim[0];
-  std::string quote = ctx.options.string("quote", "\"");
-  d.quote = quote.empty() ? '"' : quote[0];
-  if (delim.size() != 1 && delim != "\\t" && delim != "tab") throw config_error("delimiter must be a single character");
-  return d;
-}
-
 std::unique_ptr<DestinationTable> open_file_table(const DestinationOptions& options, const TableRequest& request) {
   return std::make_unique<FileTable>(options, request);
 }

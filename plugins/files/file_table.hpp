@@ -16,8 +16,6 @@ struct DestinationOptions {
   char quote = '"';
 };
 
-DestinationOptions parse_destination_options(const ingestd::sdk::CreateContext& ctx);
-
 std::unique_ptr<ingestd::sdk::DestinationTable> open_file_table(const DestinationOptions& options,
                                                                 const ingestd::sdk::TableRequest& request);
 

@@ -4,7 +4,7 @@
 #include "file_progress.hpp"
 #include "file_table.hpp"
 #include "jsonl_stream.hpp"
-#include "source_options.hpp"
+#include "options.hpp"
 
 #include <ingestd/sdk.hpp>
 #include <ingestd/sdk/paths.hpp>
@@ -19,7 +19,7 @@ using namespace ingestd::sdk;
 
 class FilesSource : public Instance {
  public:
-  explicit FilesSource(const CreateContext& ctx) : o_(parse_source_options(ctx)), base_dir_(ctx.base_dir) {}
+  FilesSource(const FileOptions& o, const CreateContext& ctx) : o_(source_options(o, ctx)), base_dir_(ctx.base_dir) {}
 
   void check() override {
     if (o_.files.list().empty()) throw config_error("no files match " + o_.files.pattern);
@@ -75,7 +75,7 @@ class FilesSource : public Instance {
 
 class FilesDestination : public Instance {
  public:
-  explicit FilesDestination(const CreateContext& ctx) : o_(parse_destination_options(ctx)) {}
+  explicit FilesDestination(const FileOptions& o) : o_(destination_options(o)) {}
 
   // Changes nothing: the folder, or where a run would create it, is writable.
   void check() override { check_can_write(o_.dir); }
@@ -88,59 +88,19 @@ class FilesDestination : public Instance {
   DestinationOptions o_;
 };
 
-constexpr uint32_t kSource = INGESTD_KIND_SOURCE;
-
 PluginInfo describe() {
   PluginInfo p{.name = "files", .version = "1.0.0", .kinds = INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION,
                .description = "CSV and JSON Lines files: read a file, folder or glob; write one file per stream",
                .extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS,
                .load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE};
-  p.options = {
-      option("path", INGESTD_OPTION_STRING,
-             "Source: a file, a folder or a glob (data/*.csv). Destination: the folder to write into")
-          .required(),
-      enum_option("format", {"auto", "csv", "jsonl"},
-                  "File format; auto goes by extension (.jsonl/.ndjson/.json are JSON Lines, else CSV)")
-          .default_to("auto"),
-      option("stream", INGESTD_OPTION_STRING,
-             "Stream name (default: the file stem, folder name, or the fixed part of the glob)")
-          .only_for(kSource),
-      option("header", INGESTD_OPTION_BOOL, "CSV: the first line names the columns").default_to("true"),
-      option("delimiter", INGESTD_OPTION_STRING, "CSV field separator (one character; \"\\t\" for tab)")
-          .default_to(","),
-      option("quote", INGESTD_OPTION_STRING, "CSV quote character").default_to("\""),
-      option("columns", INGESTD_OPTION_JSON,
-             "Declared columns, [\"id:int64\", \"name:string\"] or [{ name, type }]: names when header = false, "
-             "types instead of inference otherwise")
-          .only_for(kSource),
-      option("null_values", INGESTD_OPTION_LIST,
-             "Unquoted CSV values read as NULL besides the empty field (e.g. [\"NULL\", \"\\\\N\"])")
-          .default_to("[]")
-          .only_for(kSource),
-      option("sample_rows", INGESTD_OPTION_INT, "Records sampled to infer column types").default_to("1000").only_for(kSource),
-      option("follow_symlinks", INGESTD_OPTION_BOOL,
-             "Read what symbolic links in a folder or glob point to (off: they are skipped, and said so)")
-          .default_to("false")
-          .only_for(kSource),
-      option("max_record_bytes", INGESTD_OPTION_SIZE,
-             "The longest record (CSV) or line (JSON Lines) read; a longer one fails the stream naming file:line")
-          .default_to("16MiB")
-          .only_for(kSource),
-      enum_option("on_error", {"fail", "skip"},
-                  "A malformed record fails the stream (naming file:line), or is skipped into the dead-letter file "
-                  "and counted")
-          .default_to("fail")
-          .only_for(kSource),
-      option("dead_letter", INGESTD_OPTION_STRING,
-             "Where skipped records go, one JSON line each (default .ingestd/dead-letter/SOURCE/STREAM.jsonl)")
-          .only_for(kSource),
-  };
+  p.options = file_options().specs();
   return p;
 }
 
 std::unique_ptr<Instance> create(const CreateContext& ctx) {
-  if (ctx.role == INGESTD_KIND_SOURCE) return std::make_unique<FilesSource>(ctx);
-  return std::make_unique<FilesDestination>(ctx);
+  const FileOptions o = file_options().bind(ctx);
+  if (ctx.role == INGESTD_KIND_SOURCE) return std::make_unique<FilesSource>(o, ctx);
+  return std::make_unique<FilesDestination>(o);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The files source's options, parsed and checked once.
+// What the files source reads by: its options, checked once (options.hpp).
 #pragma once
 
 #include "file_set.hpp"
@@ -31,8 +31,5 @@ struct SourceOptions {
 
   const DeclaredColumn* declared(const std::string& name) const;
 };
-
-// Throws a config error naming the option at fault.
-SourceOptions parse_source_options(const ingestd::sdk::CreateContext& ctx);
 
 }  // namespace ingestd::plugins::files

@@ -5,6 +5,7 @@
 #include "source.hpp"
 
 #include <ingestd/sdk.hpp>
+#include <ingestd/sdk/bound_options.hpp>
 #include <ingestd/sdk/paths.hpp>
 
 #include <filesystem>
@@ -14,10 +15,32 @@ namespace {
 
 using namespace ingestd::sdk;
 
+// The options of both roles, each declared once in options() below.
+struct Settings {
+  std::filesystem::path path;
+  std::vector<std::string> tables;  // empty: every table and view
+  std::string synchronous = "full";
+};
+
+const BoundOptions<Settings>& options() {
+  static const BoundOptions<Settings> o = [] {
+    BoundOptions<Settings> b;
+    b.add("path", &Settings::path, "The database file (created by a destination when missing)").required();
+    b.add("tables", &Settings::tables, "Tables and views to offer as streams, as globs (default: all)")
+        .only_for(INGESTD_KIND_SOURCE);
+    b.add("synchronous", &Settings::synchronous,
+          "full: every commit survives a power cut; normal: a crash of ingestd loses nothing, a power cut "
+          "may lose the last commits (the state follows)")
+        .one_of({"full", "normal"})
+        .only_for(INGESTD_KIND_DESTINATION);
+    return b;
+  }();
+  return o;
+}
+
 class SqliteSource : public Instance {
  public:
-  explicit SqliteSource(const CreateContext& ctx)
-      : path_(ctx.resolve_path(ctx.options.string("path"))), tables_(ctx.options.list("tables")) {}
+  explicit SqliteSource(const Settings& s) : path_(s.path.string()), tables_(s.tables) {}
 
   void check() override {
     std::error_code ec;
@@ -43,9 +66,9 @@ class SqliteSource : public Instance {
 
 class SqliteDestination : public Instance {
  public:
-  explicit SqliteDestination(const CreateContext& ctx) {
-    settings_.path = ctx.resolve_path(ctx.options.string("path"));
-    settings_.synchronous_full = ctx.options.string("synchronous") == "full";  // the host fills in the default
+  explicit SqliteDestination(const Settings& s) {
+    settings_.path = s.path.string();
+    settings_.synchronous_full = s.synchronous == "full";
   }
 
   // Changes nothing: an existing database must take a write lock; a new
@@ -82,23 +105,14 @@ PluginInfo describe() {
                .load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE};
   p.transactional_state = true;
   p.source_settings = INGESTD_SOURCE_WHERE;
-  p.options = {
-      option("path", INGESTD_OPTION_STRING, "The database file (created by a destination when missing)").required(),
-      option("tables", INGESTD_OPTION_LIST, "Tables and views to offer as streams, as globs (default: all)")
-          .default_to("[]")
-          .only_for(INGESTD_KIND_SOURCE),
-      enum_option("synchronous", {"full", "normal"},
-                  "full: every commit survives a power cut; normal: a crash of ingestd loses nothing, a power cut "
-                  "may lose the last commits (the state follows)")
-          .default_to("full")
-          .only_for(INGESTD_KIND_DESTINATION),
-  };
+  p.options = options().specs();
   return p;
 }
 
 std::unique_ptr<Instance> create(const CreateContext& ctx) {
-  if (ctx.role == INGESTD_KIND_SOURCE) return std::make_unique<SqliteSource>(ctx);
-  return std::make_unique<SqliteDestination>(ctx);
+  const Settings s = options().bind(ctx);
+  if (ctx.role == INGESTD_KIND_SOURCE) return std::make_unique<SqliteSource>(s);
+  return std::make_unique<SqliteDestination>(s);
 }
 
 }  // namespace

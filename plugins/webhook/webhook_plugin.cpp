@@ -3,6 +3,7 @@
 #include "event_check.hpp"
 #include "event_intake.hpp"
 
+#include <ingestd/sdk/bound_options.hpp>
 #include <ingestd/sdk/plugin.hpp>
 #include <ingestd/kit/typing/json_rows.hpp>
 
@@ -111,50 +112,116 @@ class WebhookStream : public SourceStream {
   int64_t duplicates_ = 0;
 };
 
-std::chrono::milliseconds positive_duration(const Options& o, const char* key, int64_t default_ms) {
-  const int64_t ms = o.duration_ms(key, default_ms);
-  if (ms <= 0) throw config_error(std::string(key) + " must be more than 0: without it one slow client holds a connection forever");
-  return std::chrono::milliseconds(ms);
+// The options, each declared once in options() below; defaults are the
+// initial values.
+struct Settings {
+  int64_t port = 0;
+  std::string host = "127.0.0.1";
+  std::string path = "/events";
+  std::string stream = "events";
+  json::Value columns;
+  Secret secret;
+  std::string signature_header = "X-Signature";
+  std::string signature_prefix = "sha256=";
+  std::chrono::milliseconds signature_tolerance{0};
+  std::string timestamp_header = "X-Timestamp";
+  Bytes max_body{1 << 20};
+  std::string dedup_key;
+  int64_t dedup_window = 100'000;
+  int64_t max_columns = 500;
+  std::chrono::milliseconds flush_interval{200};
+  int64_t flush_events = 5000;
+  int64_t max_connections = 512;
+  int64_t max_connections_per_client = 64;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{5'000};
+  std::chrono::milliseconds ack_timeout{30'000};
+};
+
+const BoundOptions<Settings>& options() {
+  static const BoundOptions<Settings> o = [] {
+    using S = Settings;
+    BoundOptions<S> b;
+    b.add("port", &S::port, "The port to listen on").required();
+    b.add("host", &S::host, "The address to listen on");
+    b.add("path", &S::path, "The path events are POSTed to");
+    b.add("stream", &S::stream, "The stream's name");
+    b.add("columns", &S::columns,
+          "The events' columns, [\"event_id:string\", \"amount:float64\"]; keys not declared become new columns")
+        .required();
+    b.add("secret", &S::secret, "Shared secret: requests must carry hex HMAC-SHA256 of the body in signature_header");
+    b.add("signature_header", &S::signature_header, "The header carrying the signature");
+    b.add("signature_prefix", &S::signature_prefix, "Text before the hex digest");
+    b.add("signature_tolerance", &S::signature_tolerance,
+          "Replay protection: requests carry timestamp_header (Unix seconds), the signature covers "
+          "\"TIMESTAMP.BODY\", and one further than this from now gets 401 (0: off)");
+    b.add("timestamp_header", &S::timestamp_header, "The header carrying the signed timestamp");
+    b.add("max_body", &S::max_body, "Larger bodies get 413, however they are framed");
+    b.add("dedup_key", &S::dedup_key,
+          "An event id: events whose id came among the last dedup_window are answered 200 and not loaded "
+          "again (for appends; a merge on the id absorbs repeats anyway)");
+    b.add("dedup_window", &S::dedup_window, "How many event ids dedup_key remembers");
+    b.add("max_columns", &S::max_columns,
+          "Events that would make the stream wider than this get 400 (destinations have limits too)");
+    b.add("flush_interval", &S::flush_interval, "The longest an event waits for its batch");
+    b.add("flush_events", &S::flush_events, "A batch leaves once this many events wait");
+    b.add("max_connections", &S::max_connections, "Connections served at once; more get 503");
+    b.add("max_connections_per_client", &S::max_connections_per_client, "Connections from one address; more get 503");
+    b.add("header_timeout", &S::header_timeout,
+          "A request's line and headers must arrive within this of their first byte, else 408");
+    b.add("body_timeout", &S::body_timeout, "A request's body must arrive within this, else 408");
+    b.add("idle_timeout", &S::idle_timeout, "A connection without a request for this long is closed");
+    b.add("ack_timeout", &S::ack_timeout, "A request not committed by then gets 503");
+    return b;
+  }();
+  return o;
+}
+
+std::chrono::milliseconds positive(std::chrono::milliseconds d, const char* key) {
+  if (d.count() <= 0)
+    throw config_error(std::string(key) + " must be more than 0: without it one slow client holds a connection forever");
+  return d;
 }
 
 class WebhookSource : public Instance {
  public:
-  explicit WebhookSource(const CreateContext& ctx) : stream_(ctx.options.string("stream", "events")) {
-    const Options& o = ctx.options;
-    intake_.host = o.string("host", "127.0.0.1");
-    intake_.port = static_cast<int>(o.integer("port", 0));
-    if (intake_.port <= 0 || intake_.port > 65535) throw config_error("port must be between 1 and 65535");
-    intake_.path = o.string("path", "/events");
-    intake_.secret = o.string("secret");
+  explicit WebhookSource(const CreateContext& ctx) {
+    const Settings s = options().bind(ctx);
+    stream_ = s.stream;
+    intake_.host = s.host;
+    if (s.port <= 0 || s.port > 65535) throw config_error("port must be between 1 and 65535");
+    intake_.port = static_cast<int>(s.port);
+    intake_.path = s.path;
+    intake_.secret = s.secret.value;
     // An empty secret (a ${VAR} that expanded to nothing) would turn the check off unnoticed.
-    if (o.has("secret") && intake_.secret.empty())
+    if (ctx.options.has("secret") && intake_.secret.empty())
       throw config_error("secret is empty: set it, or remove it to accept unsigned requests");
-    intake_.signature_tolerance = std::chrono::milliseconds(o.duration_ms("signature_tolerance", 0));
-    intake_.timestamp_header = o.string("timestamp_header", "X-Timestamp");
+    intake_.signature_tolerance = s.signature_tolerance;
+    intake_.timestamp_header = s.timestamp_header;
     if (intake_.signature_tolerance.count() > 0 && intake_.secret.empty())
       throw config_error("signature_tolerance needs a secret: the timestamp is trusted only when signed");
-    intake_.signature_header = o.string("signature_header", "X-Signature");
-    intake_.signature_prefix = o.string("signature_prefix", "sha256=");
-    intake_.max_body = o.size_bytes("max_body", 1 << 20);
-    intake_.dedup_key = o.string("dedup_key");
-    intake_.dedup_window = static_cast<std::size_t>(std::max<int64_t>(1, o.integer("dedup_window", 100'000)));
+    intake_.signature_header = s.signature_header;
+    intake_.signature_prefix = s.signature_prefix;
+    intake_.max_body = s.max_body.value;
+    intake_.dedup_key = s.dedup_key;
+    intake_.dedup_window = static_cast<std::size_t>(std::max<int64_t>(1, s.dedup_window));
     ConnectionLimits& limits = intake_.limits;
-    limits.max_connections = static_cast<int>(std::clamp<int64_t>(o.integer("max_connections", 512), 2, 10'000));
+    limits.max_connections = static_cast<int>(std::clamp<int64_t>(s.max_connections, 2, 10'000));
     limits.max_connections_per_client =
-        static_cast<int>(std::clamp<int64_t>(o.integer("max_connections_per_client", 64), 1, limits.max_connections));
-    limits.header_timeout = positive_duration(o, "header_timeout", 10'000);
-    limits.body_timeout = positive_duration(o, "body_timeout", 60'000);
-    limits.idle_timeout = positive_duration(o, "idle_timeout", 5'000);
-    intake_.flush_interval = std::chrono::milliseconds(o.duration_ms("flush_interval", 200));
-    intake_.flush_events = std::max<int64_t>(1, o.integer("flush_events", 5000));
-    intake_.ack_timeout = std::chrono::milliseconds(o.duration_ms("ack_timeout", 30'000));
-    columns_ = kit::typing::parse_declared_columns(o.get("columns"));
+        static_cast<int>(std::clamp<int64_t>(s.max_connections_per_client, 1, limits.max_connections));
+    limits.header_timeout = positive(s.header_timeout, "header_timeout");
+    limits.body_timeout = positive(s.body_timeout, "body_timeout");
+    limits.idle_timeout = positive(s.idle_timeout, "idle_timeout");
+    intake_.flush_interval = s.flush_interval;
+    intake_.flush_events = std::max<int64_t>(1, s.flush_events);
+    intake_.ack_timeout = s.ack_timeout;
+    columns_ = kit::typing::parse_declared_columns(s.columns);
     if (columns_.empty())
       throw config_error("columns must declare the events' columns, [\"event_id:string\", ...]; new keys are added");
-    const int64_t max_columns = o.integer("max_columns", 500);
-    if (max_columns < static_cast<int64_t>(columns_.size()))
-      throw config_error("max_columns (" + std::to_string(max_columns) + ") is less than the declared columns");
-    check_ = std::make_shared<EventCheck>(columns_, max_columns);
+    if (s.max_columns < static_cast<int64_t>(columns_.size()))
+      throw config_error("max_columns (" + std::to_string(s.max_columns) + ") is less than the declared columns");
+    check_ = std::make_shared<EventCheck>(columns_, s.max_columns);
     intake_.admit = [check = check_](const std::vector<std::string>& events) { return check->admit(events); };
   }
 
@@ -187,46 +254,7 @@ PluginInfo describe() {
                .extract_modes = INGESTD_EXTRACT_INCREMENTAL_APPENDS};
   p.source_acks = true;
   p.max_concurrent_streams = 1;
-  p.options = {
-      option("port", INGESTD_OPTION_INT, "The port to listen on").required(),
-      option("host", INGESTD_OPTION_STRING, "The address to listen on").default_to("127.0.0.1"),
-      option("path", INGESTD_OPTION_STRING, "The path events are POSTed to").default_to("/events"),
-      option("stream", INGESTD_OPTION_STRING, "The stream's name").default_to("events"),
-      option("columns", INGESTD_OPTION_JSON,
-             "The events' columns, [\"event_id:string\", \"amount:float64\"]; keys not declared become new columns")
-          .required(),
-      option("secret", INGESTD_OPTION_SECRET,
-             "Shared secret: requests must carry hex HMAC-SHA256 of the body in signature_header"),
-      option("signature_header", INGESTD_OPTION_STRING, "The header carrying the signature").default_to("X-Signature"),
-      option("signature_prefix", INGESTD_OPTION_STRING, "Text before the hex digest").default_to("sha256="),
-      option("signature_tolerance", INGESTD_OPTION_DURATION,
-             "Replay protection: requests carry timestamp_header (Unix seconds), the signature covers "
-             "\"TIMESTAMP.BODY\", and one further than this from now gets 401 (0: off)")
-          .default_to("0"),
-      option("timestamp_header", INGESTD_OPTION_STRING, "The header carrying the signed timestamp")
-          .default_to("X-Timestamp"),
-      option("max_body", INGESTD_OPTION_SIZE, "Larger bodies get 413, however they are framed").default_to("1MiB"),
-      option("dedup_key", INGESTD_OPTION_STRING,
-             "An event id: events whose id came among the last dedup_window are answered 200 and not loaded "
-             "again (for appends; a merge on the id absorbs repeats anyway)"),
-      option("dedup_window", INGESTD_OPTION_INT, "How many event ids dedup_key remembers").default_to("100000"),
-      option("max_columns", INGESTD_OPTION_INT,
-             "Events that would make the stream wider than this get 400 (destinations have limits too)")
-          .default_to("500"),
-      option("flush_interval", INGESTD_OPTION_DURATION, "The longest an event waits for its batch").default_to("200ms"),
-      option("flush_events", INGESTD_OPTION_INT, "A batch leaves once this many events wait").default_to("5000"),
-      option("max_connections", INGESTD_OPTION_INT, "Connections served at once; more get 503").default_to("512"),
-      option("max_connections_per_client", INGESTD_OPTION_INT, "Connections from one address; more get 503")
-          .default_to("64"),
-      option("header_timeout", INGESTD_OPTION_DURATION,
-             "A request's line and headers must arrive within this of their first byte, else 408")
-          .default_to("10s"),
-      option("body_timeout", INGESTD_OPTION_DURATION, "A request's body must arrive within this, else 408")
-          .default_to("60s"),
-      option("idle_timeout", INGESTD_OPTION_DURATION, "A connection without a request for this long is closed")
-          .default_to("5s"),
-      option("ack_timeout", INGESTD_OPTION_DURATION, "A request not committed by then gets 503").default_to("30s"),
-  };
+  p.options = options().specs();
   return p;
 }
 

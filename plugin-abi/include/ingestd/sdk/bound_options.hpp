@@ -9,7 +9,8 @@
 //
 // The member's type gives the option's type: std::string, int64_t, int, double,
 // bool, std::vector<std::string>, std::chrono::milliseconds (a duration),
-// std::filesystem::path (resolved against the flow file's folder) and Secret.
+// Bytes (a size), std::filesystem::path (resolved against the flow file's
+// folder), json::Value (any JSON, as written) and Secret.
 #pragma once
 
 #include <ingestd/sdk/plugin.hpp>
@@ -118,7 +119,13 @@ struct OptionTraits<std::chrono::milliseconds> {
 template <>
 struct OptionTraits<Bytes> {
   static constexpr uint32_t type = INGESTD_OPTION_SIZE;
-  static std::optional<std::string> default_text(Bytes v) { return std::to_string(v.value); }
+  static std::optional<std::string> default_text(Bytes v) {
+    const int64_t b = v.value;
+    if (b != 0 && b % (int64_t{1} << 30) == 0) return std::to_string(b >> 30) + "GiB";
+    if (b != 0 && b % (int64_t{1} << 20) == 0) return std::to_string(b >> 20) + "MiB";
+    if (b != 0 && b % (int64_t{1} << 10) == 0) return std::to_string(b >> 10) + "KiB";
+    return std::to_string(b);
+  }
   static void read(const json::Value& v, const CreateContext&, Bytes& out) { out.value = v.as_int(); }
 };
 
@@ -131,6 +138,17 @@ struct OptionTraits<std::filesystem::path> {
   static void read(const json::Value& v, const CreateContext& c, std::filesystem::path& out) {
     out = c.resolve_path(v.as_string());
   }
+};
+
+// Any JSON value (columns declared as a list of "name:type", a mapping...),
+// handed over as written.
+template <>
+struct OptionTraits<json::Value> {
+  static constexpr uint32_t type = INGESTD_OPTION_JSON;
+  static std::optional<std::string> default_text(const json::Value& v) {
+    return v.is_null() ? std::nullopt : std::optional<std::string>(v.dump());
+  }
+  static void read(const json::Value& v, const CreateContext&, json::Value& out) { out = v; }
 };
 
 template <>

@@ -131,8 +131,11 @@ struct OptionSpec {
   std::vector<std::string> enum_values;
   std::string description;
 
+  // The flow must set it: whatever default a bound member's initial value
+  // gave is dropped.
   OptionSpec& required() {
     required_ = true;
+    default_value.reset();
     return *this;
   }
   OptionSpec& secret() {
