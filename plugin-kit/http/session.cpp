@@ -1,6 +1,10 @@
 #include <ingestd/kit/http/session.hpp>
 
+#include <ingestd/sdk/bound_options.hpp>
+
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 
 namespace ingestd::kit::http {
@@ -37,22 +41,38 @@ std::shared_ptr<CircuitBreaker> Api::breaker(const std::string& stream) const {
   return b;
 }
 
-std::vector<sdk::OptionSpec> request_options() {
-  return {
-      option("max_retries", INGESTD_OPTION_INT, "Retries of a request after 5xx, 408, 429 or a connection failure")
-          .default_to("5"),
-      option("retry_backoff", INGESTD_OPTION_DURATION,
-             "The first backoff between retries; doubles each time, with jitter (Retry-After wins)")
-          .default_to("500ms"),
-      option("max_retry_wait", INGESTD_OPTION_DURATION, "A longer Retry-After or quota reset fails the request")
-          .default_to("15m"),
-      option("timeout", INGESTD_OPTION_DURATION, "Whole-request timeout").default_to("60s"),
-      option("connect_timeout", INGESTD_OPTION_DURATION, "Connection timeout").default_to("10s"),
-      option("circuit_breaker", INGESTD_OPTION_INT,
-             "Give a stream up after this many consecutive failed requests, across reruns (0: never)")
-          .default_to("10"),
-  };
+namespace {
+
+// How requests are retried and timed, each option declared once below.
+struct RequestSettings {
+  int64_t max_retries = 5;
+  std::chrono::milliseconds retry_backoff{500};
+  std::chrono::milliseconds max_retry_wait{15 * 60'000};
+  std::chrono::milliseconds timeout{60'000};
+  std::chrono::milliseconds connect_timeout{10'000};
+  int64_t circuit_breaker = 10;
+};
+
+const sdk::BoundOptions<RequestSettings>& request_settings() {
+  static const sdk::BoundOptions<RequestSettings> o = [] {
+    using R = RequestSettings;
+    sdk::BoundOptions<R> b;
+    b.add("max_retries", &R::max_retries, "Retries of a request after 5xx, 408, 429 or a connection failure");
+    b.add("retry_backoff", &R::retry_backoff,
+          "The first backoff between retries; doubles each time, with jitter (Retry-After wins)");
+    b.add("max_retry_wait", &R::max_retry_wait, "A longer Retry-After or quota reset fails the request");
+    b.add("timeout", &R::timeout, "Whole-request timeout");
+    b.add("connect_timeout", &R::connect_timeout, "Connection timeout");
+    b.add("circuit_breaker", &R::circuit_breaker,
+          "Give a stream up after this many consecutive failed requests, across reruns (0: never)");
+    return b;
+  }();
+  return o;
 }
+
+}  // namespace
+
+std::vector<sdk::OptionSpec> request_options() { return request_settings().specs(); }
 
 std::vector<sdk::OptionSpec> api_options(const std::string& default_base_url) {
   auto base = option("base_url", INGESTD_OPTION_STRING, "The API's base URL; stream paths are relative to it");
@@ -95,12 +115,13 @@ std::shared_ptr<Api> make_api(const sdk::Options& o) {
     double burst = rl["burst"].is_number() ? rl["burst"].as_double() : 1.0;
     api->limiter = std::make_shared<TokenBucket>(rl["requests_per_second"].as_double(), burst);
   }
-  api->retry.max_retries = static_cast<int>(std::max<int64_t>(0, o.integer("max_retries", 5)));
-  api->retry.base_delay_ms = o.duration_ms("retry_backoff", 500);
-  api->retry.max_retry_after_ms = o.duration_ms("max_retry_wait", 15 * 60'000);
-  api->timeouts.total_ms = o.duration_ms("timeout", 60'000);
-  api->timeouts.connect_ms = o.duration_ms("connect_timeout", 10'000);
-  api->breaker_threshold = static_cast<int>(std::max<int64_t>(0, o.integer("circuit_breaker", 10)));
+  const RequestSettings r = request_settings().bind(o);
+  api->retry.max_retries = static_cast<int>(std::clamp<int64_t>(r.max_retries, 0, 1'000'000));
+  api->retry.base_delay_ms = r.retry_backoff.count();
+  api->retry.max_retry_after_ms = r.max_retry_wait.count();
+  api->timeouts.total_ms = r.timeout.count();
+  api->timeouts.connect_ms = r.connect_timeout.count();
+  api->breaker_threshold = static_cast<int>(std::clamp<int64_t>(r.circuit_breaker, 0, 1'000'000));
   api->auth = make_auth(o, api->timeouts);
   return api;
 }

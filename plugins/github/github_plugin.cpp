@@ -3,6 +3,7 @@
 // pagination, `since` and sort parameters, and the x-ratelimit quota headers.
 #include <ingestd/kit/http/endpoint_source.hpp>
 
+#include <ingestd/sdk/bound_options.hpp>
 #include <ingestd/sdk/plugin.hpp>
 
 namespace ingestd::plugins::github {
@@ -40,33 +41,56 @@ kit::http::EndpointSpec endpoint(const std::string& stream, const std::vector<st
   return s;
 }
 
-std::vector<kit::http::EndpointSpec> github_streams(const Options& o) {
-  std::vector<std::string> repos = o.list("repositories");
-  if (repos.empty()) throw config_error("repositories must name at least one \"owner/name\"");
-  for (const auto& r : repos)
+// GitHub's own options, each declared once in options() below; the HTTP
+// base's request options come after them.
+struct Settings {
+  std::vector<std::string> repositories;
+  Secret token;
+  std::vector<std::string> streams = kStreams;
+  std::string base_url = "https://api.github.com";
+  int64_t page_size = 100;
+};
+
+const BoundOptions<Settings>& options() {
+  static const BoundOptions<Settings> o = [] {
+    using S = Settings;
+    BoundOptions<S> b;
+    b.add("repositories", &S::repositories, "Repositories to read, [\"owner/name\", ...]").required();
+    b.add("token", &S::token, "A personal access or app token (public repositories need none)");
+    b.add("streams", &S::streams, "Which of issues, pulls, commits, releases");
+    b.add("base_url", &S::base_url, "The API's address (GitHub Enterprise: https://HOST/api/v3)");
+    b.add("page_size", &S::page_size, "Records per request (GitHub allows up to 100)");
+    return b;
+  }();
+  return o;
+}
+
+std::vector<kit::http::EndpointSpec> github_streams(const Settings& s) {
+  if (s.repositories.empty()) throw config_error("repositories must name at least one \"owner/name\"");
+  for (const auto& r : s.repositories)
     if (r.find('/') == std::string::npos || r.front() == '/' || r.back() == '/')
       throw config_error("repositories: '" + r + "' is not \"owner/name\"");
   std::vector<kit::http::EndpointSpec> out;
-  for (const auto& s : o.has("streams") ? o.list("streams") : kStreams) {
+  for (const auto& stream : s.streams) {
     bool known = false;
-    for (const auto& k : kStreams) known = known || k == s;
-    if (!known) throw config_error("streams: unknown stream '" + s + "' (valid: issues, pulls, commits, releases)");
-    out.push_back(endpoint(s, repos, o.integer("page_size", 100)));
+    for (const auto& k : kStreams) known = known || k == stream;
+    if (!known) throw config_error("streams: unknown stream '" + stream + "' (valid: issues, pulls, commits, releases)");
+    out.push_back(endpoint(stream, s.repositories, s.page_size));
   }
   return out;
 }
 
 // The HTTP base's options, as GitHub wants them.
-std::shared_ptr<kit::http::Api> github_api(const Options& o) {
+std::shared_ptr<kit::http::Api> github_api(const Settings& s, const Options& o) {
   json::Object api;
-  api.set("base_url", json::Value(o.string("base_url", "https://api.github.com")));
+  api.set("base_url", json::Value(s.base_url));
   json::Object headers;
   headers.set("Accept", json::Value("application/vnd.github+json"));
   headers.set("X-GitHub-Api-Version", json::Value("2022-11-28"));
   api.set("headers", json::Value(std::move(headers)));
-  if (o.has("token")) {
+  if (!s.token.value.empty()) {
     api.set("auth", json::Value("bearer"));
-    api.set("token", o.get("token"));
+    api.set("token", json::Value(s.token.value));
   }
   for (const auto& r : kit::http::request_options())
     if (o.has(r.name)) api.set(r.name, o.get(r.name));
@@ -78,27 +102,22 @@ std::shared_ptr<kit::http::Api> github_api(const Options& o) {
 
 class GitHubSource : public kit::http::EndpointSource {
  public:
-  explicit GitHubSource(const CreateContext& ctx)
-      : EndpointSource(github_api(ctx.options), github_streams(ctx.options), ctx.host) {}
+  GitHubSource(const Settings& s, const CreateContext& ctx)
+      : EndpointSource(github_api(s, ctx.options), github_streams(s), ctx.host) {}
 };
 
 PluginInfo describe() {
   PluginInfo p{.name = "github", .version = "0.1.0", .kinds = INGESTD_KIND_SOURCE,
                .description = "GitHub repositories: issues, pulls, commits, releases (REST API, incremental)",
                .extract_modes = INGESTD_EXTRACT_SNAPSHOT | INGESTD_EXTRACT_INCREMENTAL_APPENDS | INGESTD_EXTRACT_INCREMENTAL_UPDATES};
-  p.options = {
-      option("repositories", INGESTD_OPTION_LIST, "Repositories to read, [\"owner/name\", ...]").required(),
-      option("token", INGESTD_OPTION_SECRET, "A personal access or app token (public repositories need none)"),
-      option("streams", INGESTD_OPTION_LIST, "Which of issues, pulls, commits, releases (default: all)"),
-      option("base_url", INGESTD_OPTION_STRING, "The API's address (GitHub Enterprise: https://HOST/api/v3)")
-          .default_to("https://api.github.com"),
-      option("page_size", INGESTD_OPTION_INT, "Records per request (GitHub allows up to 100)").default_to("100"),
-  };
+  p.options = options().specs();
   for (auto& r : kit::http::request_options()) p.options.push_back(std::move(r));
   return p;
 }
 
-std::unique_ptr<Instance> create(const CreateContext& ctx) { return std::make_unique<GitHubSource>(ctx); }
+std::unique_ptr<Instance> create(const CreateContext& ctx) {
+  return std::make_unique<GitHubSource>(options().bind(ctx), ctx);
+}
 
 }  // namespace
 }  // namespace ingestd::plugins::github

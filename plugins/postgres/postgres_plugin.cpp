@@ -5,6 +5,10 @@
 #include "source.hpp"
 
 #include <ingestd/sdk.hpp>
+#include <ingestd/sdk/bound_options.hpp>
+
+#include <algorithm>
+#include <chrono>
 
 #include <mutex>
 
@@ -13,14 +17,59 @@ namespace {
 
 using namespace ingestd::sdk;
 
-ConnectOptions connect_options(const CreateContext& ctx) {
+constexpr uint32_t kSource = INGESTD_KIND_SOURCE, kDestination = INGESTD_KIND_DESTINATION;
+
+// The options of both roles, each declared once in options() below.
+struct Settings {
+  Secret dsn;
+  int64_t connect_attempts = 5;
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds read_timeout{600'000};
+  std::chrono::milliseconds statement_timeout{0};
+  std::vector<std::string> schemas;  // empty: all
+  std::vector<std::string> tables;   // empty: all
+  bool consistent_snapshot = false;
+  std::string schema;  // empty: the stream's own schema, else public
+  std::string state_schema = "public";
+};
+
+const BoundOptions<Settings>& options() {
+  static const BoundOptions<Settings> o = [] {
+    using S = Settings;
+    BoundOptions<S> b;
+    b.add("dsn", &S::dsn,
+          "libpq connection string, key=value or postgresql:// URI; sslmode and every other libpq parameter pass "
+          "through (use ${VAR} for the password)")
+        .required();
+    b.add("connect_attempts", &S::connect_attempts, "Connection attempts, with backoff, before giving up");
+    b.add("connect_timeout", &S::connect_timeout, "How long one connection attempt may take");
+    b.add("read_timeout", &S::read_timeout,
+          "How long the server may stay silent while it owes an answer (a result, COPY rows, room to send); past "
+          "it the stream fails as transient and is rerun");
+    b.add("statement_timeout", &S::statement_timeout,
+          "The server's limit on one statement (SET statement_timeout); 0: none");
+    b.add("schemas", &S::schemas, "Schemas to read, as globs; \"!glob\" excludes (default: all)").only_for(kSource);
+    b.add("tables", &S::tables,
+          "Tables and views to read, as globs on \"table\" or \"schema.table\"; \"!glob\" excludes (default: all)")
+        .only_for(kSource);
+    b.add("consistent_snapshot", &S::consistent_snapshot, "Read every stream of a run in one REPEATABLE READ snapshot")
+        .only_for(kSource);
+    b.add("schema", &S::schema, "Schema for destination tables (default: the stream's own schema, else public)")
+        .only_for(kDestination);
+    b.add("state_schema", &S::state_schema, "Schema of the _ingestd_state table").only_for(kDestination);
+    return b;
+  }();
+  return o;
+}
+
+ConnectOptions connect_options(const Settings& s) {
   ConnectOptions c;
-  c.dsn = ctx.options.string("dsn");
-  c.attempts = static_cast<int>(ctx.options.integer("connect_attempts", 5));
-  if (c.attempts < 1) throw config_error("connect_attempts must be at least 1");
-  c.connect_timeout_ms = ctx.options.duration_ms("connect_timeout", 10000);
-  c.read_timeout_ms = ctx.options.duration_ms("read_timeout", 600000);
-  c.statement_timeout_ms = ctx.options.duration_ms("statement_timeout", 0);
+  c.dsn = s.dsn.value;
+  if (s.connect_attempts < 1) throw config_error("connect_attempts must be at least 1");
+  c.attempts = static_cast<int>(std::min<int64_t>(s.connect_attempts, 1'000'000));
+  c.connect_timeout_ms = s.connect_timeout.count();
+  c.read_timeout_ms = s.read_timeout.count();
+  c.statement_timeout_ms = s.statement_timeout.count();
   if (c.connect_timeout_ms < 1 || c.read_timeout_ms < 1)
     throw config_error("connect_timeout and read_timeout must be longer than 0");
   return c;
@@ -28,11 +77,10 @@ ConnectOptions connect_options(const CreateContext& ctx) {
 
 class PostgresSource : public Instance {
  public:
-  explicit PostgresSource(const CreateContext& ctx) {
-    settings_.connect = connect_options(ctx);
-    settings_.schemas = ctx.options.list("schemas");
-    settings_.tables = ctx.options.list("tables");
-    consistent_ = ctx.options.boolean("consistent_snapshot");
+  explicit PostgresSource(const Settings& s) : consistent_(s.consistent_snapshot) {
+    settings_.connect = connect_options(s);
+    settings_.schemas = s.schemas;
+    settings_.tables = s.tables;
   }
 
   void check() override {
@@ -72,10 +120,10 @@ class PostgresSource : public Instance {
 
 class PostgresDestination : public Instance {
  public:
-  explicit PostgresDestination(const CreateContext& ctx) {
-    settings_.connect = connect_options(ctx);
-    settings_.schema = ctx.options.string("schema");
-    settings_.state_schema = ctx.options.string("state_schema", "public");
+  explicit PostgresDestination(const Settings& s) {
+    settings_.connect = connect_options(s);
+    settings_.schema = s.schema;
+    settings_.state_schema = s.state_schema;
   }
 
   void check() override {
@@ -102,41 +150,14 @@ PluginInfo describe() {
                .load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE};
   p.transactional_state = true;
   p.source_settings = INGESTD_SOURCE_WHERE;
-  constexpr uint32_t kSource = INGESTD_KIND_SOURCE, kDestination = INGESTD_KIND_DESTINATION;
-  p.options = {
-      option("dsn", INGESTD_OPTION_SECRET,
-             "libpq connection string, key=value or postgresql:// URI; sslmode and every other libpq parameter pass "
-             "through (use ${VAR} for the password)")
-          .required(),
-      option("connect_attempts", INGESTD_OPTION_INT, "Connection attempts, with backoff, before giving up")
-          .default_to("5"),
-      option("connect_timeout", INGESTD_OPTION_DURATION, "How long one connection attempt may take").default_to("10s"),
-      option("read_timeout", INGESTD_OPTION_DURATION,
-             "How long the server may stay silent while it owes an answer (a result, COPY rows, room to send); past "
-             "it the stream fails as transient and is rerun")
-          .default_to("10m"),
-      option("statement_timeout", INGESTD_OPTION_DURATION,
-             "The server's limit on one statement (SET statement_timeout); 0: none").default_to("0"),
-      option("schemas", INGESTD_OPTION_LIST, "Schemas to read, as globs; \"!glob\" excludes (default: all)")
-          .default_to("[]")
-          .only_for(kSource),
-      option("tables", INGESTD_OPTION_LIST,
-             "Tables and views to read, as globs on \"table\" or \"schema.table\"; \"!glob\" excludes (default: all)")
-          .default_to("[]")
-          .only_for(kSource),
-      option("consistent_snapshot", INGESTD_OPTION_BOOL,
-             "Read every stream of a run in one REPEATABLE READ snapshot").default_to("false").only_for(kSource),
-      option("schema", INGESTD_OPTION_STRING,
-             "Schema for destination tables (default: the stream's own schema, else public)")
-          .only_for(kDestination),
-      option("state_schema", INGESTD_OPTION_STRING, "Schema of the _ingestd_state table").default_to("public").only_for(kDestination),
-  };
+  p.options = options().specs();
   return p;
 }
 
 std::unique_ptr<Instance> create(const CreateContext& ctx) {
-  if (ctx.role == INGESTD_KIND_SOURCE) return std::make_unique<PostgresSource>(ctx);
-  return std::make_unique<PostgresDestination>(ctx);
+  const Settings s = options().bind(ctx);
+  if (ctx.role == INGESTD_KIND_SOURCE) return std::make_unique<PostgresSource>(s);
+  return std::make_unique<PostgresDestination>(s);
 }
 
 }  // namespace

@@ -189,6 +189,13 @@ class BoundOptions {
     apply(p, c);
     return p;
   }
+  // From options alone (a kit reading its share of a plugin's options);
+  // relative paths stay relative.
+  P bind(const Options& options) const {
+    CreateContext c;
+    c.options = options;
+    return bind(c);
+  }
 
  private:
   static const P& defaults() {
