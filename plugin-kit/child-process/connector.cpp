@@ -1,5 +1,8 @@
 #include <ingestd/kit/child/connector.hpp>
 
+#include <ingestd/sdk/bound_options.hpp>
+
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -89,26 +92,61 @@ std::string Redactor::operator()(std::string_view text) const {
   return out;
 }
 
+namespace {
+
+// The options every connector source has, each declared once below.
+struct ConnectorSettings {
+  json::Value command;
+  json::Value config;
+  json::Value secrets;
+  json::Value env;
+  std::filesystem::path working_dir;  // empty: the flow file's folder
+  std::chrono::milliseconds command_timeout{300'000};
+  std::chrono::milliseconds max_batch_age{5'000};
+};
+
+const sdk::BoundOptions<ConnectorSettings>& connector_settings() {
+  static const sdk::BoundOptions<ConnectorSettings> o = [] {
+    using C = ConnectorSettings;
+    sdk::BoundOptions<C> b;
+    b.add("command", &C::command,
+          "The connector's executable and arguments: [\"tap-x\", \"--flag\"] or \"node main.js\"")
+        .required();
+    b.add("config", &C::config, "The connector's config, written to a private file (0600) for each run");
+    b.add("secrets", &C::secrets, "Config keys holding credentials, merged into config and redacted from every log line")
+        .secret();
+    b.add("env", &C::env,
+          "Environment variables set for the connector, { NAME = \"value\" }; values are redacted from logs")
+        .secret();
+    b.add("working_dir", &C::working_dir, "The connector's working folder (default: the flow file's)");
+    b.add("command_timeout", &C::command_timeout, "The longest discover, spec or check may take");
+    b.add("max_batch_age", &C::max_batch_age, "A batch leaves after this long even if not full (slow sources)");
+    return b;
+  }();
+  return o;
+}
+
+}  // namespace
+
 Connector Connector::from_options(const sdk::CreateContext& ctx) {
+  const ConnectorSettings s = connector_settings().bind(ctx);
   Connector c;
-  const sdk::Options& o = ctx.options;
-  c.command = split_command(o.get("command"));
-  json::Value config = o.get("config").is_null() ? json::Value(json::Object{}) : o.get("config");
-  const json::Value& secrets = o.get("secrets");
+  c.command = split_command(s.command);
+  json::Value config = s.config.is_null() ? json::Value(json::Object{}) : s.config;
   if (!config.is_object()) throw sdk::config_error("config must be a table (the connector's config)");
-  if (!secrets.is_null() && !secrets.is_object()) throw sdk::config_error("secrets must be a table");
-  c.redact.add_all(secrets);
+  if (!s.secrets.is_null() && !s.secrets.is_object()) throw sdk::config_error("secrets must be a table");
+  c.redact.add_all(s.secrets);
   c.redact.add_credential_like(config);
-  c.config = secrets.is_null() ? config : merged(config, secrets);
-  c.working_dir = ctx.resolve_path(o.string("working_dir", ctx.base_dir));
-  c.command_timeout_ms = o.duration_ms("command_timeout", c.command_timeout_ms);
-  c.max_batch_age_ms = o.duration_ms("max_batch_age", c.max_batch_age_ms);
-  if (o.get("env").is_object())
-    for (const auto& [k, v] : o.get("env").as_object()) {
+  c.config = s.secrets.is_null() ? config : merged(config, s.secrets);
+  c.working_dir = s.working_dir.empty() ? ctx.base_dir : s.working_dir.string();
+  c.command_timeout_ms = s.command_timeout.count();
+  c.max_batch_age_ms = s.max_batch_age.count();
+  if (s.env.is_object())
+    for (const auto& [k, v] : s.env.as_object()) {
       if (!v.is_string()) throw sdk::config_error("env." + k + " must be a string");
       c.env.emplace_back(k, v.as_string());
     }
-  else if (!o.get("env").is_null())
+  else if (!s.env.is_null())
     throw sdk::config_error("env must be a table of strings, { NAME = \"value\" }");
   // A relative executable path is relative to the flow file, like other paths.
   if (c.command[0].find('/') != std::string::npos) c.command[0] = ctx.resolve_path(c.command[0]);
@@ -154,25 +192,6 @@ std::string Connector::run_to_end(const std::vector<std::string>& args, const sd
   return status == 0 ? std::string() : failure(p, status, what);
 }
 
-std::vector<sdk::OptionSpec> connector_options() {
-  using sdk::option;
-  return {
-      option("command", INGESTD_OPTION_JSON,
-             "The connector's executable and arguments: [\"tap-x\", \"--flag\"] or \"node main.js\"")
-          .required(),
-      option("config", INGESTD_OPTION_JSON, "The connector's config, written to a private file (0600) for each run"),
-      option("secrets", INGESTD_OPTION_JSON,
-             "Config keys holding credentials, merged into config and redacted from every log line")
-          .secret(),
-      option("env", INGESTD_OPTION_JSON,
-             "Environment variables set for the connector, { NAME = \"value\" }; values are redacted from logs")
-          .secret(),
-      option("working_dir", INGESTD_OPTION_STRING, "The connector's working folder (default: the flow file's)"),
-      option("command_timeout", INGESTD_OPTION_DURATION, "The longest discover, spec or check may take")
-          .default_to("5m"),
-      option("max_batch_age", INGESTD_OPTION_DURATION, "A batch leaves after this long even if not full (slow sources)")
-          .default_to("5s"),
-  };
-}
+std::vector<sdk::OptionSpec> connector_options() { return connector_settings().specs(); }
 
 }  // namespace ingestd::kit::child

@@ -33,8 +33,8 @@ struct Connector {
   Redactor redact;
   std::string working_dir;
   std::vector<std::pair<std::string, std::string>> env;
-  int64_t command_timeout_ms = 300'000;  // commands other than reads (discover, spec, check)
-  int64_t max_batch_age_ms = 5000;
+  int64_t command_timeout_ms = 0;  // commands other than reads (discover, spec, check)
+  int64_t max_batch_age_ms = 0;
 
   // Reads the options connector_options() describes.
   static Connector from_options(const sdk::CreateContext& ctx);
