@@ -2,6 +2,7 @@
 #include <ingestd/kit/http/hmac.hpp>
 #include <ingestd/kit/http/retry.hpp>
 
+#include <ingestd/sdk/bound_options.hpp>
 #include <ingestd/sdk/json.hpp>
 
 #include <openssl/evp.h>
@@ -12,7 +13,6 @@
 namespace ingestd::kit::http {
 
 using sdk::config_error;
-using sdk::option;
 using sdk::Options;
 
 namespace {
@@ -25,10 +25,58 @@ std::string base64(std::string_view in) {
   return out;
 }
 
-std::string required(const Options& o, const char* name, const std::string& auth) {
-  std::string v = o.string(name);
-  if (v.empty()) throw config_error("auth = \"" + auth + "\" needs option '" + name + "'");
-  return v;
+// The auth options, each declared once in auth_settings() below.
+struct AuthSettings {
+  std::string auth = "none";
+  sdk::Secret token;
+  std::string username;
+  sdk::Secret password;
+  sdk::Secret api_key;
+  std::string api_key_name = "X-API-Key";
+  std::string api_key_in = "header";
+  std::string token_url;
+  std::string client_id;
+  sdk::Secret client_secret;
+  std::string scope;
+  std::string oauth_client_auth = "basic";
+  sdk::Secret hmac_secret;
+  std::string hmac_key_id;
+  std::string signature_header = "X-Signature";
+  std::string timestamp_header = "X-Timestamp";
+};
+
+const sdk::BoundOptions<AuthSettings>& auth_settings() {
+  static const sdk::BoundOptions<AuthSettings> o = [] {
+    using A = AuthSettings;
+    sdk::BoundOptions<A> b;
+    b.add("auth", &A::auth, "How requests authenticate").one_of({"none", "bearer", "basic", "api_key", "oauth2", "hmac"});
+    b.add("token", &A::token, "auth = bearer: the token");
+    b.add("username", &A::username, "auth = basic: the user name");
+    b.add("password", &A::password, "auth = basic: the password");
+    b.add("api_key", &A::api_key, "auth = api_key: the key");
+    b.add("api_key_name", &A::api_key_name, "auth = api_key: the header or query parameter carrying it");
+    b.add("api_key_in", &A::api_key_in, "auth = api_key: where the key goes").one_of({"header", "query"});
+    b.add("token_url", &A::token_url, "auth = oauth2: the token endpoint (client credentials grant)");
+    b.add("client_id", &A::client_id, "auth = oauth2: the client id");
+    b.add("client_secret", &A::client_secret, "auth = oauth2: the client secret");
+    b.add("scope", &A::scope, "auth = oauth2: the scope to request");
+    b.add("oauth_client_auth", &A::oauth_client_auth,
+          "auth = oauth2: client credentials in a Basic header or in the form body")
+        .one_of({"basic", "body"});
+    b.add("hmac_secret", &A::hmac_secret,
+          "auth = hmac: the shared secret; the signature is hex HMAC-SHA256 of "
+          "\"timestamp\\nMETHOD\\n/path?query\\nbody\"");
+    b.add("hmac_key_id", &A::hmac_key_id, "auth = hmac: sent as X-Key-Id when set");
+    b.add("signature_header", &A::signature_header, "auth = hmac: the header carrying the signature");
+    b.add("timestamp_header", &A::timestamp_header, "auth = hmac: the header carrying the Unix time signed");
+    return b;
+  }();
+  return o;
+}
+
+const std::string& required(const std::string& value, const char* name, const std::string& auth) {
+  if (value.empty()) throw config_error("auth = \"" + auth + "\" needs option '" + name + "'");
+  return value;
 }
 
 class HeaderAuth : public Auth {
@@ -53,12 +101,12 @@ class QueryKeyAuth : public Auth {
 // every stream and fetched again shortly before it expires.
 class OAuth2Auth : public Auth {
  public:
-  OAuth2Auth(const Options& o, Timeouts timeouts)
-      : token_url_(required(o, "token_url", "oauth2")),
-        client_id_(required(o, "client_id", "oauth2")),
-        client_secret_(required(o, "client_secret", "oauth2")),
-        scope_(o.string("scope")),
-        basic_(o.string("oauth_client_auth", "basic") == "basic"),
+  OAuth2Auth(const AuthSettings& a, Timeouts timeouts)
+      : token_url_(required(a.token_url, "token_url", "oauth2")),
+        client_id_(required(a.client_id, "client_id", "oauth2")),
+        client_secret_(required(a.client_secret.value, "client_secret", "oauth2")),
+        scope_(a.scope),
+        basic_(a.oauth_client_auth == "basic"),
         client_(timeouts) {}
 
   void apply(Request& r, const sdk::Host& host) override {
@@ -124,11 +172,11 @@ class OAuth2Auth : public Auth {
 // Signs timestamp, method, path with query, and body with HMAC-SHA256.
 class HmacAuth : public Auth {
  public:
-  explicit HmacAuth(const Options& o)
-      : secret_(required(o, "hmac_secret", "hmac")),
-        key_id_(o.string("hmac_key_id")),
-        signature_header_(o.string("signature_header", "X-Signature")),
-        timestamp_header_(o.string("timestamp_header", "X-Timestamp")) {}
+  explicit HmacAuth(const AuthSettings& a)
+      : secret_(required(a.hmac_secret.value, "hmac_secret", "hmac")),
+        key_id_(a.hmac_key_id),
+        signature_header_(a.signature_header),
+        timestamp_header_(a.timestamp_header) {}
 
   void apply(Request& r, const sdk::Host&) override {
     std::string ts = std::to_string(unix_now_ms() / 1000);
@@ -149,51 +197,23 @@ class NoAuth : public Auth {
 
 }  // namespace
 
-std::vector<sdk::OptionSpec> auth_options() {
-  return {
-      sdk::enum_option("auth", {"none", "bearer", "basic", "api_key", "oauth2", "hmac"},
-                       "How requests authenticate")
-          .default_to("none"),
-      option("token", INGESTD_OPTION_SECRET, "auth = bearer: the token"),
-      option("username", INGESTD_OPTION_STRING, "auth = basic: the user name"),
-      option("password", INGESTD_OPTION_SECRET, "auth = basic: the password"),
-      option("api_key", INGESTD_OPTION_SECRET, "auth = api_key: the key"),
-      option("api_key_name", INGESTD_OPTION_STRING, "auth = api_key: the header or query parameter carrying it")
-          .default_to("X-API-Key"),
-      sdk::enum_option("api_key_in", {"header", "query"}, "auth = api_key: where the key goes").default_to("header"),
-      option("token_url", INGESTD_OPTION_STRING, "auth = oauth2: the token endpoint (client credentials grant)"),
-      option("client_id", INGESTD_OPTION_STRING, "auth = oauth2: the client id"),
-      option("client_secret", INGESTD_OPTION_SECRET, "auth = oauth2: the client secret"),
-      option("scope", INGESTD_OPTION_STRING, "auth = oauth2: the scope to request"),
-      sdk::enum_option("oauth_client_auth", {"basic", "body"},
-                       "auth = oauth2: client credentials in a Basic header or in the form body")
-          .default_to("basic"),
-      option("hmac_secret", INGESTD_OPTION_SECRET,
-             "auth = hmac: the shared secret; the signature is hex HMAC-SHA256 of "
-             "\"timestamp\\nMETHOD\\n/path?query\\nbody\""),
-      option("hmac_key_id", INGESTD_OPTION_STRING, "auth = hmac: sent as X-Key-Id when set"),
-      option("signature_header", INGESTD_OPTION_STRING, "auth = hmac: the header carrying the signature")
-          .default_to("X-Signature"),
-      option("timestamp_header", INGESTD_OPTION_STRING, "auth = hmac: the header carrying the Unix time signed")
-          .default_to("X-Timestamp"),
-  };
-}
+std::vector<sdk::OptionSpec> auth_options() { return auth_settings().specs(); }
 
 std::shared_ptr<Auth> make_auth(const Options& o, Timeouts timeouts) {
-  const std::string kind = o.string("auth", "none");
+  const AuthSettings a = auth_settings().bind(o);
+  const std::string& kind = a.auth;
   if (kind == "none") return std::make_shared<NoAuth>();
-  if (kind == "bearer") return std::make_shared<HeaderAuth>("Authorization", "Bearer " + required(o, "token", kind));
+  if (kind == "bearer") return std::make_shared<HeaderAuth>("Authorization", "Bearer " + required(a.token.value, "token", kind));
   if (kind == "basic")
     return std::make_shared<HeaderAuth>("Authorization",
-                                        "Basic " + base64(required(o, "username", kind) + ":" + o.string("password")));
+                                        "Basic " + base64(required(a.username, "username", kind) + ":" + a.password.value));
   if (kind == "api_key") {
-    std::string key = required(o, "api_key", kind);
-    std::string name = o.string("api_key_name", "X-API-Key");
-    if (o.string("api_key_in", "header") == "query") return std::make_shared<QueryKeyAuth>(name, key);
-    return std::make_shared<HeaderAuth>(name, key);
+    const std::string& key = required(a.api_key.value, "api_key", kind);
+    if (a.api_key_in == "query") return std::make_shared<QueryKeyAuth>(a.api_key_name, key);
+    return std::make_shared<HeaderAuth>(a.api_key_name, key);
   }
-  if (kind == "oauth2") return std::make_shared<OAuth2Auth>(o, timeouts);
-  if (kind == "hmac") return std::make_shared<HmacAuth>(o);
+  if (kind == "oauth2") return std::make_shared<OAuth2Auth>(a, timeouts);
+  if (kind == "hmac") return std::make_shared<HmacAuth>(a);
   throw config_error("auth must be one of none, bearer, basic, api_key, oauth2, hmac; got '" + kind + "'");
 }
 
