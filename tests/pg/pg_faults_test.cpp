@@ -65,6 +65,26 @@ void check_state_behind_data(const Workspace& w, const PgDatabase& dst) {
   CHECK(std::stoll(dst.scalar("SELECT coalesce(max(id), 0) FROM public.t")) >= saved);
 }
 
+// Generated rows into a file and a slow second destination (which keeps the
+// run going while the store is disturbed), with the state store in `store`.
+std::string generated_with_store_in(const PgDatabase& store, int rows, int retries) {
+  return "[sources.gen]\nplugin = \"generate\"\nconfig = { rows = " + std::to_string(rows) + ", columns = 3 }\n"
+         "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n"
+         "[destinations.slow]\nplugin = \"null\"\nconfig = { write_delay = \"50ms\" }\n"
+         "[[flows]]\nname = \"f\"\nfrom = \"gen\"\nto = [\"out\", \"slow\"]\nextract = \"incremental-appends\"\n"
+         "cursor = \"id\"\nbatch_rows = 5000\nretries = " + std::to_string(retries) + "\n"
+         "[state]\nbackend = \"postgres\"\ndsn = \"" + store.dsn() + "\"\n";
+}
+
+// The newest checkpoint generation in the state store (0 while it cannot answer).
+int64_t checkpoints_saved(const PgDatabase& store) {
+  try {
+    return std::stoll(store.scalar("SELECT coalesce(max(generation), 0) FROM ingestd.checkpoints"));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 }  // namespace
 
 TEST_CASE("faults: restarts at every phase, fast and immediate, with commits the server may lose, lose and double nothing") {
@@ -183,25 +203,10 @@ TEST_CASE("faults: the PostgreSQL state store restarted mid-run is ridden out, n
   PgDatabase store(server.settings());
   Workspace w;
   const int rows = 400000;
-  w.write("flows.toml",
-          "[sources.gen]\nplugin = \"generate\"\nconfig = { rows = " + std::to_string(rows) + ", columns = 3 }\n"
-          "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n"
-          // A slow second destination keeps the run going while the store restarts.
-          "[destinations.slow]\nplugin = \"null\"\nconfig = { write_delay = \"50ms\" }\n"
-          "[[flows]]\nname = \"f\"\nfrom = \"gen\"\nto = [\"out\", \"slow\"]\nextract = \"incremental-appends\"\n"
-          "cursor = \"id\"\n"
-          "batch_rows = 5000\nretries = 5\n"
-          "[state]\nbackend = \"postgres\"\ndsn = \"" + store.dsn() + "\"\n");
+  w.write("flows.toml", generated_with_store_in(store, rows, 5));
   testing::Child child = start(w);
   // Once checkpoints are being saved there, the store goes away a moment.
-  auto saved = [&] {
-    try {
-      return std::stoll(store.scalar("SELECT coalesce(max(generation), 0) FROM ingestd.checkpoints")) >= 5;
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
-  REQUIRE(wait_until(saved));
+  REQUIRE(wait_until([&] { return checkpoints_saved(store) >= 5; }));
   server.restart("immediate");
   Result r = child.wait();
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
@@ -217,21 +222,9 @@ TEST_CASE("faults: a checkpoint the state store cannot save fails the stream, no
   PgServer server;
   PgDatabase store(server.settings());
   Workspace w;
-  w.write("flows.toml",
-          "[sources.gen]\nplugin = \"generate\"\nconfig = { rows = 400000, columns = 3 }\n"
-          "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n"
-          "[destinations.slow]\nplugin = \"null\"\nconfig = { write_delay = \"50ms\" }\n"
-          "[[flows]]\nname = \"f\"\nfrom = \"gen\"\nto = [\"out\", \"slow\"]\nextract = \"incremental-appends\"\n"
-          "cursor = \"id\"\nbatch_rows = 5000\nretries = 0\n"
-          "[state]\nbackend = \"postgres\"\ndsn = \"" + store.dsn() + "\"\n");
+  w.write("flows.toml", generated_with_store_in(store, 400000, 0));
   testing::Child child = start(w);
-  REQUIRE(wait_until([&] {
-    try {
-      return std::stoll(store.scalar("SELECT coalesce(max(generation), 0) FROM ingestd.checkpoints")) >= 3;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }));
+  REQUIRE(wait_until([&] { return checkpoints_saved(store) >= 3; }));
   server.stop("immediate");
   Result r = child.wait();
   server.start();
