@@ -16,6 +16,12 @@ using namespace ingestd::sdk;
 
 namespace {
 
+// The advisory lock a state write holds and a state read waits for.
+std::string state_lock_name(const std::string& state_schema, const std::string& key) {
+  return "ingestd_state:" + state_schema + ":" + key;
+}
+
+
 constexpr std::size_t kCopyChunk = 1 << 20;
 const char* kStage = "_ingestd_stage";
 const char* kSeen = "_ingestd_seen";
@@ -124,6 +130,10 @@ class PgTable : public DestinationTable {
     begin();
     merge_staged();
     ensure_state_table(db_, state_schema_);
+    // Held until this transaction ends: a reader of the state waits for it,
+    // so a COMMIT still in flight when its session was given up is never
+    // read around (see load_stored_state).
+    db_.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {state_lock_name(state_schema_, key)});
     std::string hex = "\\x";
     static const char digits[] = "0123456789abcdef";
     for (unsigned char b : state) {
@@ -408,9 +418,14 @@ std::optional<StoredState> load_stored_state(const DestinationSettings& settings
   Connection db(settings.connect);
   Result exists = db.exec_params("SELECT to_regclass($1) IS NOT NULL", {quote_table(settings.state_schema, "_ingestd_state")});
   if (exists.text(0, 0) != "t") return std::nullopt;
+  // A transaction that writes this key's state (another process's, whose
+  // COMMIT may still be on its way) finishes before the state is read.
+  db.exec("BEGIN");
+  db.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {state_lock_name(settings.state_schema, key)});
   Result r = db.exec_params("SELECT encode(checkpoint, 'hex'), generation FROM " +
                                 quote_table(settings.state_schema, "_ingestd_state") + " WHERE key = $1",
                             {key});
+  db.exec("COMMIT");
   if (r.rows() == 0) return std::nullopt;
   std::string hex = r.text(0, 0);
   StoredState s;

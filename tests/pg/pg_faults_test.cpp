@@ -160,7 +160,7 @@ TEST_CASE("faults: a stalled server fails the run within read_timeout, and the r
   server.thaw();
   Result done = again.wait();
   REQUIRE_MESSAGE(done.exit_code == 0, dump(done));
-  CHECK(dst.scalar(kChecksum) == src.scalar(kChecksum));
+  CHECK_MESSAGE(dst.scalar(kChecksum) == src.scalar(kChecksum), dump(done));
 }
 
 TEST_CASE("faults: connection slots used up at connect is transient, and the run gets in once they free") {
@@ -261,6 +261,37 @@ TEST_CASE("faults: a commit left waiting on the server is settled before the ret
   src.execute("ALTER SYSTEM RESET synchronous_standby_names");
   src.execute("SELECT pg_reload_conf()");
   CHECK_MESSAGE(contains(r.err, "did not answer within 2 s (read_timeout) during COMMIT"), dump(r));
+  CHECK_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(dst.scalar("SELECT count(*) || ':' || count(DISTINCT id) FROM public.t") == "3000:3000");
+}
+
+TEST_CASE("faults: a commit another run left waiting on the server is waited for before the next run reads the stored checkpoint") {
+  PgServer server;
+  PgDatabase src(server.settings()), dst(server.settings());
+  src.execute("CREATE TABLE t (id bigint PRIMARY KEY, v text);"
+              "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 1000) g;");
+  Workspace w;
+  w.write("flows.toml", flow(src, dst, "retries = 0\n", ", read_timeout = \"2s\", connect_timeout = \"2s\""));
+  REQUIRE(w.ingestd({"run", "flows.toml", "--no-progress"}).exit_code == 0);
+  src.execute("INSERT INTO t SELECT g, 'v' || g FROM generate_series(1001, 3000) g;");
+  src.execute("ALTER DATABASE " + src.name() + " SET synchronous_commit = local");
+  src.execute("ALTER SYSTEM SET synchronous_standby_names = 'nobody'");
+  src.execute("SELECT pg_reload_conf()");
+  // The first run's COMMIT of the new rows and their checkpoint waits on the
+  // server; the run gives up and exits, its session left behind.
+  Result first = w.ingestd({"run", "flows.toml", "--no-progress"});
+  CHECK_MESSAGE(first.exit_code == 1, dump(first));
+  // The next run (another process) must wait for that commit, not resume
+  // from the checkpoint before it.
+  w.write("flows.toml", flow(src, dst, "retries = 0\n", ", read_timeout = \"30s\", connect_timeout = \"2s\""));
+  testing::Child next = start(w);
+  const bool waited = wait_until([&] {
+    return src.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") != "0";
+  });
+  src.execute("ALTER SYSTEM RESET synchronous_standby_names");
+  src.execute("SELECT pg_reload_conf()");
+  Result r = next.wait();
+  CHECK(waited);
   CHECK_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(dst.scalar("SELECT count(*) || ':' || count(DISTINCT id) FROM public.t") == "3000:3000");
 }
