@@ -7,6 +7,7 @@
 #include "e2e.hpp"
 #include "support/net.hpp"
 #include "support/sqlite_query.hpp"
+#include "support/wait.hpp"
 
 using namespace e2e;
 using ingestd::json::Value;
@@ -122,6 +123,13 @@ TEST_CASE(
   server->send("PATCH", "/items/5", R"({"title": "v2", "updated_at": "2026-03-02T08:00:00Z"})");
   server->send("PATCH", "/items/40", R"({"title": "v2", "updated_at": "2026-03-02T09:00:00Z"})");
   server->send("POST", "/items", R"({"id": 58, "title": "v1", "tags": [], "updated_at": "2026-03-02T10:00:00Z"})");
+  // json-server answers before it writes db.json, and a stop does not wait
+  // for the write: the changes must be in the file before it is stopped.
+  REQUIRE(testing::wait_until([&] {
+    const std::string db = w.read("db.json");
+    return contains(db, "2026-03-02T08:00:00Z") && contains(db, "2026-03-02T09:00:00Z") &&
+           contains(db, "2026-03-02T10:00:00Z");
+  }));
   const std::string first_log = server->stop();
   // Six full pages, then the empty seventh; discovery sampled page 1 first.
   const auto first_requests = requests_for(first_log, "/items?");
