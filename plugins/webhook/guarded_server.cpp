@@ -219,13 +219,17 @@ void answer(DeadlineStream& stream, int status, const char* reason, const std::s
 
 // Closing with unread input resets the connection, and a client still
 // sending (a body refused unread) may then never see its answer: half-close,
-// read what still comes for a moment, then close.
+// read what still comes while it keeps coming (a client busy elsewhere may
+// pause for a while), then close. A client that reads its answer and closes
+// ends this at once.
 void close_gently(int fd) {
   ::shutdown(fd, SHUT_WR);
   char sink[16 * 1024];
-  const auto until = Clock::now() + std::chrono::milliseconds(500);
+  const auto until = Clock::now() + std::chrono::seconds(3);
+  constexpr int kLongestPauseMs = 1000;
   pollfd p{fd, POLLIN, 0};
-  while (Clock::now() < until && ::poll(&p, 1, 50) > 0 && ::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+  while (Clock::now() < until && ::poll(&p, 1, kLongestPauseMs) > 0 &&
+         ::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
   }
   ::close(fd);
 }
