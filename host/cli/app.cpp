@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "error: %s\n", log::redact(e.what()).c_str());
     return kExitConfig;
-  } catch (const PluginError& e) {
+  } catch (const sdk::Error& e) {
     std::fprintf(stderr, "error: %s\n", log::redact(e.what()).c_str());
     return e.is_config() ? kExitConfig : kExitFailed;
   } catch (const std::exception& e) {

@@ -28,7 +28,7 @@ int check_flows_connected(const Plan& plan, int& config, const std::set<const Co
       std::vector<CatalogStream> catalog;
       try {
         catalog = source.discover();
-      } catch (const PluginError& e) {
+      } catch (const sdk::Error& e) {
         if (e.status() != INGESTD_ERROR_NOT_SUPPORTED) throw;
         continue;  // a source without a catalog is checked when it runs
       }
@@ -42,7 +42,7 @@ int check_flows_connected(const Plan& plan, int& config, const std::set<const Co
       config += static_cast<int>(e.errors().size());
     } catch (const std::exception& e) {
       ++failures;
-      const auto* pe = dynamic_cast<const PluginError*>(&e);
+      const auto* pe = dynamic_cast<const sdk::Error*>(&e);
       config += dynamic_cast<const ConfigError*>(&e) || (pe && pe->is_config()) ? 1 : 0;
       std::printf("FAIL  flow %s: %s\n", f.def->name.c_str(), log::redact(e.what()).c_str());
     }
@@ -96,7 +96,7 @@ int check_command(const GlobalOptions& g, const std::string& flows) {
     } catch (const std::exception& e) {
       ++failures;
       failed.insert(&c);
-      const auto* pe = dynamic_cast<const PluginError*>(&e);
+      const auto* pe = dynamic_cast<const sdk::Error*>(&e);
       config += dynamic_cast<const ConfigError*>(&e) || (pe && pe->is_config()) ? 1 : 0;
       std::printf("FAIL  %s: %s\n", label.c_str(), log::redact(e.what()).c_str());
     }

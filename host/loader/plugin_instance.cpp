@@ -44,7 +44,7 @@ struct ErrorSlot {
     if (!where.empty()) message = where + ": " + message;
     int32_t retry = e.retry_class;
     int64_t after = e.retry_after_ms;
-    throw PluginError(status, log::redact(message), retry, after);
+    throw sdk::Error(status, log::redact(message), retry, after);
   }
 };
 
@@ -83,7 +83,7 @@ PluginInstance::PluginInstance(const LoadedPlugin& plugin, std::string name, uin
   ErrorSlot err;
   ingestd_status st = plugin_->table.create(&args, &handle_, &err.e);
   if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "create", where_);
-  if (!handle_) throw PluginError(INGESTD_ERROR_INTERNAL, "plugin '" + plugin_->descriptor.name + "' created no instance");
+  if (!handle_) throw sdk::Error(INGESTD_ERROR_INTERNAL, "plugin '" + plugin_->descriptor.name + "' created no instance");
 }
 
 PluginInstance::~PluginInstance() {
@@ -124,7 +124,7 @@ std::vector<CatalogStream> PluginInstance::discover() {
         // The catalog owns the schema; check_schema only reads it.
         cs.schema = check_schema(*s->schema);
       } catch (const std::exception& e) {
-        throw PluginError(INGESTD_ERROR_INTERNAL, "plugin '" + plugin_->descriptor.name + "' discovered stream '" + cs.name +
+        throw sdk::Error(INGESTD_ERROR_INTERNAL, "plugin '" + plugin_->descriptor.name + "' discovered stream '" + cs.name +
                               "' with a malformed schema: " + e.what());
       }
     }
@@ -222,7 +222,7 @@ OpenStream::OpenStream(const LoadedPlugin& plugin, ingestd_stream* handle, Arrow
   } catch (const std::exception& e) {
     plugin_->table.close_stream(handle_);
     handle_ = nullptr;
-    throw PluginError(INGESTD_ERROR_INTERNAL, "plugin '" + plugin.descriptor.name + "' opened a stream with a malformed schema: " + e.what());
+    throw sdk::Error(INGESTD_ERROR_INTERNAL, "plugin '" + plugin.descriptor.name + "' opened a stream with a malformed schema: " + e.what());
   }
 }
 
@@ -259,7 +259,7 @@ bool OpenStream::next(RecordBatch& out) {
     }
     out.bytes = check_batch(*array.get(), *schema_);
   } catch (const std::exception& e) {
-    throw PluginError(INGESTD_ERROR_INTERNAL, "plugin '" + name + "' produced a malformed batch: " + e.what());
+    throw sdk::Error(INGESTD_ERROR_INTERNAL, "plugin '" + name + "' produced a malformed batch: " + e.what());
   }
   out.array = std::move(array);
   out.schema_change = new_schema;

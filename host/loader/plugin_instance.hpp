@@ -1,6 +1,6 @@
 // Host-side handles for plugin objects: an instance, an open source stream, an
 // open destination table. They call through the ABI, turn failures into
-// PluginError, and release what the plugin handed over.
+// sdk::Error, and release what the plugin handed over.
 #pragma once
 
 #include "arrow/record_batch.hpp"
@@ -21,10 +21,6 @@
 #include <vector>
 
 namespace ingestd {
-
-// A plugin's failure as the host sees it: the SDK's error, with the
-// status, retry class and wait the plugin reported.
-using PluginError = sdk::Error;
 
 std::string status_name(ingestd_status status);
 
@@ -68,7 +64,7 @@ class OpenTable;
 
 class PluginInstance {
  public:
-  // Calls the plugin's create; throws PluginError. `where` names the
+  // Calls the plugin's create; throws sdk::Error. `where` names the
   // component in the flow file ("flows.toml:3:1: sources.shop"): errors of
   // the control-thread calls (create, check, discover, state) start with it.
   PluginInstance(const LoadedPlugin& plugin, std::string name, uint32_t role, const json::Value& config,
@@ -114,7 +110,7 @@ class OpenStream {
   std::shared_ptr<sdk::OwnedSchema> arrow_schema() const { return arrow_schema_; }
   std::shared_ptr<const sdk::Schema> schema() const { return schema_; }
   // Fills `out` (array, rows, bytes, checkpoint, schema change) and returns
-  // true, or returns false at the end of the stream. Throws PluginError.
+  // true, or returns false at the end of the stream. Throws sdk::Error.
   bool next(RecordBatch& out);
   // Tells a source that asked for acknowledgements that `checkpoint` is saved.
   // Any thread.

@@ -22,7 +22,7 @@ std::string status_text(StreamStatus s) {
 Failure failure_of(const std::exception& e) {
   Failure f;
   f.message = e.what();
-  if (const auto* pe = dynamic_cast<const PluginError*>(&e)) {
+  if (const auto* pe = dynamic_cast<const sdk::Error*>(&e)) {
     f.config = pe->is_config();
     f.transient = pe->retry_class() == INGESTD_RETRY_TRANSIENT;
     f.retry_after_ms = pe->retry_after_ms();

@@ -42,6 +42,8 @@ struct SavedCheckpoint {
 
 // How one attempt at a stream ended.
 struct StreamOutcome {
+  explicit StreamOutcome(std::size_t destinations = 0) : lane_failures(destinations) {}
+
   StreamStatus status = StreamStatus::Pending;
   std::optional<Failure> stream_failure;             // the source's, or saving its checkpoint
   std::vector<std::optional<Failure>> lane_failures;  // one per destination

@@ -114,7 +114,7 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
   bool discovered = true;
   try {
     catalog = source->discover();
-  } catch (const PluginError& e) {
+  } catch (const sdk::Error& e) {
     if (e.status() != INGESTD_ERROR_NOT_SUPPORTED) throw;
     discovered = false;
   }
@@ -192,7 +192,7 @@ StreamOutcome attempt_stream(StreamJob& job, StreamStats& stats, int attempt) {
   stats.mark_started();
   stats.finished_ns = 0;
   stats.status = StreamStatus::Running;
-  StreamOutcome outcome;
+  StreamOutcome outcome(job.destinations.size());
   bool resumed = true;
   if (attempt > 0) {
     try {
@@ -201,7 +201,6 @@ StreamOutcome attempt_stream(StreamJob& job, StreamStats& stats, int attempt) {
       // A store not back yet fails this attempt as transient: no guessing.
       resumed = false;
       outcome.status = StreamStatus::Failed;
-      outcome.lane_failures.resize(job.destinations.size());
       outcome.stream_failure = Failure{std::string("cannot read the resume point from the stores: ") + e.what(),
                                        false, true, 0};
       log::warn(stats.flow + "/" + stats.stream + ": " + outcome.stream_failure->message);
@@ -359,7 +358,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
           for (const ComponentPlan* d : fp.destinations) destinations.push_back(instances.get(d, base_dir, &cancelled));
           jobs = prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store, options.full_refresh);
           break;
-        } catch (const PluginError& e) {
+        } catch (const sdk::Error& e) {
           if (!again(e.retry_class() == INGESTD_RETRY_TRANSIENT, e.retry_after_ms(), e.what())) throw;
         } catch (const StateStoreError& e) {
           if (!again(e.transient(), 0, e.what())) throw;
@@ -384,7 +383,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
     } catch (const ConfigError& e) {
       run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), true});
       log::error(run.flow_errors.back().message);
-    } catch (const PluginError& e) {
+    } catch (const sdk::Error& e) {
       run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), e.is_config()});
       log::error(run.flow_errors.back().message);
     } catch (const StateStoreError& e) {

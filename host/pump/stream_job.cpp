@@ -189,13 +189,12 @@ bool read_into_lanes(const StreamJob& job, OpenStream& stream, Attempt& at, Stre
 }  // namespace
 
 StreamOutcome run_stream_job(const StreamJob& job, StreamStats& stats) {
-  StreamOutcome outcome;
-  outcome.lane_failures.resize(job.destinations.size());
+  StreamOutcome outcome(job.destinations.size());
   StreamControl control(stats, job.run_cancelled);
   bool stopped = false;
   // The source's failure; a cancelled read is a stop, not a failure.
   auto source_failed = [&](const std::exception& e) {
-    const auto* pe = dynamic_cast<const PluginError*>(&e);
+    const auto* pe = dynamic_cast<const sdk::Error*>(&e);
     if ((pe && pe->is_cancelled()) || control.source_cancelled()) {
       stopped = true;
       return;
