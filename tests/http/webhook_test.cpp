@@ -34,7 +34,7 @@ std::unique_ptr<Child> start_ingestd(const Workspace& w, int port) {
   testing::Options o;
   o.cwd = w.dir.path();
   auto child = std::make_unique<Child>(std::vector<std::string>{testing::ingestd_bin(), "run", "flows.toml"}, o);
-  testing::wait_listening(port, 5);
+  testing::wait_listening(port, 30);
   return child;
 }
 
