@@ -211,7 +211,7 @@ EventIntake::EventIntake(IntakeOptions options)
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 413) answer(res, 413, "error", "body larger than max_body");
   });
-  if (!server_->bind_to_port(o.host.c_str(), o.port))
+  if (!server_->listen_on(o.host, o.port))
     throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port));
   thread_ = std::thread([this] { server_->listen_after_bind(); });
 }

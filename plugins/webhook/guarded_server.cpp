@@ -241,6 +241,12 @@ GuardedServer::GuardedServer(ConnectionLimits limits) : limits_(limits) {
   new_task_queue = [threads] { return new ConnectionThreads(threads); };
 }
 
+bool GuardedServer::listen_on(const std::string& host, int port) {
+  // listen() again on a listening socket sets its backlog (SOMAXCONN is
+  // capped by net.core.somaxconn).
+  return bind_to_port(host.c_str(), port) && ::listen(svr_sock_, SOMAXCONN) == 0;
+}
+
 void GuardedServer::reading_body() {
   if (current_stream) current_stream->read_by(Clock::now() + current_limits->body_timeout);
 }

@@ -33,6 +33,11 @@ class GuardedServer : public httplib::Server {
   // is not taken for the next request.
   static void close_after_answer();
 
+  // Binds and listens with a backlog that absorbs a burst of connections:
+  // the library listens with a backlog of 5, past which the kernel drops or
+  // (with SYN cookies) resets new connections before they are ever seen.
+  bool listen_on(const std::string& host, int port);
+
   int64_t connections_refused() const { return refused_; }
   int64_t requests_timed_out() const { return timed_out_; }
 
