@@ -7,7 +7,9 @@
 #include <ingestd/sdk/values.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <thread>
 #include <set>
 
 namespace ingestd::plugins::postgres {
@@ -21,6 +23,32 @@ std::string state_lock_name(const std::string& state_schema, const std::string& 
   return "ingestd_state:" + state_schema + ":" + key;
 }
 
+
+// Takes the state lock of `key` in `db`'s open transaction, waiting for a
+// writer whose COMMIT is in flight. A session of ingestd's that has sat idle
+// in its state transaction for a second (its process gone before it sent
+// COMMIT, the server not yet aware) will never commit, yet would hold the
+// lock until its TCP connection timed out: it is ended, not waited for. A
+// live writer is idle there only between two statements sent back to back.
+void take_state_lock(Connection& db, const DestinationSettings& settings, const std::string& key) {
+  const std::string name = state_lock_name(settings.state_schema, key);
+  const auto started = std::chrono::steady_clock::now();
+  while (db.exec_params("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", {name}).text(0, 0) != "t") {
+    db.exec_params("SELECT pg_terminate_backend(a.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                   "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database = "
+                   "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+                   "AND (l.classid::bigint << 32 | l.objid::bigint) = hashtextextended($1, 0) "
+                   "AND a.application_name = 'ingestd' AND a.usename = current_user "
+                   "AND a.state = 'idle in transaction' AND a.state_change < clock_timestamp() - interval '1 second'",
+                   {name});
+    if (settings.connect.cancelled && settings.connect.cancelled()) throw cancelled_error();
+    const auto waited = std::chrono::steady_clock::now() - started;
+    if (waited > std::chrono::milliseconds(settings.connect.read_timeout_ms))
+      throw io_error("the state of '" + key + "' is still locked by a PostgreSQL session writing it after " +
+                     std::to_string(settings.connect.read_timeout_ms / 1000) + " s (read_timeout)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 constexpr std::size_t kCopyChunk = 1 << 20;
 const char* kStage = "_ingestd_stage";
@@ -421,7 +449,7 @@ std::optional<StoredState> load_stored_state(const DestinationSettings& settings
   // A transaction that writes this key's state (another process's, whose
   // COMMIT may still be on its way) finishes before the state is read.
   db.exec("BEGIN");
-  db.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {state_lock_name(settings.state_schema, key)});
+  take_state_lock(db, settings, key);
   Result r = db.exec_params("SELECT encode(checkpoint, 'hex'), generation FROM " +
                                 quote_table(settings.state_schema, "_ingestd_state") + " WHERE key = $1",
                             {key});

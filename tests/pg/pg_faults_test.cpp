@@ -85,6 +85,53 @@ int64_t checkpoints_saved(const PgDatabase& store) {
   }
 }
 
+// While held, a commit anywhere on the server but in `exempt`'s database
+// waits for a synchronous standby that never comes: it is committed on the
+// server but not visible, and the client waiting for it times out.
+class CommitsHeldForAStandby {
+ public:
+  explicit CommitsHeldForAStandby(const PgDatabase& exempt) : exempt_(exempt) {
+    exempt_.execute("ALTER DATABASE " + exempt_.name() + " SET synchronous_commit = local");
+    exempt_.execute("ALTER SYSTEM SET synchronous_standby_names = 'nobody'");
+    exempt_.execute("SELECT pg_reload_conf()");
+  }
+  ~CommitsHeldForAStandby() {
+    try {
+      release();
+    } catch (const std::exception&) {
+    }
+  }
+  CommitsHeldForAStandby(const CommitsHeldForAStandby&) = delete;
+  CommitsHeldForAStandby& operator=(const CommitsHeldForAStandby&) = delete;
+
+  void release() {
+    if (!held_) return;
+    held_ = false;
+    exempt_.execute("ALTER SYSTEM RESET synchronous_standby_names");
+    exempt_.execute("SELECT pg_reload_conf()");
+  }
+
+ private:
+  const PgDatabase& exempt_;
+  bool held_ = true;
+};
+
+// Sessions of ingestd's trying to take a state lock.
+int trying_for_state_lock(const PgDatabase& db) {
+  return std::stoi(db.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ingestd' "
+                             "AND query LIKE '%pg_try_advisory_xact_lock%'"));
+}
+
+// A first run loads 1000 rows of t; 2000 more then wait at the source.
+void loaded_with_more_to_come(const PgDatabase& src, const PgDatabase& dst, Workspace& w, int retries) {
+  src.execute("CREATE TABLE t (id bigint PRIMARY KEY, v text);"
+              "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 1000) g;");
+  w.write("flows.toml", flow(src, dst, "retries = " + std::to_string(retries) + "\n",
+                             ", read_timeout = \"2s\", connect_timeout = \"2s\""));
+  REQUIRE(w.ingestd({"run", "flows.toml", "--no-progress"}).exit_code == 0);
+  src.execute("INSERT INTO t SELECT g, 'v' || g FROM generate_series(1001, 3000) g;");
+}
+
 }  // namespace
 
 TEST_CASE("faults: restarts at every phase, fast and immediate, with commits the server may lose, lose and double nothing") {
@@ -244,22 +291,14 @@ TEST_CASE("faults: a checkpoint the state store cannot save fails the stream, no
 TEST_CASE("faults: a commit left waiting on the server is settled before the retry reads the stored checkpoint") {
   PgServer server;
   PgDatabase src(server.settings()), dst(server.settings());
-  src.execute("CREATE TABLE t (id bigint PRIMARY KEY, v text);"
-              "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 1000) g;");
   Workspace w;
-  w.write("flows.toml", flow(src, dst, "retries = 1\n", ", read_timeout = \"2s\", connect_timeout = \"2s\""));
-  REQUIRE(w.ingestd({"run", "flows.toml", "--no-progress"}).exit_code == 0);
-  src.execute("INSERT INTO t SELECT g, 'v' || g FROM generate_series(1001, 3000) g;");
-  // From here a commit that writes in the destination's database waits for a
-  // standby that never comes: the data and its checkpoint are committed on
-  // the server but not visible, and ingestd's session times out. The retry
-  // must see that commit (by ending the session first), not the state before it.
-  src.execute("ALTER DATABASE " + src.name() + " SET synchronous_commit = local");
-  src.execute("ALTER SYSTEM SET synchronous_standby_names = 'nobody'");
-  src.execute("SELECT pg_reload_conf()");
+  loaded_with_more_to_come(src, dst, w, 1);
+  // The data and its checkpoint are committed on the server but not visible,
+  // and ingestd's session times out. The retry must see that commit (by
+  // ending the session first), not the state before it.
+  CommitsHeldForAStandby held(src);
   Result r = w.ingestd({"run", "flows.toml", "--no-progress"});
-  src.execute("ALTER SYSTEM RESET synchronous_standby_names");
-  src.execute("SELECT pg_reload_conf()");
+  held.release();
   CHECK_MESSAGE(contains(r.err, "did not answer within 2 s (read_timeout) during COMMIT"), dump(r));
   CHECK_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(dst.scalar("SELECT count(*) || ':' || count(DISTINCT id) FROM public.t") == "3000:3000");
@@ -268,15 +307,9 @@ TEST_CASE("faults: a commit left waiting on the server is settled before the ret
 TEST_CASE("faults: a commit another run left waiting on the server is waited for before the next run reads the stored checkpoint") {
   PgServer server;
   PgDatabase src(server.settings()), dst(server.settings());
-  src.execute("CREATE TABLE t (id bigint PRIMARY KEY, v text);"
-              "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 1000) g;");
   Workspace w;
-  w.write("flows.toml", flow(src, dst, "retries = 0\n", ", read_timeout = \"2s\", connect_timeout = \"2s\""));
-  REQUIRE(w.ingestd({"run", "flows.toml", "--no-progress"}).exit_code == 0);
-  src.execute("INSERT INTO t SELECT g, 'v' || g FROM generate_series(1001, 3000) g;");
-  src.execute("ALTER DATABASE " + src.name() + " SET synchronous_commit = local");
-  src.execute("ALTER SYSTEM SET synchronous_standby_names = 'nobody'");
-  src.execute("SELECT pg_reload_conf()");
+  loaded_with_more_to_come(src, dst, w, 0);
+  CommitsHeldForAStandby held(src);
   // The first run's COMMIT of the new rows and their checkpoint waits on the
   // server; the run gives up and exits, its session left behind.
   Result first = w.ingestd({"run", "flows.toml", "--no-progress"});
@@ -285,13 +318,36 @@ TEST_CASE("faults: a commit another run left waiting on the server is waited for
   // from the checkpoint before it.
   w.write("flows.toml", flow(src, dst, "retries = 0\n", ", read_timeout = \"30s\", connect_timeout = \"2s\""));
   testing::Child next = start(w);
-  const bool waited = wait_until([&] {
-    return src.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") != "0";
-  });
-  src.execute("ALTER SYSTEM RESET synchronous_standby_names");
-  src.execute("SELECT pg_reload_conf()");
+  const bool waited = wait_until([&] { return trying_for_state_lock(src) > 0; });
+  held.release();
   Result r = next.wait();
   CHECK(waited);
   CHECK_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(dst.scalar("SELECT count(*) || ':' || count(DISTINCT id) FROM public.t") == "3000:3000");
+}
+
+TEST_CASE("faults: a session another run left idle in its state transaction is ended, not waited for") {
+  PgServer server;
+  PgDatabase src(server.settings()), dst(server.settings());
+  Workspace w;
+  loaded_with_more_to_come(src, dst, w, 0);
+  // A process that died between taking the state lock and sending COMMIT,
+  // its connection not yet seen gone by the server: the lock stays held.
+  const std::string key = dst.scalar("SELECT key FROM public._ingestd_state");
+  PGconn* abandoned = PQconnectdb((dst.dsn() + " application_name=ingestd").c_str());
+  REQUIRE(PQstatus(abandoned) == CONNECTION_OK);
+  const std::string lock = "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('ingestd_state:public:" + key + "', 0))";
+  PGresult* held = PQexec(abandoned, lock.c_str());
+  REQUIRE(PQresultStatus(held) == PGRES_TUPLES_OK);
+  PQclear(held);
+  Result r = w.ingestd({"run", "flows.toml", "--no-progress"});
+  CHECK_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(dst.scalar("SELECT count(*) || ':' || count(DISTINCT id) FROM public.t") == "3000:3000");
+  PGresult* after = PQexec(abandoned, "SELECT 1");
+  CHECK(PQresultStatus(after) != PGRES_TUPLES_OK);  // its session was ended
+  PQclear(after);
+  PQfinish(abandoned);
+  Result again = w.ingestd({"run", "flows.toml", "--no-progress"});
+  CHECK_MESSAGE(again.exit_code == 0, dump(again));
+  CHECK(dst.scalar("SELECT count(*) FROM public.t") == "3000");
 }
