@@ -3,18 +3,20 @@
 #include "copy_text.hpp"
 #include "types.hpp"
 
-#include <ingestd/sdk/schema_changes.hpp>
+#include <ingestd/kit/sql/table_shape.hpp>
 #include <ingestd/sdk/values.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <thread>
-#include <set>
 
 namespace ingestd::plugins::postgres {
 
 using namespace ingestd::sdk;
+using kit::sql::Columns;
+using kit::sql::TableShape;
 
 namespace {
 
@@ -22,7 +24,6 @@ namespace {
 std::string state_lock_name(const std::string& state_schema, const std::string& key) {
   return "ingestd_state:" + state_schema + ":" + key;
 }
-
 
 // Takes the state lock of `key` in `db`'s open transaction, waiting for a
 // writer whose COMMIT is in flight. A session of ingestd's that has sat idle
@@ -50,6 +51,7 @@ void take_state_lock(Connection& db, const DestinationSettings& settings, const 
   }
 }
 
+
 constexpr std::size_t kCopyChunk = 1 << 20;
 const char* kStage = "_ingestd_stage";
 const char* kSeen = "_ingestd_seen";
@@ -57,9 +59,31 @@ const char* kSeen = "_ingestd_seen";
 // (a session setting) instead of parsing the same values on every row.
 const char* kRunIdDefault = "current_setting('ingestd.run_id', true)";
 
-bool is_metadata(const std::string& n) {
-  return n == INGESTD_COLUMN_DELETED || n == INGESTD_COLUMN_SYNCED_AT || n == INGESTD_COLUMN_RUN_ID;
-}
+class PgDialect : public kit::sql::Dialect {
+ public:
+  std::string quote(const std::string& identifier) const override { return quote_ident(identifier); }
+  std::string column_type(const DataType& type) const override { return pg_type_for(type); }
+  DataType type_of(const std::string& declared) const override { return type_of_pg(declared); }
+  DataType widened(const DataType& had, const DataType& in) const override {
+    // timestamp and timestamptz take each other's text as they are.
+    const auto timestamp = [](const DataType& t) { return t.id == TypeId::TimestampUs || t.id == TypeId::TimestampUsLocal; };
+    return timestamp(had) && timestamp(in) ? had : wider(had, in);
+  }
+  std::string widen_column(const std::string& target, const std::string& column, const DataType& to) const override {
+    const std::string type = pg_type_for(to);
+    return "ALTER TABLE " + target + " ALTER COLUMN " + quote_ident(column) + " TYPE " + type + " USING " +
+           quote_ident(column) + "::" + type;
+  }
+  std::string type_label(const DataType& type) const override { return pg_type_for(type); }
+  Columns metadata_columns() const override {
+    return {{INGESTD_COLUMN_SYNCED_AT, "timestamp with time zone DEFAULT now()"},
+            {INGESTD_COLUMN_DELETED, "boolean NOT NULL DEFAULT false"},
+            {INGESTD_COLUMN_RUN_ID, std::string("text DEFAULT ") + kRunIdDefault}};
+  }
+  std::string boolean(bool value) const override { return value ? "true" : "false"; }
+};
+
+const PgDialect kDialect;
 
 std::string join(const std::vector<std::string>& v, const std::string& sep, bool quoted = true) {
   std::string out;
@@ -87,6 +111,8 @@ class PgTable : public DestinationTable {
     hard_delete_ = r.settings.hard_delete;
     delete_stale_ = r.settings.delete_stale;
     target_ = load_ == INGESTD_LOAD_REPLACE ? table_ + "__ingestd_new" : table_;
+    shape_.emplace(kDialect, host_, kit::sql::TableNames{target(), schema_name_ + "." + table_, schema_name_ + "." + table_},
+                   policy_, key_);
     db_.exec("SET ingestd.run_id = " + db_.literal(run_id_));
     db_.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema_name_));
     if (load_ == INGESTD_LOAD_REPLACE) db_.exec("DROP TABLE IF EXISTS " + target());  // left by a failed run
@@ -114,23 +140,25 @@ class PgTable : public DestinationTable {
     if (merge && !staged_) create_stage();
 
     // Rows marked deleted are rare: the column goes along only when needed.
+    const int deleted_col = shape_->deleted_column();
+    const std::vector<int>& write_cols = shape_->write_columns();
     bool any_deleted = false;
-    if (deleted_col_ >= 0) {
-      const ColumnReader& d = batch.column(static_cast<std::size_t>(deleted_col_));
+    if (deleted_col >= 0) {
+      const ColumnReader& d = batch.column(static_cast<std::size_t>(deleted_col));
       for (int64_t r = 0; r < batch.rows() && !any_deleted; ++r) any_deleted = !d.is_null(r) && d.bool_value(r);
     }
-    std::vector<std::string> names = write_names_;
+    std::vector<std::string> names = shape_->write_names();
     if (any_deleted) names.push_back(INGESTD_COLUMN_DELETED);
     if (merge) names.push_back("_ingestd_seq");
     db_.copy_in_start("COPY " + (merge ? std::string(kStage) : target()) + " (" + join(names, ", ") + ") FROM STDIN");
     out_.clear();
     for (int64_t r = 0; r < batch.rows(); ++r) {
-      for (std::size_t i = 0; i < write_cols_.size(); ++i) {
+      for (std::size_t i = 0; i < write_cols.size(); ++i) {
         if (i) out_.push_back('\t');
-        append_copy_value(out_, batch.column(static_cast<std::size_t>(write_cols_[i])), r, scratch_);
+        append_copy_value(out_, batch.column(static_cast<std::size_t>(write_cols[i])), r, scratch_);
       }
       if (any_deleted) {
-        const ColumnReader& d = batch.column(static_cast<std::size_t>(deleted_col_));
+        const ColumnReader& d = batch.column(static_cast<std::size_t>(deleted_col));
         out_ += !d.is_null(r) && d.bool_value(r) ? "\tt" : "\tf";
       }
       if (merge) {
@@ -202,14 +230,7 @@ class PgTable : public DestinationTable {
     if (complete && delete_stale_) {
       // Delivered rows are known by key (unchanged ones keep their old run).
       create_seen();
-      std::string match;
-      for (const auto& k : key_) match += (match.empty() ? "" : " AND ") + ("s." + quote_ident(k) + " = t." + quote_ident(k));
-      std::string stale = "NOT EXISTS (SELECT 1 FROM " + std::string(kSeen) + " s WHERE " + match + ")";
-      Result r = hard_delete_ ? db_.exec("DELETE FROM " + target() + " t WHERE " + stale)
-                              : db_.exec("UPDATE " + target() + " t SET " + quote_ident(INGESTD_COLUMN_DELETED) +
-                                         " = true, " + quote_ident(INGESTD_COLUMN_SYNCED_AT) + " = now(), " +
-                                         quote_ident(INGESTD_COLUMN_RUN_ID) + " = " + db_.literal(run_id_) + " WHERE " +
-                                         stale + " AND NOT t." + quote_ident(INGESTD_COLUMN_DELETED));
+      Result r = db_.exec(shape_->stale_rows_statement(kSeen, hard_delete_, "now()", db_.literal(run_id_)));
       int64_t n = std::atoll(PQcmdTuples(r.get()));
       if (n) host_.count(hard_delete_ ? "rows_deleted_stale" : "rows_marked_stale", n);
     }
@@ -224,78 +245,29 @@ class PgTable : public DestinationTable {
     in_transaction_ = true;
   }
 
-  // Columns of a table in this schema: name -> format_type, in order.
-  std::vector<std::pair<std::string, std::string>> columns_of(const std::string& table) {
+  // Columns of a table in this schema (format_type), in order.
+  Columns columns_of(const std::string& table) {
     Result r = db_.exec_params(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = "
         "a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND "
         "a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         {schema_name_, table});
-    std::vector<std::pair<std::string, std::string>> out;
+    Columns out;
     for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.text(i, 0), r.text(i, 1));
     return out;
   }
 
   void create(const Schema& schema) {
     // A replace starts from the columns the current table has.
-    std::vector<std::pair<std::string, std::string>> cols =
-        load_ == INGESTD_LOAD_REPLACE ? columns_of(table_) : std::vector<std::pair<std::string, std::string>>{};
-    bool had_table = !cols.empty();
-    for (const auto& f : schema.fields) {
-      if (is_metadata(f.name)) continue;
-      bool known = false;
-      for (const auto& [n, t] : cols) known = known || n == f.name;
-      if (!known && (!had_table || policy_ == SchemaChanges::Evolve)) cols.emplace_back(f.name, pg_type_for(f.type));
-    }
-    std::string sql = "CREATE TABLE IF NOT EXISTS " + target() + " (";
-    for (const auto& [n, t] : cols)
-      if (!is_metadata(n)) sql += quote_ident(n) + " " + t + ", ";
-    sql += quote_ident(INGESTD_COLUMN_SYNCED_AT) + " timestamp with time zone DEFAULT now(), " +
-           quote_ident(INGESTD_COLUMN_DELETED) + " boolean NOT NULL DEFAULT false, " + quote_ident(INGESTD_COLUMN_RUN_ID) +
-           " text DEFAULT " + kRunIdDefault;
-    if (load_ == INGESTD_LOAD_MERGE && !key_.empty()) sql += ", PRIMARY KEY (" + join(key_, ", ") + ")";
-    sql += ")";
-    db_.exec(sql);
+    const Columns start = load_ == INGESTD_LOAD_REPLACE ? columns_of(table_) : Columns{};
+    db_.exec(shape_->create_statement(start, schema, load_ == INGESTD_LOAD_MERGE, true));
   }
 
   // Applies schema_changes to new and wider columns; decides what is written.
   void reconcile(const Schema& schema) {
     ensure_metadata_columns();
     existing_ = columns_of(target_);
-    std::vector<ExistingColumn> have;
-    for (const auto& [n, t] : existing_)
-      if (!is_metadata(n)) have.push_back({n, type_of_pg(t)});
-    SchemaPlan plan = plan_schema_changes(schema, have, policy_, schema_name_ + "." + table_,
-                                          [](const DataType& had, const DataType& in) {
-                                            // timestamp and timestamptz take each other's text as they are.
-                                            bool both = (had.id == TypeId::TimestampUs || had.id == TypeId::TimestampUsLocal) &&
-                                                        (in.id == TypeId::TimestampUs || in.id == TypeId::TimestampUsLocal);
-                                            return both ? had : wider(had, in);
-                                          });
-    for (const Field& f : plan.add) {
-      db_.exec("ALTER TABLE " + target() + " ADD COLUMN " + quote_ident(f.name) + " " + pg_type_for(f.type));
-      host_.info(schema_name_ + "." + table_ + ": added column '" + f.name + "' (" + pg_type_for(f.type) + ")");
-    }
-    for (const auto& [to, from] : plan.widen) {
-      // In place: every stored value converts without loss.
-      std::string type = pg_type_for(to.type);
-      db_.exec("ALTER TABLE " + target() + " ALTER COLUMN " + quote_ident(to.name) + " TYPE " + type + " USING " +
-               quote_ident(to.name) + "::" + type);
-      host_.warn(schema_name_ + "." + table_ + ": column '" + to.name + "' widened from " + pg_type_for(from) + " to " +
-                 type + " (the stream delivers " + to.type.name() + " values)");
-      host_.count("columns_widened", 1);
-    }
-    for (const auto& name : plan.discarded)
-      if (discarded_.insert(name).second) {
-        host_.count("columns_discarded", 1);
-        host_.info("column '" + name + "' is not in " + schema_name_ + "." + table_ + ": discarded");
-      }
-    write_cols_ = plan.write;
-    deleted_col_ = plan.deleted;
-    write_names_.clear();
-    for (int c : write_cols_) write_names_.push_back(schema[static_cast<std::size_t>(c)].name);
-    for (const auto& k : key_)
-      if (schema.index_of(k) < 0) throw config_error("primary key column '" + k + "' is not in the stream");
+    shape_->reconcile(schema, existing_, [this](const std::string& ddl) { db_.exec(ddl); });
   }
 
   // A table made elsewhere (or by an older ingestd) gets the metadata columns
@@ -335,8 +307,7 @@ class PgTable : public DestinationTable {
       db_.exec("CREATE UNIQUE INDEX IF NOT EXISTS " + quote_ident("_ingestd_key_" + target_) + " ON " + target() + " (" +
                join(key_, ", ") + ")");
     } catch (const Error& e) {
-      throw data_error("merge into " + schema_name_ + "." + table_ + " needs a unique key on (" + join(key_, ", ", false) +
-                       ") and one cannot be created: " + e.what());
+      throw shape_->no_unique_key(e.what());
     }
   }
 
@@ -368,10 +339,8 @@ class PgTable : public DestinationTable {
   // mark or remove the row.
   void merge_staged() {
     if (!staged_ || load_ != INGESTD_LOAD_MERGE) return;
-    std::vector<std::string> names = write_names_;
-    names.push_back(INGESTD_COLUMN_SYNCED_AT);
-    names.push_back(INGESTD_COLUMN_DELETED);
-    names.push_back(INGESTD_COLUMN_RUN_ID);
+    const std::vector<std::string>& write_names = shape_->write_names();
+    const std::vector<std::string> names = kit::sql::with_metadata(write_names);
     std::string keys = join(key_, ", ");
     std::string latest = std::string("WITH latest AS (SELECT DISTINCT ON (") + keys + ") * FROM " + kStage +
                          " ORDER BY " + keys + ", _ingestd_seq DESC) ";
@@ -389,7 +358,7 @@ class PgTable : public DestinationTable {
     // A row delivered again unchanged is left alone: an idle rerun rewrites
     // nothing, and _ingestd_synced_at/_ingestd_run_id tell when it changed.
     std::string mine, theirs;
-    for (const auto& n : write_names_) {
+    for (const auto& n : write_names) {
       if (std::find(key_.begin(), key_.end(), n) != key_.end()) continue;
       std::string cast = comparable_as_text(n) ? "::text" : "";
       mine += (mine.empty() ? "" : ", ") + ("t." + quote_ident(n) + cast);
@@ -404,10 +373,7 @@ class PgTable : public DestinationTable {
       for (const auto& k : key_) match += (match.empty() ? "" : " AND ") + ("t." + quote_ident(k) + " = l." + quote_ident(k));
       db_.exec(latest + "DELETE FROM " + target() + " t USING latest l WHERE l." + deleted + " AND " + match);
     } else {
-        std::vector<std::string> soft = key_;
-      soft.push_back(INGESTD_COLUMN_SYNCED_AT);
-      soft.push_back(INGESTD_COLUMN_DELETED);
-      soft.push_back(INGESTD_COLUMN_RUN_ID);
+      const std::vector<std::string> soft = kit::sql::with_metadata(key_);
       db_.exec(latest + "INSERT INTO " + target() + " AS t (" + join(soft, ", ") + ") SELECT " + join(soft, ", ") +
                " FROM latest WHERE " + deleted + " ON CONFLICT (" + keys + ") DO UPDATE SET " + deleted + " = true, " +
                quote_ident(INGESTD_COLUMN_SYNCED_AT) + " = EXCLUDED." + quote_ident(INGESTD_COLUMN_SYNCED_AT) + ", " +
@@ -426,11 +392,8 @@ class PgTable : public DestinationTable {
   std::string schema_name_, table_, target_;
   SchemaChanges policy_ = SchemaChanges::Evolve;
   bool hard_delete_ = false, delete_stale_ = false;
-  std::vector<std::pair<std::string, std::string>> existing_;
-  std::vector<int> write_cols_;
-  std::vector<std::string> write_names_;
-  std::set<std::string> discarded_;
-  int deleted_col_ = -1;
+  Columns existing_;
+  std::optional<TableShape> shape_;
   bool in_transaction_ = false, staged_ = false;
   int64_t seq_ = 0;
   std::string out_, scratch_;

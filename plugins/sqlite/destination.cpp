@@ -3,18 +3,20 @@
 #include "db.hpp"
 #include "types.hpp"
 
-#include <ingestd/sdk/schema_changes.hpp>
+#include <ingestd/kit/sql/table_shape.hpp>
 #include <ingestd/sdk/values.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <map>
-#include <set>
+#include <optional>
 
 namespace ingestd::plugins::sqlite {
 
 using namespace ingestd::sdk;
+using kit::sql::Columns;
+using kit::sql::is_metadata_column;
+using kit::sql::TableShape;
 
 namespace {
 
@@ -29,24 +31,40 @@ std::string now_utc() {
   return out;
 }
 
-// Columns of an existing table: name -> declared type, in table order.
-std::vector<std::pair<std::string, std::string>> table_columns(const Db& db, const std::string& table) {
-  std::vector<std::pair<std::string, std::string>> out;
+// Columns of an existing table, in table order.
+Columns table_columns(const Db& db, const std::string& table) {
+  Columns out;
   Stmt info(db, "SELECT name, type FROM pragma_table_info(?1) ORDER BY cid");
   info.bind_text(1, table);
   while (info.step()) out.emplace_back(info.text(0), info.text(1));
   return out;
 }
 
-bool is_metadata(const std::string& name) {
-  return name == INGESTD_COLUMN_DELETED || name == INGESTD_COLUMN_SYNCED_AT || name == INGESTD_COLUMN_RUN_ID;
-}
+class SqliteDialect : public kit::sql::Dialect {
+ public:
+  std::string quote(const std::string& identifier) const override { return sqlite::quote(identifier); }
+  std::string column_type(const DataType& type) const override { return declared_for(type); }
+  DataType type_of(const std::string& declared) const override { return type_from_declared(declared); }
+  DataType widened(const DataType& had, const DataType& in) const override {
+    // Zone-less timestamps sit in a TIMESTAMP column as they are.
+    if (had.id == TypeId::TimestampUs && in.id == TypeId::TimestampUsLocal) return had;
+    return wider(had, in);
+  }
+  // SQLite keeps every value as given: a wider column needs no DDL.
+  std::string widen_column(const std::string&, const std::string&, const DataType&) const override { return ""; }
+  Columns metadata_columns() const override {
+    return {{INGESTD_COLUMN_SYNCED_AT, "TIMESTAMP"},
+            {INGESTD_COLUMN_DELETED, "BOOLEAN NOT NULL DEFAULT 0"},
+            {INGESTD_COLUMN_RUN_ID, "TEXT"}};
+  }
+  std::string boolean(bool value) const override { return value ? "1" : "0"; }
+  // Keys of a table made elsewhere may hold NULLs, which match each other here.
+  std::string key_equals() const override { return "IS"; }
+};
 
-std::string join_quoted(const std::vector<std::string>& names) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + quote(names[i]);
-  return out;
-}
+const SqliteDialect kDialect;
+
+std::string join_quoted(const std::vector<std::string>& names) { return kit::sql::quoted_list(kDialect, names); }
 
 void open_pragmas(Db& db, bool synchronous_full) {
   db.exec("PRAGMA journal_mode=WAL");
@@ -74,6 +92,8 @@ class SqliteTable : public DestinationTable {
     hard_delete_ = r.settings.hard_delete;
     delete_stale_ = r.settings.delete_stale;
     target_ = load_ == INGESTD_LOAD_REPLACE ? "_ingestd_stage_" + table_ + "_" + r.run_id : table_;
+    shape_.emplace(kDialect, host_, kit::sql::TableNames{quote(target_), table_, "table " + table_}, policy_,
+                   primary_key_);
     with_lock([&] { prepare_table(r.schema); });
   }
 
@@ -90,26 +110,28 @@ class SqliteTable : public DestinationTable {
   void write(const BatchReader& batch) override {
     begin();
     const std::string synced = now_utc();
+    const int deleted_col = shape_->deleted_column();
+    const std::vector<int>& key_cols = shape_->key_columns();
     for (int64_t r = 0; r < batch.rows(); ++r) {
-      bool deleted = deleted_col_ >= 0 && !batch.column(static_cast<std::size_t>(deleted_col_)).is_null(r) &&
-                     batch.column(static_cast<std::size_t>(deleted_col_)).bool_value(r);
+      bool deleted = deleted_col >= 0 && !batch.column(static_cast<std::size_t>(deleted_col)).is_null(r) &&
+                     batch.column(static_cast<std::size_t>(deleted_col)).bool_value(r);
       if (deleted && load_ == INGESTD_LOAD_MERGE) {
         Stmt& s = hard_delete_ ? *delete_ : *soft_delete_;
         int n = 1;
-        for (int k : key_cols_) bind(s, n++, batch.column(static_cast<std::size_t>(k)), r);
+        for (int k : key_cols) bind(s, n++, batch.column(static_cast<std::size_t>(k)), r);
         if (!hard_delete_) bind_metadata(s, n, synced, true);
         s.step();
         s.reset();
         continue;
       }
       int n = 1;
-      for (int c : write_cols_) bind(*insert_, n++, batch.column(static_cast<std::size_t>(c)), r);
+      for (int c : shape_->write_columns()) bind(*insert_, n++, batch.column(static_cast<std::size_t>(c)), r);
       bind_metadata(*insert_, n, synced, deleted);
       insert_->step();
       insert_->reset();
       if (seen_) {
         int k = 1;
-        for (int c : key_cols_) bind(*seen_, k++, batch.column(static_cast<std::size_t>(c)), r);
+        for (int c : key_cols) bind(*seen_, k++, batch.column(static_cast<std::size_t>(c)), r);
         seen_->step();
         seen_->reset();
       }
@@ -163,17 +185,8 @@ class SqliteTable : public DestinationTable {
         // Rows this complete snapshot did not deliver are gone at the source.
         // Delivered rows are known by key (unchanged ones keep their old run).
         ensure_seen_table();
-        std::string match;
-        for (const auto& k : primary_key_)
-          match += (match.empty() ? "" : " AND ") + ("s." + quote(k) + " IS t." + quote(k));
-        std::string unseen = "NOT EXISTS (SELECT 1 FROM temp._ingestd_seen s WHERE " + match + ")";
-        std::string sql = hard_delete_ ? "DELETE FROM " + quote(table_) + " AS t WHERE " + unseen
-                                       : "UPDATE " + quote(table_) + " AS t SET " + quote(INGESTD_COLUMN_DELETED) +
-                                             " = 1, " + quote(INGESTD_COLUMN_SYNCED_AT) + " = ?1, " +
-                                             quote(INGESTD_COLUMN_RUN_ID) + " = ?2 WHERE " + unseen + " AND " +
-                                             quote(INGESTD_COLUMN_DELETED) + " = 0";
         db_.exec("BEGIN IMMEDIATE");
-        Stmt s(db_, sql);
+        Stmt s(db_, shape_->stale_rows_statement("temp._ingestd_seen", hard_delete_, "?1", "?2"));
         if (!hard_delete_) {
           s.bind_text(1, now_utc());
           s.bind_text(2, run_id_);
@@ -237,21 +250,7 @@ class SqliteTable : public DestinationTable {
   }
 
   void create_table(const Schema& schema) {
-    std::vector<std::pair<std::string, std::string>> cols = existing_;
-    for (const auto& f : schema.fields) {
-      if (is_metadata(f.name)) continue;
-      bool known = false;
-      for (const auto& [n, t] : cols) known = known || n == f.name;
-      if (!known && (existing_.empty() || policy_ == SchemaChanges::Evolve)) cols.emplace_back(f.name, declared_for(f.type));
-    }
-    std::string sql = "CREATE TABLE " + quote(target_) + " (";
-    for (const auto& [n, t] : cols)
-      if (!is_metadata(n)) sql += quote(n) + " " + t + ", ";
-    sql += quote(INGESTD_COLUMN_SYNCED_AT) + " TIMESTAMP, " + quote(INGESTD_COLUMN_DELETED) +
-           " BOOLEAN NOT NULL DEFAULT 0, " + quote(INGESTD_COLUMN_RUN_ID) + " TEXT";
-    if (load_ == INGESTD_LOAD_MERGE && !primary_key_.empty()) sql += ", PRIMARY KEY (" + join_quoted(primary_key_) + ")";
-    sql += ")";
-    db_.exec(sql);
+    db_.exec(shape_->create_statement(existing_, schema, load_ == INGESTD_LOAD_MERGE, false));
     existing_ = table_columns(db_, target_);
   }
 
@@ -260,55 +259,12 @@ class SqliteTable : public DestinationTable {
   void reconcile(const Schema& schema) {
     existing_ = table_columns(db_, target_);
     // A table made elsewhere gets ingestd's metadata columns.
-    const std::pair<const char*, const char*> metadata[] = {{INGESTD_COLUMN_SYNCED_AT, "TIMESTAMP"},
-                                                            {INGESTD_COLUMN_DELETED, "BOOLEAN NOT NULL DEFAULT 0"},
-                                                            {INGESTD_COLUMN_RUN_ID, "TEXT"}};
-    std::vector<ExistingColumn> have;
-    for (const auto& [n, t] : existing_)
-      if (!is_metadata(n)) have.push_back({n, type_from_declared(t)});
-    for (const auto& [name, type] : metadata) {
-      bool present = false;
-      for (const auto& [n, t] : existing_) present = present || n == name;
+    for (const auto& [name, type] : kDialect.metadata_columns()) {
+      const bool present =
+          std::any_of(existing_.begin(), existing_.end(), [&, n = name](const auto& c) { return c.first == n; });
       if (!present) db_.exec("ALTER TABLE " + quote(target_) + " ADD COLUMN " + quote(name) + " " + type);
     }
-    SchemaPlan plan = plan_schema_changes(schema, have, policy_, table_, [](const DataType& had, const DataType& in) {
-      // Zone-less timestamps sit in a TIMESTAMP column as they are.
-      if (had.id == TypeId::TimestampUs && in.id == TypeId::TimestampUsLocal) return had;
-      return wider(had, in);
-    });
-    for (const Field& f : plan.add) {
-      db_.exec("ALTER TABLE " + quote(target_) + " ADD COLUMN " + quote(f.name) + " " + declared_for(f.type));
-      host_.info("table " + table_ + ": added column '" + f.name + "' (" + f.type.name() + ")");
-    }
-    // Widening needs no DDL: SQLite keeps every value as given. It is said
-    // all the same: a column's values are no longer of its declared type.
-    for (const auto& [to, from] : plan.widen)
-      if (widened_.insert(to.name).second) {
-        host_.warn("table " + table_ + ": column '" + to.name + "' widened from " + from.name() + " to " +
-                   to.type.name() + " (the stream delivers " + to.type.name() + " values)");
-        host_.count("columns_widened", 1);
-      }
-    for (const auto& name : plan.discarded)
-      if (discarded_.insert(name).second) {
-        host_.count("columns_discarded", 1);
-        host_.info("column '" + name + "' is not in table " + table_ + ": discarded (schema_changes = discard)");
-      }
-    write_cols_ = plan.write;
-    deleted_col_ = plan.deleted;
-    write_names_.clear();
-    for (int c : write_cols_) write_names_.push_back(schema[static_cast<std::size_t>(c)].name);
-    key_cols_.clear();
-    for (const auto& k : primary_key_) {
-      int idx = schema.index_of(k);
-      if (idx < 0) throw config_error("primary key column '" + k + "' is not in stream " + table_);
-      key_cols_.push_back(idx);
-    }
-  }
-
-  static std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-    return out;
+    shape_->reconcile(schema, existing_, [this](const std::string& ddl) { db_.exec(ddl); });
   }
 
   // Merge needs a unique key to find rows by; tables ingestd made have it.
@@ -333,16 +289,13 @@ class SqliteTable : public DestinationTable {
       db_.exec("CREATE UNIQUE INDEX " + quote("_ingestd_key_" + table_) + " ON " + quote(target_) + " (" +
                join_quoted(primary_key_) + ")");
     } catch (const Error& e) {
-      throw data_error("merge into " + table_ + " needs a unique key on (" + join(primary_key_) +
-                       ") and one cannot be created: " + e.what());
+      throw shape_->no_unique_key(e.what());
     }
   }
 
   void prepare_statements() {
-    std::vector<std::string> names = write_names_;
-    names.push_back(INGESTD_COLUMN_SYNCED_AT);
-    names.push_back(INGESTD_COLUMN_DELETED);
-    names.push_back(INGESTD_COLUMN_RUN_ID);
+    const std::vector<std::string>& write_names = shape_->write_names();
+    std::vector<std::string> names = kit::sql::with_metadata(write_names);
     std::string sql =
         "INSERT INTO " + quote(target_) + " (" + join_quoted(names) + ") VALUES (" + placeholders_for(names.size()) + ")";
     if (load_ == INGESTD_LOAD_MERGE) {
@@ -352,7 +305,7 @@ class SqliteTable : public DestinationTable {
       // A row delivered again unchanged is left alone: an idle rerun rewrites
       // nothing, and _ingestd_synced_at/_ingestd_run_id tell when it changed.
       std::string same;
-      for (const auto& n : write_names_)
+      for (const auto& n : write_names)
         if (std::find(primary_key_.begin(), primary_key_.end(), n) == primary_key_.end())
           same += (same.empty() ? "" : " AND ") + quote(target_) + "." + quote(n) + " IS excluded." + quote(n);
       sql += " WHERE " + quote(target_) + "." + quote(INGESTD_COLUMN_DELETED) + " IS NOT excluded." +
@@ -365,10 +318,7 @@ class SqliteTable : public DestinationTable {
       for (std::size_t i = 0; i < keys.size(); ++i)
         where += (i ? " AND " : "") + quote(keys[i]) + " = ?" + std::to_string(i + 1);
       delete_ = std::make_unique<Stmt>(db_, "DELETE FROM " + quote(target_) + " WHERE " + where);
-      std::vector<std::string> soft = keys;
-      soft.push_back(INGESTD_COLUMN_SYNCED_AT);
-      soft.push_back(INGESTD_COLUMN_DELETED);
-      soft.push_back(INGESTD_COLUMN_RUN_ID);
+      std::vector<std::string> soft = kit::sql::with_metadata(keys);
       soft_delete_ = std::make_unique<Stmt>(
           db_, "INSERT INTO " + quote(target_) + " (" + join_quoted(soft) + ") VALUES (" +
                    placeholders_for(soft.size()) + ") ON CONFLICT (" +
@@ -429,11 +379,8 @@ class SqliteTable : public DestinationTable {
   std::vector<std::string> primary_key_;
   SchemaChanges policy_ = SchemaChanges::Evolve;
   bool hard_delete_ = false, delete_stale_ = false;
-  std::vector<std::pair<std::string, std::string>> existing_;
-  std::vector<int> write_cols_, key_cols_;
-  std::vector<std::string> write_names_;
-  std::set<std::string> discarded_, widened_;
-  int deleted_col_ = -1;
+  Columns existing_;
+  std::optional<TableShape> shape_;
   std::unique_ptr<Stmt> insert_, delete_, soft_delete_;
   std::unique_ptr<Stmt> seen_;  // delete_stale: records each delivered key
   std::vector<std::string> scratch_;  // per statement parameter
