@@ -104,6 +104,25 @@ int main(int argc, char** argv) {
   run_cmd->footer(run_footer());
   run_cmd->callback([&] { command = [&] { return run_command(g, run); }; });
 
+  ServeArgs serve;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Run the flows on their schedules until stopped, with an admin endpoint (metrics, status, reload)");
+  serve_cmd->add_option("FLOWS", serve.flows, "Flow file (TOML)")->required();
+  serve_cmd->add_option("--listen", serve.listen,
+                        "The admin endpoint's ADDRESS:PORT (default [serve] listen, or 127.0.0.1:8686; port 0 picks "
+                        "a free one and logs it)")
+      ->type_name("ADDRESS:PORT");
+  serve_cmd->footer(
+      "\nA flow runs on its schedule (schedule = \"every 5m\", start to start, or a cron expression\n"
+      "\"*/15 * * * *\" read in timezone = \"...\"); without one it runs once at start. Sources that\n"
+      "never end (webhook) run continuously and start again after a failure. A run still going\n"
+      "when the next is due makes that one skipped, never a second run.\n"
+      "SIGHUP or POST /reload reads the flow file again: an invalid file changes nothing; a valid\n"
+      "one restarts only the flows whose definition changed. SIGINT/SIGTERM: no new runs, running\n"
+      "ones commit what they read; exit 0 when all ended cleanly. A second signal exits at once.\n"
+      "Endpoints: GET /healthz /readyz /metrics /status; POST /reload /flows/NAME/run.");
+  serve_cmd->callback([&] { command = [&] { return serve_command(g, serve); }; });
+
   std::string validate_flows;
   auto* validate_cmd = app.add_subcommand("validate", "Check a flow file and plugin options without connecting");
   validate_cmd->add_option("FLOWS", validate_flows, "Flow file (TOML)")->required();

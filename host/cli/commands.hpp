@@ -58,6 +58,12 @@ struct RunsArgs {
 };
 int runs_command(const GlobalOptions& g, const RunsArgs& a);
 
+struct ServeArgs {
+  std::string flows;
+  std::optional<std::string> listen;  // --listen ADDRESS:PORT, over [serve] listen
+};
+int serve_command(const GlobalOptions& g, const ServeArgs& a);
+
 struct SingerTargetArgs {
   std::string flows;
   std::string destination;

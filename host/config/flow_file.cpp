@@ -75,6 +75,11 @@ const std::vector<FlowKey>& flow_keys() {
       {"batch_rows", "preferred rows per batch (default 16384)", Flow},
       {"parallelism", "streams of this flow read at the same time (default 4)", Flow},
       {"retries", "reruns of a stream after a transient failure, from its last checkpoint (default 3)", Flow},
+      {"schedule", "ingestd serve: \"every 5m\" (start to start) or a cron expression \"*/15 * * * *\" "
+                   "(default: once at start)", Flow},
+      {"timezone", "the IANA time zone a cron schedule is read in (default UTC)", Flow},
+      {"jitter", "ingestd serve: start each run up to this much later (\"30s\"), so flows due together spread out",
+       Flow},
   };
   return keys;
 }
@@ -188,8 +193,9 @@ class Parser {
   // and flow is read on its own.
   FlowFile parse(const toml::table& doc) {
     FlowFile ff;
-    errors_.run([&] { check_keys(doc, "", {"state", "sources", "destinations", "flows"}); });
+    errors_.run([&] { check_keys(doc, "", {"state", "serve", "sources", "destinations", "flows"}); });
     if (const auto* state = doc.get("state")) errors_.run([&] { parse_state(*state, ff); });
+    if (const auto* serve = doc.get("serve")) errors_.run([&] { parse_serve(*serve, ff.serve); });
     if (const auto* s = doc.get("sources")) errors_.run([&] { ff.sources = parse_components(*s, "sources"); });
     if (const auto* d = doc.get("destinations"))
       errors_.run([&] { ff.destinations = parse_components(*d, "destinations"); });
@@ -273,6 +279,53 @@ class Parser {
       throw ConfigError(ff.state_location, "state.dsn", "backend = \"postgres\" needs dsn = \"...\"");
     if (ff.state_backend == "sqlite" && t.get("dsn"))
       fail(*t.get("dsn"), "state.dsn", "dsn applies to backend = \"postgres\"");
+  }
+
+  void parse_serve(const toml::node& n, ServeSettings& s) const {
+    const toml::table& t = as_table(n, "serve");
+    check_keys(t, "serve.", {"listen", "max_concurrent_runs", "token"});
+    s.location = at(n);
+    if (const auto* l = t.get("listen")) {
+      s.listen = as_string(*l, "serve.listen");
+      const std::size_t colon = s.listen.rfind(':');
+      const std::string port = colon == std::string::npos ? "" : s.listen.substr(colon + 1);
+      if (colon == 0 || colon == std::string::npos || port.empty() || port.size() > 5 ||
+          port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
+        fail(*l, "serve.listen", "'" + s.listen + "' is not ADDRESS:PORT (e.g. \"127.0.0.1:8686\"; port 0 picks a free one)");
+    }
+    if (const auto* m = t.get("max_concurrent_runs")) s.max_concurrent_runs = as_positive_int(*m, "serve.max_concurrent_runs");
+    if (const auto* tk = t.get("token")) {
+      try {
+        s.token = expand_env(as_string(*tk, "serve.token")).value;
+      } catch (const std::exception& e) {
+        fail(*tk, "serve.token", e.what());
+      }
+      if (s.token.empty()) fail(*tk, "serve.token", "is empty (an unset ${VAR}?); remove it to serve without a token");
+    }
+  }
+
+  // schedule, timezone and jitter of a flow.
+  void parse_schedule(const toml::table& t, const std::string& key, FlowDef& f) const {
+    const toml::node* tz = t.get("timezone");
+    const std::string zone = tz ? as_string(*tz, key + ".timezone") : "";
+    if (const auto* s = t.get("schedule")) {
+      try {
+        f.schedule = Schedule::parse(as_string(*s, key + ".schedule"), zone);
+      } catch (const std::invalid_argument& e) {
+        fail(tz && std::string(e.what()).find("time zone") != std::string::npos ? *tz : *s,
+             tz && std::string(e.what()).find("time zone") != std::string::npos ? key + ".timezone" : key + ".schedule",
+             e.what());
+      }
+    } else if (tz) {
+      fail(*tz, key + ".timezone", "applies to a cron schedule; set schedule = \"...\" too");
+    }
+    if (const auto* j = t.get("jitter")) {
+      const std::string text = as_string(*j, key + ".jitter");
+      const auto ms = parse_duration_ms(text);
+      if (!ms || *ms < 0) fail(*j, key + ".jitter", "'" + text + "' is not a duration (e.g. \"30s\", \"2m\")");
+      if (!f.schedule) fail(*j, key + ".jitter", "applies to a scheduled flow; set schedule = \"...\" too");
+      f.jitter_ms = *ms;
+    }
   }
 
   std::vector<ComponentDef> parse_components(const toml::node& n, const std::string& section) const {
@@ -459,6 +512,9 @@ class Parser {
         if (!i || i->get() < 0) fail(*rt, key + ".retries", "expected a whole number, 0 or more");
         f.retries = i->get();
       }
+      parse_schedule(t, key, f);
+      std::map<std::string, Location> ignored;
+      f.definition = to_json(fn, file_, "", ignored).dump();
       ff.flows.push_back(std::move(f));
     });
   }

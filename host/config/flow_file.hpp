@@ -6,6 +6,7 @@
 #pragma once
 
 #include "config/location.hpp"
+#include "schedule/schedule.hpp"
 
 #include <ingestd/abi.h>
 #include <ingestd/sdk/json.hpp>
@@ -73,8 +74,22 @@ struct FlowDef {
   int64_t batch_rows = INGESTD_DEFAULT_BATCH_ROWS;
   int64_t parallelism = 4;  // streams of this flow read at once
   int64_t retries = 3;      // reruns of a stream after a transient failure
+  // Under `ingestd serve`: when the flow runs (none: once at start), and up
+  // to how long each run starts late so that flows due together spread out.
+  std::optional<Schedule> schedule;
+  int64_t jitter_ms = 0;
+  // The entry as written (JSON), for telling a changed flow on reload.
+  std::string definition;
 
   const StreamSettings& settings_for(const std::string& stream) const;
+};
+
+// [serve]: the daemon's own settings.
+struct ServeSettings {
+  std::string listen = "127.0.0.1:8686";  // the admin endpoint; port 0 picks a free one
+  int64_t max_concurrent_runs = 4;        // runs of all flows at once
+  std::string token;                      // a bearer token for the admin endpoint (a secret); empty: none
+  Location location;
 };
 
 struct FlowFile {
@@ -90,6 +105,7 @@ struct FlowFile {
   std::string state_dsn;                  // postgres (${VAR} expanded; a secret)
   std::string state_schema = "ingestd";   // postgres
   Location state_location;
+  ServeSettings serve;
 
   const ComponentDef* find_source(const std::string& name) const;
   const ComponentDef* find_destination(const std::string& name) const;

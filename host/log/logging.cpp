@@ -8,7 +8,6 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <mutex>
 #include <stdexcept>
 
 namespace ingestd::log {
@@ -17,8 +16,7 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(Level::Info)};
 std::atomic<bool> g_json{false};
-std::mutex g_run_mutex;
-std::string g_run_id;
+thread_local std::string t_run_id;
 
 void add_field(std::string& line, const char* name, std::string_view value) {
   if (value.empty()) return;
@@ -74,10 +72,9 @@ void configure(const std::string& level, const std::string& format) {
 
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load() && level != Level::Off; }
 
-void set_run_id(std::string run_id) {
-  std::lock_guard lock(g_run_mutex);
-  g_run_id = std::move(run_id);
-}
+RunIdScope::RunIdScope(std::string run_id) : previous_(std::move(t_run_id)) { t_run_id = std::move(run_id); }
+
+RunIdScope::~RunIdScope() { t_run_id = std::move(previous_); }
 
 void write(Level level, std::string_view component, std::string_view message, const Fields& fields) {
   if (!enabled(level)) return;
@@ -88,10 +85,7 @@ void write(Level level, std::string_view component, std::string_view message, co
     json::write_string(line, utc_timestamp());
     line += ",\"level\":";
     json::write_string(line, level_name(level));
-    {
-      std::lock_guard lock(g_run_mutex);
-      add_field(line, "run_id", g_run_id);
-    }
+    add_field(line, "run_id", t_run_id);
     add_field(line, "component", component);
     add_field(line, "flow", fields.flow);
     add_field(line, "stream", fields.stream);

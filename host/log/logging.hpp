@@ -23,8 +23,19 @@ struct Fields {
 // `component` says who speaks ("source shop", "orders/users -> lake"); may be empty.
 void write(Level level, std::string_view component, std::string_view message, const Fields& fields = {});
 
-// The run every following line belongs to (a run_id field in JSON logs).
-void set_run_id(std::string run_id);
+// The run the lines of this thread belong to (a run_id field in JSON logs),
+// while it lives. Threads of one run each hold one: runs of `ingestd serve`
+// go side by side.
+class RunIdScope {
+ public:
+  explicit RunIdScope(std::string run_id);
+  ~RunIdScope();
+  RunIdScope(const RunIdScope&) = delete;
+  RunIdScope& operator=(const RunIdScope&) = delete;
+
+ private:
+  std::string previous_;
+};
 
 inline void trace(std::string_view m) { write(Level::Trace, {}, m); }
 inline void debug(std::string_view m) { write(Level::Debug, {}, m); }

@@ -71,6 +71,8 @@ struct LaneStats {
   std::atomic<int64_t> bytes{0};
   std::atomic<int64_t> batches{0};
   std::atomic<uint64_t> committed_sequence{0};
+  std::atomic<int64_t> queued_batches{0};  // in its queue now
+  std::atomic<int64_t> queued_bytes{0};
   int64_t queue_peak_batches = 0;  // written once the lane ends
   int64_t queue_peak_bytes = 0;
   std::shared_ptr<Counters> counters = std::make_shared<Counters>();  // the plugin's own
@@ -81,6 +83,7 @@ struct StreamStats {
   std::string stream;
   bool snapshot = false;  // read whole every run (no resume point)
   bool replace = false;   // loaded by replacing the table
+  bool continuous = false;  // never ends by itself (a webhook, a change stream)
   std::atomic<StreamStatus> status{StreamStatus::Pending};
   std::atomic<int64_t> rows{0};
   std::atomic<int64_t> bytes{0};
@@ -114,6 +117,7 @@ struct RunStats {
   struct FlowError {
     std::string message;
     bool config = false;
+    std::string flow;  // the flow it stopped; empty: not one flow's
   };
   std::vector<FlowError> flow_errors;  // failures before a flow's streams started
 };

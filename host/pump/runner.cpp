@@ -17,6 +17,7 @@
 #include <ingestd/sdk/backoff.hpp>
 #include <ingestd/sdk/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -228,9 +229,10 @@ void run_with_retries(StreamJob job, StreamStats& stats, int max_retries) {
 }
 
 // Runs a flow's jobs with at most `parallelism` streams at a time.
-void run_flow_jobs(PreparedFlow& pf) {
+void run_flow_jobs(PreparedFlow& pf, const std::string& run_id) {
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
+    log::RunIdScope scope(run_id);
     for (std::size_t i; (i = next++) < pf.jobs.size();)
       run_with_retries(pf.jobs[i], *pf.stats[i], static_cast<int>(pf.plan->def->retries));
   };
@@ -298,26 +300,36 @@ void record_run_end(RunStats& run, RunRecord& record, const std::string& status,
 int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
   RunStats run;
   run.run_id = new_run_id();
-  log::set_run_id(run.run_id);
-  std::atomic<bool> cancelled{false};
+  log::RunIdScope run_id_scope(run.run_id);
+  std::vector<const FlowPlan*> selected;
+  for (const FlowPlan& fp : plan.flows)
+    if (options.only_flows.empty() ||
+        std::find(options.only_flows.begin(), options.only_flows.end(), fp.def->name) != options.only_flows.end())
+      selected.push_back(&fp);
+  RunStop own_stop;
+  RunStop& stop = options.stop ? *options.stop : own_stop;
+  const std::atomic<bool>& cancelled = stop.flag();
   std::atomic<bool> lease_lost{false};
   Instances instances;
   // First, before any thread (the lease's renewer, a plugin's) starts: they
   // inherit the blocked signals, and a stop reaches the watcher alone.
-  SignalWatcher signals([&](int) {
-    cancelled = true;
-    instances.cancel_sources();
-  });
+  std::optional<SignalWatcher> signals;
+  if (!options.stop) signals.emplace([&](int) { stop.request(); });
+  stop.on_request([&] { instances.cancel_sources(); });
+  struct ForgetStopAction {
+    RunStop& stop;
+    ~ForgetStopAction() { stop.on_request(nullptr); }
+  } forget_stop_action{stop};
   std::optional<FlowLeases> leases;
   {
     std::vector<std::string> names;
-    for (const FlowPlan& fp : plan.flows) names.push_back(fp.def->name);
+    for (const FlowPlan* fp : selected) names.push_back(fp->def->name);
     FlowLeases::Options lease_options;
     lease_options.wait = options.wait_for_busy;
     lease_options.cancelled = &cancelled;
     lease_options.on_lost = [&](const std::string&) {
       lease_lost = true;
-      cancelled = true;
+      stop.request();
     };
     try {
       leases.emplace(store, std::move(names), run.run_id, std::move(lease_options));
@@ -334,10 +346,11 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
   store.begin_run(record);
   std::vector<PreparedFlow> flows;
   const std::string& base_dir = plan.file.dir;
-  log::info("run " + run.run_id + ": " + std::to_string(plan.flows.size()) + " flow(s) from " + plan.file.path);
+  log::info("run " + run.run_id + ": " + std::to_string(selected.size()) + " flow(s) from " + plan.file.path);
 
   // Instances and stream lists first, before any thread starts.
-  for (const FlowPlan& fp : plan.flows) {
+  for (const FlowPlan* selected_flow : selected) {
+    const FlowPlan& fp = *selected_flow;
     const FlowDef& f = *fp.def;
     try {
       PluginInstance* source = nullptr;
@@ -371,6 +384,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
         stats->stream = job.stream;
         stats->snapshot = job.settings->extract_mode == INGESTD_EXTRACT_SNAPSHOT;
         stats->replace = job.settings->load_mode == INGESTD_LOAD_REPLACE;
+        stats->continuous = job.continuous;
         for (PluginInstance* d : destinations) {
           auto lane = std::make_unique<LaneStats>();
           lane->destination = d->name();
@@ -381,25 +395,26 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
       }
       flows.push_back(std::move(pf));
     } catch (const ConfigError& e) {
-      run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), true});
+      run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), true, f.name});
       log::error(run.flow_errors.back().message);
     } catch (const sdk::Error& e) {
-      run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), e.is_config()});
+      run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), e.is_config(), f.name});
       log::error(run.flow_errors.back().message);
     } catch (const StateStoreError& e) {
-      run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), false});
+      run.flow_errors.push_back({"flow " + f.name + ": " + e.what(), false, f.name});
       log::error(run.flow_errors.back().message);
     }
   }
 
+  if (options.observer) options.observer->started(run);
   {
     ProgressDisplay progress(run, options.progress);
     std::vector<std::thread> flow_threads;
-    for (auto& pf : flows) flow_threads.emplace_back([&pf] { run_flow_jobs(pf); });
+    for (auto& pf : flows) flow_threads.emplace_back([&pf, &run] { run_flow_jobs(pf, run.run_id); });
     for (auto& t : flow_threads) t.join();
   }
 
-  if (lease_lost) run.flow_errors.push_back({"another run took over a flow's lease while this one ran", false});
+  if (lease_lost) run.flow_errors.push_back({"another run took over a flow's lease while this one ran", false, ""});
   // Exit 2 when every failure is the configuration's, 1 for any other.
   int failures = 0, config_failures = 0;
   bool stopped = false;
@@ -415,8 +430,9 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
     config_failures += s->outcome().config_error() ? 1 : 0;
   }
   record_run_end(run, record, failures == 0 ? "ok" : stopped ? "stopped" : "failed", store);
+  if (options.observer) options.observer->finished(run, record);
   // A report on standard output keeps it to itself: the summary goes to stderr.
-  print_summary(run, options.report_path == "-" ? stderr : stdout);
+  if (options.print_summary) print_summary(run, options.report_path == "-" ? stderr : stdout);
   if (!options.report_path.empty()) {
     try {
       write_run_report(run, record, options.report_path);

@@ -4,11 +4,14 @@
 #pragma once
 
 #include "config/plan.hpp"
+#include "pump/run_observer.hpp"
 #include "pump/run_stats.hpp"
+#include "pump/run_stop.hpp"
 
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ingestd {
 
@@ -19,6 +22,13 @@ struct RunOptions {
   // How long to wait for a flow another run is running: zero gives up at
   // once, nullopt waits without bound.
   std::optional<std::chrono::seconds> wait_for_busy = std::chrono::seconds(0);
+  // Run only these flows of the plan (empty: all of them).
+  std::vector<std::string> only_flows;
+  // Stopped by this from outside (ingestd serve) rather than by the
+  // process's SIGINT/SIGTERM, which the run then leaves alone.
+  RunStop* stop = nullptr;
+  RunObserver* observer = nullptr;
+  bool print_summary = true;  // the per-stream table on stdout
 };
 
 class StateStore;

@@ -11,26 +11,33 @@ namespace ingestd {
 
 namespace {
 
-sigset_t stop_signals() {
+sigset_t watched_signals(bool reload) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  if (reload) sigaddset(&set, SIGHUP);
   return set;
 }
 
 }  // namespace
 
-SignalWatcher::SignalWatcher(std::function<void(int)> on_stop) {
-  sigset_t set = stop_signals();
+SignalWatcher::SignalWatcher(std::function<void(int)> on_stop, std::function<void()> on_reload)
+    : reload_(static_cast<bool>(on_reload)) {
+  sigset_t set = watched_signals(reload_);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  thread_ = std::thread([this, on_stop = std::move(on_stop)] {
-    sigset_t wait_set = stop_signals();
+  thread_ = std::thread([this, on_stop = std::move(on_stop), on_reload = std::move(on_reload)] {
+    sigset_t wait_set = watched_signals(reload_);
     int received = 0;
     while (!done_) {
       timespec timeout{0, 100 * 1000 * 1000};
       int sig = sigtimedwait(&wait_set, nullptr, &timeout);
       if (sig <= 0) continue;
+      if (sig == SIGHUP) {
+        log::info("received SIGHUP: reloading the flow file");
+        on_reload();
+        continue;
+      }
       if (++received == 1) {
         log::warn(std::string("received ") + strsignal(sig) +
                   ": stopping reads, committing what was read (send it again to exit at once)");
@@ -46,7 +53,7 @@ SignalWatcher::SignalWatcher(std::function<void(int)> on_stop) {
 SignalWatcher::~SignalWatcher() {
   done_ = true;
   thread_.join();
-  sigset_t set = stop_signals();
+  sigset_t set = watched_signals(reload_);
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 

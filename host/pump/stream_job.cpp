@@ -37,6 +37,12 @@ struct Lane {
   BoundedQueue<BatchPtr> queue;
   std::thread thread;
   std::optional<Failure> failure;  // written by the lane's thread, read after join
+
+  // What the queue holds now, for gauges read while the lane runs.
+  void note_queue_size() {
+    stats->queued_batches = queue.size();
+    stats->queued_bytes = queue.bytes();
+  }
 };
 
 // Shared by the reader and the writers of one attempt.
@@ -99,6 +105,7 @@ void write_lane(Lane& lane, Attempt& at) {
   try {
     if (schema_known) open(at.initial_schema->get());
     while (auto item = lane.queue.pop()) {
+      lane.note_queue_size();
       const RecordBatch& b = **item;
       if (!table) {
         const ArrowSchema* schema = b.schema_change ? b.schema_change->get() : at.initial_schema->get();
@@ -181,7 +188,10 @@ bool read_into_lanes(const StreamJob& job, OpenStream& stream, Attempt& at, Stre
     stats.batches += 1;
     BatchPtr shared = std::make_shared<const RecordBatch>(std::move(batch));
     bool delivered = true;
-    for (auto& lane : *at.lanes) delivered = lane->queue.push(shared, shared->bytes) && delivered;
+    for (auto& lane : *at.lanes) {
+      delivered = lane->queue.push(shared, shared->bytes) && delivered;
+      lane->note_queue_size();
+    }
     if (!delivered) return true;  // a lane aborted
   }
 }
@@ -264,6 +274,8 @@ StreamOutcome run_stream_job(const StreamJob& job, StreamStats& stats) {
     lane->thread.join();
     lane->stats->queue_peak_batches = lane->queue.peak_items();
     lane->stats->queue_peak_bytes = lane->queue.peak_bytes();
+    lane->stats->queued_batches = 0;
+    lane->stats->queued_bytes = 0;
   }
   stream.reset();
 

@@ -1,12 +1,14 @@
 // Wall-clock time as the host prints and stores it.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace ingestd {
 
 // Now, as RFC 3339 UTC with milliseconds: "2026-11-22T04:13:55.061Z".
 std::string utc_timestamp();
+std::string utc_timestamp(std::chrono::system_clock::time_point t);
 
 // A run's id: its UTC start to the second and 6 random hex digits,
 // "20260301T101500Z-3fa2c1".

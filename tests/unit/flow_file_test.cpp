@@ -72,7 +72,7 @@ TEST_CASE("flow file: mistakes name file:line:column, the key and what is valid"
         "f.toml:6:6: flows.f.to: no destination named 'nowhere' (defined destinations: none)");
   CHECK(error_of("[sources.x]\nplugin = \"files\"\nconfg = {}\n") ==
         "f.toml:3:1: sources.x.confg: unknown key (valid keys: plugin, config)");
-  CHECK(error_of("[sourcez.x]\n") == "f.toml:1:2: sourcez: unknown key (valid keys: state, sources, destinations, flows)");
+  CHECK(error_of("[sourcez.x]\n") == "f.toml:1:2: sourcez: unknown key (valid keys: state, serve, sources, destinations, flows)");
   CHECK(error_of("[sources.x]\n") == "f.toml:1:10: sources.x.plugin: missing; say which plugin provides it, e.g. plugin = \"files\"");
   std::string bad_mode = error_of(
       "[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\nload=\"upsert\"\n");
@@ -88,6 +88,37 @@ TEST_CASE("flow file: mistakes name file:line:column, the key and what is valid"
       error_of("[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\n"
                "[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\n"),
       "duplicate flow name 'f'"));
+}
+
+TEST_CASE("flow file: schedules, time zones, jitter and [serve], with their mistakes named where written") {
+  const std::string head = "[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\n";
+  {
+    TempDir dir;
+    testing::write_file(dir / "f.toml", head + "schedule = \"0 9 * * MON\"\ntimezone = \"Europe/Berlin\"\njitter = \"30s\"\n"
+                                               "[serve]\nlisten = \"127.0.0.1:0\"\nmax_concurrent_runs = 2\n");
+    FlowFile f = load_flow_file(dir / "f.toml");
+    REQUIRE(f.flows[0].schedule.has_value());
+    CHECK(f.flows[0].schedule->timezone() == "Europe/Berlin");
+    CHECK(f.flows[0].jitter_ms == 30000);
+    CHECK(f.serve.listen == "127.0.0.1:0");
+    CHECK(f.serve.max_concurrent_runs == 2);
+    CHECK(f.serve.token.empty());
+  }
+  CHECK(error_of(head + "schedule = \"every fortnight\"\n") ==
+        "f.toml:9:12: flows.f.schedule: 'fortnight' is not a duration (e.g. every 30s, every 5m, every 1h30m)");
+  CHECK(testing::contains(error_of(head + "schedule = \"*/15 * * *\"\n"),
+                          "f.toml:9:12: flows.f.schedule: a cron expression has 5 fields"));
+  CHECK(testing::contains(error_of(head + "schedule = \"0 9 * * *\"\ntimezone = \"Europe/Atlantis\"\n"),
+                          "f.toml:10:12: flows.f.timezone: unknown time zone 'Europe/Atlantis'"));
+  CHECK(error_of(head + "timezone = \"UTC\"\n") ==
+        "f.toml:9:12: flows.f.timezone: applies to a cron schedule; set schedule = \"...\" too");
+  CHECK(error_of(head + "jitter = \"10s\"\n") ==
+        "f.toml:9:10: flows.f.jitter: applies to a scheduled flow; set schedule = \"...\" too");
+  CHECK(testing::contains(error_of(head + "[serve]\nlisten = \"8686\"\n"),
+                          "f.toml:10:10: serve.listen: '8686' is not ADDRESS:PORT"));
+  CHECK(error_of(head + "[serve]\nport = 1\n") ==
+        "f.toml:10:1: serve.port: unknown key (valid keys: listen, max_concurrent_runs, token)");
+  CHECK(testing::contains(error_of(head + "[serve]\ntoken = \"${INGESTD_TEST_UNSET_TOKEN}\"\n"), "serve.token"));
 }
 
 TEST_CASE("flow file: a missing file is a clear error") {

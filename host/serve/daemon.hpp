@@ -1,0 +1,120 @@
+// `ingestd serve`: runs the flows of a flow file on their schedules until
+// stopped. Flows due together run side by side (at most
+// [serve] max_concurrent_runs at once); one flow never overlaps itself (a run
+// due while the last one goes on is skipped and counted); sources that never
+// end run continuously and are restarted when they fail. A reload reads the
+// file again and, when it is valid, restarts only the flows whose definition
+// changed; an invalid one leaves everything running as it was.
+#pragma once
+
+#include "serve/metrics.hpp"
+#include "serve/serve_config.hpp"
+
+#include <ingestd/sdk/json.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace ingestd {
+
+class StateStore;
+class PluginRegistry;
+class RunStop;
+
+class Daemon {
+ public:
+  Daemon(std::string flows_path, PluginRegistry& registry, std::shared_ptr<const ServeConfig> config,
+         StateStore& store);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Runs flows until stop() and every run ended. Returns 0 when every run
+  // that was going on at the stop ended cleanly, 1 otherwise.
+  int run();
+
+  // From any thread: stop starting runs, ask the running ones to stop
+  // reading and commit what they read.
+  void stop();
+
+  struct ReloadResult {
+    bool ok = false;
+    std::string message;  // what changed, or why the file was refused
+  };
+  ReloadResult reload();
+
+  enum class Trigger { Started, AlreadyRunning, NoSuchFlow, Stopping };
+  // Runs `flow` now (at the next slot free under max_concurrent_runs).
+  Trigger trigger(const std::string& flow);
+
+  json::Value status() const;
+  std::string metrics() const { return metrics_.exposition(); }
+  // The configuration is loaded and the state store answers.
+  bool ready(std::string& why) const;
+  // The admin endpoint's bearer token ("" for none), as the last good
+  // configuration sets it.
+  std::string token() const;
+
+ private:
+  using TimePoint = std::chrono::system_clock::time_point;
+  struct LastRun {
+    std::string run_id, status, started_at, ended_at, error;
+    int64_t rows = 0;
+  };
+  struct Flow {
+    std::string name;
+    std::shared_ptr<const ServeConfig> config;  // the one its next run uses
+    const FlowDef* def = nullptr;               // in config
+    std::optional<TimePoint> due;               // the schedule's next time; none: not scheduled
+    TimePoint start_at{};                       // due, plus jitter
+    bool triggered = false;
+    bool running = false;
+    bool finished = false;  // its run thread is done and may be joined
+    std::shared_ptr<RunStop> stop;
+    std::thread thread;
+    TimePoint run_started{};
+    bool continuous = false;  // learned from its runs
+    int restarts = 0;         // failed continuous runs in a row
+    bool removed = false;
+    std::shared_ptr<const ServeConfig> pending;  // a changed definition, once the run ends
+    std::optional<LastRun> last;
+    int64_t skipped = 0;
+  };
+
+  void schedule_first(Flow& f, TimePoint now);
+  void advance(Flow& f, TimePoint now);
+  void start(Flow& f, TimePoint now);
+  void run_one(Flow& f, std::shared_ptr<const ServeConfig> config, std::shared_ptr<RunStop> stop);
+  void after_run(Flow& f, int exit_code, const LastRun& last, bool continuous, bool was_stopped);
+  void apply(Flow& f, std::shared_ptr<const ServeConfig> config, TimePoint now);
+  int running_count() const;
+  // Joins finished run threads; drops removed flows that ended.
+  void reap();
+
+  const std::string flows_path_;
+  PluginRegistry& registry_;
+  StateStore& store_;
+  ServeMetrics metrics_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::shared_ptr<const ServeConfig> config_;
+  std::map<std::string, std::unique_ptr<Flow>> flows_;
+  bool stopping_ = false;
+  int stop_failures_ = 0;  // runs going on at the stop that did not end cleanly
+  std::mutex reload_mutex_;  // one reload at a time
+  struct ReloadRecord {
+    bool ok = false;
+    std::string at, message;
+  };
+  std::optional<ReloadRecord> last_reload_;
+  const std::string started_at_;
+};
+
+}  // namespace ingestd

@@ -1,0 +1,51 @@
+// The figures `ingestd serve` exposes on /metrics, in Prometheus's text
+// format: totals of the runs that ended, plus the live figures of the runs
+// going on, read at scrape time (so a continuous flow's rows show while it
+// runs). Label sets stay small: flow, stream, destination, a status or kind.
+#pragma once
+
+#include "pump/run_observer.hpp"
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ingestd {
+
+class ServeMetrics : public RunObserver {
+ public:
+  void started(const RunStats& run) override;
+  void finished(const RunStats& run, const RunRecord& record) override;
+
+  // A run of `flow` ended with `status` (ok, failed, stopped) after `seconds`.
+  void run_ended(const std::string& flow, const std::string& status, double seconds);
+  // A run of `flow` was due but not started: `reason` is "overlap" (its last
+  // run still went on) or "busy" (another process ran the flow).
+  void run_skipped(const std::string& flow, const std::string& reason);
+  void reloaded(bool ok);
+
+  // The whole exposition, Prometheus text format 0.0.4.
+  std::string exposition() const;
+
+ private:
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  using Series = std::map<Labels, double>;
+  struct DurationHistogram {
+    std::vector<uint64_t> buckets;  // cumulative counts per bound
+    uint64_t count = 0;
+    double sum = 0;
+  };
+
+  // Adds what `run` counted so far into `into` (family -> series).
+  static void add_stream_figures(const RunStats& run, std::map<std::string, Series>& into);
+
+  mutable std::mutex mutex_;
+  std::vector<const RunStats*> live_;
+  std::map<std::string, Series> totals_;  // counters of ended runs, by family name
+  std::map<std::string, DurationHistogram> durations_;  // by flow
+  std::map<std::string, double> last_success_;          // flow -> Unix seconds
+};
+
+}  // namespace ingestd
