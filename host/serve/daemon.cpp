@@ -21,7 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 using SystemClock = std::chrono::system_clock;
 
-// A failed continuous flow waits this long, doubling, before it starts again.
+// A failed continuous or unscheduled flow waits this long, doubling, before it starts again.
 constexpr auto kFirstRestartDelay = 1s;
 constexpr auto kLongestRestartDelay = 60s;
 // A flow without a schedule that another process was running is tried again after this.
@@ -206,19 +206,22 @@ void Daemon::after_run(Flow& f, int exit_code, const LastRun& last, bool continu
     }
     return;
   }
-  if (f.continuous) {
-    // A stream that never ends ended: failed, or its source closed. Start
-    // it again, waiting longer after each failure in a row.
-    f.restarts = last.status == "failed" ? f.restarts + 1 : 0;
-    const auto delay = std::min<SystemClock::duration>(kLongestRestartDelay,
-                                                       kFirstRestartDelay * (1 << std::min(f.restarts, 6)));
-    if (!was_stopped || last.status == "failed") {
-      f.due = now + delay;
-      f.start_at = *f.due;
-      log::warn("flow " + f.name + ": its continuous run ended (" + last.status + "); starting it again in " +
-                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(delay).count()) + " s");
-    }
-  }
+  // Started again, waiting longer after each failure in a row: a stream
+  // that never ends and ended (it failed, or its source closed), and a flow
+  // without a schedule whose one run failed for a reason other than its
+  // configuration (which only a reload changes). Scheduled flows retry on
+  // their schedule.
+  const bool failed = last.status == "failed";
+  const bool again = f.continuous ? !was_stopped || failed : !f.def->schedule && failed && exit_code != 2;
+  f.restarts = failed ? f.restarts + 1 : 0;
+  if (!again) return;
+  const auto delay =
+      std::min<SystemClock::duration>(kLongestRestartDelay, kFirstRestartDelay * (1 << std::min(f.restarts, 6)));
+  f.due = now + delay;
+  f.start_at = *f.due;
+  log::warn("flow " + f.name + ": its " + (f.continuous ? "continuous " : "") + "run ended (" + last.status +
+            "); starting it again in " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(delay).count()) + " s");
 }
 
 void Daemon::apply(Flow& f, std::shared_ptr<const ServeConfig> config, TimePoint now) {

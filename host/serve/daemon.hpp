@@ -80,7 +80,7 @@ class Daemon {
     std::thread thread;
     TimePoint run_started{};
     bool continuous = false;  // learned from its runs
-    int restarts = 0;         // failed continuous runs in a row
+    int restarts = 0;         // failed runs in a row
     bool removed = false;
     std::shared_ptr<const ServeConfig> pending;  // a changed definition, once the run ends
     std::optional<LastRun> last;

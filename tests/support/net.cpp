@@ -100,6 +100,17 @@ std::string raw_http(int port, const std::string& request, std::size_t body_byte
   return out;
 }
 
+HttpReply http_request(int port, const std::string& method, const std::string& path, const std::string& headers,
+                       const std::string& body) {
+  const std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers +
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string response = raw_http(port, request);
+  HttpReply reply;
+  reply.status = http_status(response);
+  if (const std::size_t end = response.find("\r\n\r\n"); end != std::string::npos) reply.body = response.substr(end + 4);
+  return reply;
+}
+
 int http_status(const std::string &response) {
   if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
   return std::atoi(response.c_str() + 9);

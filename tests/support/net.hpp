@@ -28,4 +28,13 @@ std::string raw_http(int port, const std::string& request, std::size_t body_byte
 // The status code of a raw HTTP response, 0 if there is none.
 int http_status(const std::string& response);
 
+// One HTTP/1.1 request to 127.0.0.1:port ("Connection: close"); status 0
+// when nothing answered.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+HttpReply http_request(int port, const std::string& method, const std::string& path,
+                       const std::string& headers = "", const std::string& body = "");
+
 }  // namespace testing

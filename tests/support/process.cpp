@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,8 +39,13 @@ int spawn(const std::vector<std::string>& argv, const Options& o, int& out_fd, i
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    // A test that crashes takes its children (daemons among them) with it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
+    int err_target = err_pipe[1];
+    if (!o.stderr_path.empty()) err_target = open(o.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (err_target < 0) _exit(126);
+    dup2(err_target, 2);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
     if (!o.cwd.empty() && chdir(o.cwd.c_str()) != 0) _exit(127);

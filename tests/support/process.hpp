@@ -20,6 +20,9 @@ struct Options {
   std::map<std::string, std::string> env;    // added to (or replacing in) the environment
   std::vector<std::string> unset_env;
   double timeout_seconds = 120;              // then SIGKILL, and the test fails on exit_code
+  // When set, the child's standard error is appended to this file instead of
+  // being captured (a daemon's log, which no pipe should hold back).
+  std::string stderr_path;
 };
 
 Result run(const std::vector<std::string>& argv, const Options& options = {});
