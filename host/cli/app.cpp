@@ -104,6 +104,19 @@ int main(int argc, char** argv) {
   run_cmd->footer(run_footer());
   run_cmd->callback([&] { command = [&] { return run_command(g, run); }; });
 
+  std::string validate_flows;
+  auto* validate_cmd = app.add_subcommand("validate", "Check a flow file and plugin options without connecting");
+  validate_cmd->add_option("FLOWS", validate_flows, "Flow file (TOML)")->required();
+  bool validate_connect = false;
+  validate_cmd->add_flag("--connect", validate_connect,
+                         "Also discover each source and check streams, keys and cursors against it (reads no rows)");
+  validate_cmd->callback([&] { command = [&] { return validate_command(g, validate_flows, validate_connect); }; });
+
+  std::string check_flows;
+  auto* check_cmd = app.add_subcommand("check", "Connect every source and destination and report each");
+  check_cmd->add_option("FLOWS", check_flows, "Flow file (TOML)")->required();
+  check_cmd->callback([&] { command = [&] { return check_command(g, check_flows); }; });
+
   ServeArgs serve;
   auto* serve_cmd = app.add_subcommand(
       "serve", "Run the flows on their schedules until stopped, with an admin endpoint (metrics, status, reload)");
@@ -122,19 +135,6 @@ int main(int argc, char** argv) {
       "ones commit what they read; exit 0 when all ended cleanly. A second signal exits at once.\n"
       "Endpoints: GET /healthz /readyz /metrics /status; POST /reload /flows/NAME/run.");
   serve_cmd->callback([&] { command = [&] { return serve_command(g, serve); }; });
-
-  std::string validate_flows;
-  auto* validate_cmd = app.add_subcommand("validate", "Check a flow file and plugin options without connecting");
-  validate_cmd->add_option("FLOWS", validate_flows, "Flow file (TOML)")->required();
-  bool validate_connect = false;
-  validate_cmd->add_flag("--connect", validate_connect,
-                         "Also discover each source and check streams, keys and cursors against it (reads no rows)");
-  validate_cmd->callback([&] { command = [&] { return validate_command(g, validate_flows, validate_connect); }; });
-
-  std::string check_flows;
-  auto* check_cmd = app.add_subcommand("check", "Connect every source and destination and report each");
-  check_cmd->add_option("FLOWS", check_flows, "Flow file (TOML)")->required();
-  check_cmd->callback([&] { command = [&] { return check_command(g, check_flows); }; });
 
   DiscoverArgs discover;
   auto* discover_cmd = app.add_subcommand("discover", "List a source's streams: columns, types, keys, cursors");

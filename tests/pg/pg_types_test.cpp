@@ -116,7 +116,9 @@ TEST_CASE("types: a million rows PostgreSQL -> PostgreSQL match by an order-inde
       "CASE WHEN g % 11 = 0 THEN NULL ELSE 'c' || (g % 997) END FROM generate_series(1, 1000000) g;");
   Workspace w;
   w.write("flows.toml", pg_flow(src.dsn(), dst.dsn(), "batch_rows = 50000\n"));
-  Result r = w.ingestd({"run", "flows.toml"}, testing::Options{"", {}, {}, 600});
+  testing::Options slow;
+  slow.timeout_seconds = 600;
+  Result r = w.ingestd({"run", "flows.toml"}, slow);
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   const std::string checksum =
       "SELECT count(*) || ':' || sum(hashtextextended(ROW(id, label, amount, at, flag, ratio, day, ref::text, "

@@ -111,7 +111,7 @@ void for_seconds(int seconds) { std::this_thread::sleep_for(std::chrono::seconds
 
 }  // namespace
 
-TEST_CASE("serve soak: a minute of changing sources, two reloads and a SIGKILL, and the destination equals the source") {
+TEST_CASE("soak: a minute of changing sources, two reloads and a SIGKILL, and the destination equals the source") {
   Workspace w;
   w.write("flows.toml", flows("every 1s", 16384));
   Mutator mutator(w);

@@ -42,7 +42,7 @@ bool runs_reach(const Workspace& w, const std::string& name, std::size_t n, int 
 
 }  // namespace
 
-TEST_CASE("serve: an interval fires start to start, a flow without a schedule runs once, a cron flow waits for its time") {
+TEST_CASE("schedules: an interval fires start to start, a flow without a schedule runs once, a cron flow waits for its time") {
   Workspace w;
   w.write("flows.toml", kGenerate + flow("every", "schedule = \"every 1s\"\n") + flow("once") +
                             flow("yearly", "schedule = \"0 0 1 1 *\"\ntimezone = \"Pacific/Kiritimati\"\n"));
@@ -74,7 +74,7 @@ TEST_CASE("serve: an interval fires start to start, a flow without a schedule ru
   CHECK_MESSAGE(e2e::contains(yearly["next_run"].as_string(), "-12-31T10:00:00.000Z"), yearly.dump());
 }
 
-TEST_CASE("serve: a run still going when the next is due is skipped and counted, and a run asked for meanwhile gets 409") {
+TEST_CASE("schedules: a run still going when the next is due is skipped and counted, and a run asked for meanwhile gets 409") {
   Workspace w;
   w.write("flows.toml",
           "[sources.gen]\nplugin = \"generate\"\nconfig = { rows = 40000, columns = 2 }\n"
@@ -117,7 +117,7 @@ TEST_CASE("serve: a run still going when the next is due is skipped and counted,
   CHECK(e2e::contains(d.log(), " is skipped: the last run is still going on"));
 }
 
-TEST_CASE("serve: an invalid reload keeps the flows running; a valid one adds, changes and removes only what changed") {
+TEST_CASE("reload: an invalid file keeps the flows running, a valid one adds, changes and removes only what changed") {
   Workspace w;
   const std::string both = kGenerate + flow("a", "schedule = \"every 1s\"\n") + flow("b", "schedule = \"every 1s\"\n");
   w.write("flows.toml", both);
@@ -165,7 +165,7 @@ TEST_CASE("serve: an invalid reload keeps the flows running; a valid one adds, c
     for (const Value& run : runs_of(w, name)) CHECK_MESSAGE(run["status"].as_string() == "ok", run.dump());
 }
 
-TEST_CASE("serve: /metrics is strict Prometheus text whose families match the golden list and whose counters match the rows") {
+TEST_CASE("metrics: strict Prometheus text whose families match the golden list and whose counters match the rows") {
   Workspace w;
   testing::execute(w.path("src.db"), "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);"
                                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
@@ -211,7 +211,7 @@ TEST_CASE("serve: /metrics is strict Prometheus text whose families match the go
   CHECK_MESSAGE(r.exit_code == 0, dump(r) << d.log());
 }
 
-TEST_CASE("serve: SIGTERM during a run commits what was read, exits 0, and the saved state agrees with the data") {
+TEST_CASE("signals: SIGTERM during a run commits what was read, exits 0, and the saved state agrees with the data") {
   Workspace w;
   w.write("flows.toml", "[sources.gen]\nplugin = \"generate\"\nconfig = { rows = 1000000, columns = 3 }\n"
                         "[destinations.db]\nplugin = \"sqlite\"\nconfig = { path = \"out.db\" }\n"
@@ -243,7 +243,7 @@ TEST_CASE("serve: SIGTERM during a run commits what was read, exits 0, and the s
         "1000000:1000000");
 }
 
-TEST_CASE("serve: with a token every endpoint but /healthz asks for it; the token is never logged; port 0 is logged") {
+TEST_CASE("admin: with a token every endpoint but /healthz asks for it, the token is never logged, port 0 is logged") {
   Workspace w;
   w.write("flows.toml", kGenerate + flow("a") + "[serve]\nlisten = \"127.0.0.1:0\"\ntoken = \"${ADMIN_TOKEN}\"\n");
   testing::Options o;
@@ -275,7 +275,7 @@ TEST_CASE("serve: with a token every endpoint but /healthz asks for it; the toke
   CHECK(e2e::contains(log, "admin endpoint listening on http://127.0.0.1:" + std::to_string(port)));
 }
 
-TEST_CASE("serve: a webhook flow runs continuously, and SIGTERM commits every answered event before exit 0") {
+TEST_CASE("continuous: a webhook flow runs until stopped, and SIGTERM commits every answered event before exit 0") {
   Workspace w;
   const int hook = testing::free_port();
   w.write("flows.toml", "[sources.hook]\nplugin = \"webhook\"\nconfig = { port = " + std::to_string(hook) +
@@ -304,7 +304,7 @@ TEST_CASE("serve: a webhook flow runs continuously, and SIGTERM commits every an
   CHECK(runs_of(w, "hook").size() == 1);
 }
 
-TEST_CASE("serve: a continuous flow that fails is started again, waiting longer each time, until it comes up") {
+TEST_CASE("continuous: a flow that fails is started again, waiting longer each time, until it comes up") {
   Workspace w;
   // Something else holds the webhook's port at first.
   const int hook = testing::free_port();
@@ -338,7 +338,7 @@ TEST_CASE("serve: a continuous flow that fails is started again, waiting longer 
   CHECK(testing::scalar(w.path("events.db"), "SELECT event_id FROM events") == "late");
 }
 
-TEST_CASE("serve: the strict metrics reader refuses what a scraper could misread") {
+TEST_CASE("metrics: the strict reader refuses what a scraper could misread") {
   auto refused = [](const std::string& text) {
     try {
       Exposition::parse(text);
