@@ -406,7 +406,19 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
     }
   }
 
+  // The observer hears of the end however the run ends, so that it never
+  // holds on to this run's figures past it.
+  bool observed_end = false;
   if (options.observer) options.observer->started(run);
+  struct ObserverEnd {
+    RunObserver* observer;
+    const RunStats& run;
+    const RunRecord& record;
+    bool& done;
+    ~ObserverEnd() {
+      if (observer && !done) observer->finished(run, record);
+    }
+  } observer_end{options.observer, run, record, observed_end};
   {
     ProgressDisplay progress(run, options.progress);
     std::vector<std::thread> flow_threads;
@@ -431,6 +443,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
   }
   record_run_end(run, record, failures == 0 ? "ok" : stopped ? "stopped" : "failed", store);
   if (options.observer) options.observer->finished(run, record);
+  observed_end = true;
   // A report on standard output keeps it to itself: the summary goes to stderr.
   if (options.print_summary) print_summary(run, options.report_path == "-" ? stderr : stdout);
   if (!options.report_path.empty()) {

@@ -131,6 +131,14 @@ int Daemon::running_count() const {
   return n;
 }
 
+// Continuous runs never end by themselves: they take no run slot, or a few
+// of them would keep every scheduled flow waiting.
+int Daemon::slots_taken() const {
+  int n = 0;
+  for (const auto& [name, f] : flows_) n += f->running && !f->continuous ? 1 : 0;
+  return n;
+}
+
 void Daemon::start(Flow& f, TimePoint now) {
   if (f.thread.joinable()) f.thread.join();  // its last run ended (reaped below otherwise)
   f.running = true;
@@ -279,7 +287,7 @@ int Daemon::run() {
     });
     const int slots = static_cast<int>(config_->plan.file.serve.max_concurrent_runs);
     for (Flow* f : ready) {
-      if (running_count() >= slots) break;
+      if (slots_taken() >= slots) break;
       start(*f, now);
     }
     // Sleep until something is due; a run ending, a reload, a trigger or a
@@ -338,7 +346,8 @@ Daemon::ReloadResult Daemon::reload() {
     error = e.what();
   }
   std::unique_lock lock(mutex_);
-  if (next && !same_state_store(config_->plan.file, next->plan.file))
+  if (stopping_) error = "ingestd serve is stopping";
+  if (next && error.empty() && !same_state_store(config_->plan.file, next->plan.file))
     error = "[state] changed; restart ingestd serve to use another state store";
   if (!error.empty()) {
     last_reload_ = ReloadRecord{false, utc_timestamp(), error};

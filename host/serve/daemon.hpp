@@ -94,6 +94,7 @@ class Daemon {
   void after_run(Flow& f, int exit_code, const LastRun& last, bool continuous, bool was_stopped);
   void apply(Flow& f, std::shared_ptr<const ServeConfig> config, TimePoint now);
   int running_count() const;
+  int slots_taken() const;
   // Joins finished run threads; drops removed flows that ended.
   void reap();
 
