@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <fstream>
 
@@ -110,6 +111,11 @@ TEST_CASE("schedules: a run still going when the next is due is skipped and coun
   for (std::size_t i = 1; i < runs.size(); ++i) {
     const double gap = seconds_between(runs[i - 1]["ended_at"].as_string(), runs[i]["started_at"].as_string());
     CHECK_MESSAGE(gap >= 0, "run " << i << " started " << -gap << " s before run " << i - 1 << " ended");
+    // Start to start: each run starts on the schedule's one-second grid, not
+    // a second after the last one ended (2.5 s runs would shift it by half).
+    const double since_first = seconds_between(runs[0]["started_at"].as_string(), runs[i]["started_at"].as_string());
+    CHECK_MESSAGE(std::abs(since_first - std::round(since_first)) <= 0.3,
+                  "run " << i << " started " << since_first << " s after the first");
   }
   CHECK(m.value("ingestd_runs_skipped_total", {{"flow", "slow"}, {"reason", "overlap"}}).value_or(0) >= 1);
   CHECK(slow["runs_skipped"].as_int() >= 1);
