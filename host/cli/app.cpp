@@ -136,6 +136,13 @@ int main(int argc, char** argv) {
       "Endpoints: GET /healthz /readyz /metrics /status; POST /reload /flows/NAME/run.");
   serve_cmd->callback([&] { command = [&] { return serve_command(g, serve); }; });
 
+  StatusArgs status;
+  auto* status_cmd = app.add_subcommand(
+      "status", "Each flow's health from run history: freshness, last run, what the checks flagged (exit 1 if stale)");
+  status_cmd->add_option("FLOWS", status.flows, "Flow file (TOML)")->required();
+  status_cmd->add_option("--format", status.format, "text|json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  status_cmd->callback([&] { command = [&] { return status_command(g, status); }; });
+
   DiscoverArgs discover;
   auto* discover_cmd = app.add_subcommand("discover", "List a source's streams: columns, types, keys, cursors");
   discover_cmd->add_option("FLOWS", discover.flows, "Flow file (TOML)")->required();

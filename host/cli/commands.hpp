@@ -64,6 +64,13 @@ struct ServeArgs {
 };
 int serve_command(const GlobalOptions& g, const ServeArgs& a);
 
+struct StatusArgs {
+  std::string flows;
+  std::string format = "text";
+};
+// Exit 1 when a flow is stale.
+int status_command(const GlobalOptions& g, const StatusArgs& a);
+
 struct SingerTargetArgs {
   std::string flows;
   std::string destination;

@@ -138,6 +138,8 @@ int runs_command(const GlobalOptions&, const RunsArgs& a) {
         so.set("status", s.status);
         so.set("error", s.error.empty() ? json::Value() : json::Value(s.error));
         so.set("counters", json::Value::parse(s.counters.empty() ? "{}" : s.counters));
+        so.set("columns", json::Value::parse(s.columns.empty() ? "[]" : s.columns));
+        so.set("flags", json::Value::parse(s.flags.empty() ? "[]" : s.flags));
         streams.push_back(json::Value(std::move(so)));
       }
       o.set("streams", json::Value(std::move(streams)));

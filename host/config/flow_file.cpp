@@ -44,6 +44,12 @@ const FlowDef* FlowFile::find_flow(const std::string& name) const {
   return nullptr;
 }
 
+const AlertSinkDef* FlowFile::find_alert(const std::string& name) const {
+  for (const auto& a : alerts)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
 std::vector<std::string> FlowFile::flow_names() const {
   std::vector<std::string> out;
   for (const auto& f : flows) out.push_back(f.name);
@@ -79,6 +85,11 @@ const std::vector<FlowKey>& flow_keys() {
                    "(default: once at start)", Flow},
       {"timezone", "the IANA time zone a cron schedule is read in (default UTC)", Flow},
       {"jitter", "ingestd serve: start each run up to this much later (\"30s\"), so flows due together spread out",
+       Flow},
+      {"freshness", "stale when no new data came for this long (\"2h\"): in status, metrics and alerts", Flow},
+      {"volume_history", "successful runs a stream's rows are compared with (default 20)", Flow},
+      {"volume_zscore", "standard deviations from the mean that flag a run's rows as an anomaly (default 3)", Flow},
+      {"alerts", "the [alerts.NAME] told when a run fails, the flow goes stale or recovers, or a check flags a run",
        Flow},
   };
   return keys;
@@ -193,9 +204,10 @@ class Parser {
   // and flow is read on its own.
   FlowFile parse(const toml::table& doc) {
     FlowFile ff;
-    errors_.run([&] { check_keys(doc, "", {"state", "serve", "sources", "destinations", "flows"}); });
+    errors_.run([&] { check_keys(doc, "", {"state", "serve", "alerts", "sources", "destinations", "flows"}); });
     if (const auto* state = doc.get("state")) errors_.run([&] { parse_state(*state, ff); });
     if (const auto* serve = doc.get("serve")) errors_.run([&] { parse_serve(*serve, ff.serve); });
+    if (const auto* alerts = doc.get("alerts")) errors_.run([&] { parse_alerts(*alerts, ff); });
     if (const auto* s = doc.get("sources")) errors_.run([&] { ff.sources = parse_components(*s, "sources"); });
     if (const auto* d = doc.get("destinations"))
       errors_.run([&] { ff.destinations = parse_components(*d, "destinations"); });
@@ -301,6 +313,80 @@ class Parser {
         fail(*tk, "serve.token", e.what());
       }
       if (s.token.empty()) fail(*tk, "serve.token", "is empty (an unset ${VAR}?); remove it to serve without a token");
+    }
+  }
+
+  void parse_alerts(const toml::node& n, FlowFile& ff) const {
+    const toml::table& t = as_table(n, "alerts");
+    for (auto&& [k, v] : t) errors_.run([&, &k = k, &v = v] {
+      AlertSinkDef a;
+      a.name = std::string(k.str());
+      a.location = loc(file_, k.source());
+      const std::string key = "alerts." + a.name;
+      if (!valid_name(a.name)) throw ConfigError(a.location, key, "names may use letters, digits, '_', '-' and '.'");
+      const toml::table& at_ = as_table(v, key);
+      check_keys(at_, key + ".", {"kind", "url", "secret", "command"});
+      const toml::node* kind = at_.get("kind");
+      if (!kind) throw ConfigError(a.location, key + ".kind", "missing (valid: webhook, command)");
+      a.kind = as_string(*kind, key + ".kind");
+      auto text = [&](const char* name) -> std::string {
+        const toml::node* node = at_.get(name);
+        if (!node) return "";
+        try {
+          return expand_env(as_string(*node, key + "." + name)).value;
+        } catch (const ConfigError&) {
+          throw;
+        } catch (const std::exception& e) {
+          fail(*node, key + "." + name, e.what());
+        }
+      };
+      if (a.kind == "webhook") {
+        a.url = text("url");
+        a.secret = text("secret");
+        if (a.url.rfind("http://", 0) != 0 && a.url.rfind("https://", 0) != 0)
+          throw ConfigError(at_.get("url") ? at(*at_.get("url")) : a.location, key + ".url",
+                            "a webhook alert needs url = \"http(s)://...\"");
+        if (at_.get("command")) fail(*at_.get("command"), key + ".command", "applies to kind = \"command\"");
+      } else if (a.kind == "command") {
+        const toml::node* command = at_.get("command");
+        if (!command) throw ConfigError(a.location, key + ".command", "missing; e.g. command = [\"notify\", \"--quiet\"]");
+        const auto* list = command->as_array();
+        if (!list || list->empty()) fail(*command, key + ".command", "expected a non-empty array of strings");
+        for (const auto& part : *list) a.command.push_back(as_string(part, key + ".command"));
+        for (const char* other : {"url", "secret"})
+          if (at_.get(other)) fail(*at_.get(other), key + "." + other, "applies to kind = \"webhook\"");
+      } else {
+        fail(*kind, key + ".kind", "unknown alert kind '" + a.kind + "' (valid: webhook, command)");
+      }
+      ff.alerts.push_back(std::move(a));
+    });
+  }
+
+  // freshness, volume checks and alerts of a flow.
+  void parse_checks(const toml::table& t, const std::string& key, FlowDef& f, const FlowFile& ff) const {
+    if (const auto* fr = t.get("freshness")) {
+      const std::string text = as_string(*fr, key + ".freshness");
+      const auto ms = parse_duration_ms(text);
+      if (!ms || *ms <= 0) fail(*fr, key + ".freshness", "'" + text + "' is not a duration (e.g. \"2h\", \"30m\")");
+      f.freshness_ms = *ms;
+      f.freshness_location = at(*fr);
+    }
+    if (const auto* h = t.get("volume_history")) f.volume_history = as_positive_int(*h, key + ".volume_history");
+    if (const auto* z = t.get("volume_zscore")) {
+      const double v = z->is_integer() ? static_cast<double>(z->as_integer()->get())
+                       : z->is_floating_point() ? z->as_floating_point()->get() : -1;
+      if (!(v > 0)) fail(*z, key + ".volume_zscore", "expected a number above 0 (e.g. 3)");
+      f.volume_zscore = v;
+    }
+    if (const auto* a = t.get("alerts")) {
+      f.alerts = as_string_list(*a, key + ".alerts");
+      for (const auto& name : f.alerts)
+        if (!ff.find_alert(name)) {
+          std::vector<std::string> defined;
+          for (const auto& d : ff.alerts) defined.push_back(d.name);
+          fail(*a, key + ".alerts", "no alert named '" + name + "' (defined alerts: " +
+                                        (defined.empty() ? std::string("none") : join(defined, ", ")) + ")");
+        }
     }
   }
 
@@ -513,6 +599,7 @@ class Parser {
         f.retries = i->get();
       }
       parse_schedule(t, key, f);
+      parse_checks(t, key, f, ff);
       std::map<std::string, Location> ignored;
       f.definition = to_json(fn, file_, "", ignored).dump();
       ff.flows.push_back(std::move(f));

@@ -78,10 +78,27 @@ struct FlowDef {
   // to how long each run starts late so that flows due together spread out.
   std::optional<Schedule> schedule;
   int64_t jitter_ms = 0;
+  // Checks of what a run moved: stale after `freshness` without new data;
+  // a stream's rows compared with its last `volume_history` successful runs.
+  std::optional<int64_t> freshness_ms;
+  Location freshness_location;
+  int64_t volume_history = 20;
+  double volume_zscore = 3;
+  std::vector<std::string> alerts;  // [alerts.NAME] told of this flow's events (ingestd serve)
   // The entry as written (JSON), for telling a changed flow on reload.
   std::string definition;
 
   const StreamSettings& settings_for(const std::string& stream) const;
+};
+
+// [alerts.NAME]: where `ingestd serve` sends a flow's events.
+struct AlertSinkDef {
+  std::string name;
+  std::string kind;  // webhook | command
+  std::string url;   // webhook: POSTed a JSON document
+  std::string secret;  // webhook: HMAC-SHA256 of the body in X-Signature ("sha256=HEX"); a secret
+  std::vector<std::string> command;  // command: run with the JSON document on its standard input
+  Location location;
 };
 
 // [serve]: the daemon's own settings.
@@ -106,6 +123,8 @@ struct FlowFile {
   std::string state_schema = "ingestd";   // postgres
   Location state_location;
   ServeSettings serve;
+  std::vector<AlertSinkDef> alerts;
+  const AlertSinkDef* find_alert(const std::string& name) const;
 
   const ComponentDef* find_source(const std::string& name) const;
   const ComponentDef* find_destination(const std::string& name) const;

@@ -88,4 +88,14 @@ double StreamStats::seconds() const {
   return static_cast<double>(end - start) / 1e9;
 }
 
+void StreamStats::set_columns(std::string json) {
+  std::lock_guard lock(mutex_);
+  columns_ = std::move(json);
+}
+
+std::string StreamStats::columns() const {
+  std::lock_guard lock(mutex_);
+  return columns_;
+}
+
 }  // namespace ingestd

@@ -104,9 +104,15 @@ struct StreamStats {
   void set_outcome(StreamOutcome outcome);
   StreamOutcome outcome() const;
 
+  // The stream's columns as the source last delivered them (JSON, see
+  // monitor/columns.hpp); "[]" until known.
+  void set_columns(std::string json);
+  std::string columns() const;
+
  private:
   mutable std::mutex mutex_;
   StreamOutcome outcome_;
+  std::string columns_ = "[]";
 };
 
 struct RunStats {

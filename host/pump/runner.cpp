@@ -3,6 +3,7 @@
 #include "config/names.hpp"
 #include "loader/plugin_instance.hpp"
 #include "log/logging.hpp"
+#include "monitor/run_checks.hpp"
 #include "pump/signals.hpp"
 #include "pump/stream_checks.hpp"
 #include "pump/stream_job.hpp"
@@ -257,8 +258,9 @@ std::string counters_json(const StreamStats& s, const LaneStats& lane) {
   return json::Value(std::move(o)).dump();
 }
 
-// Writes the run's outcome and figures into the run history.
-void record_run_end(RunStats& run, RunRecord& record, const std::string& status, StateStore& store) {
+// Writes the run's outcome and figures into the run history, with what the
+// run's checks found.
+void record_run_end(const Plan& plan, RunStats& run, RunRecord& record, const std::string& status, StateStore& store) {
   record.ended_at = utc_timestamp();
   record.status = status;
   std::vector<std::string> errors;
@@ -279,6 +281,7 @@ void record_run_end(RunStats& run, RunRecord& record, const std::string& status,
       r.seconds = s->seconds();
       r.status = status_text(s->status.load());
       r.counters = counters_json(*s, lane);
+      r.columns = s->columns();
       r.error = !lane_error.empty() ? lane_error : stream_error;
       if (!lane_error.empty()) {
         r.status = "failed";
@@ -288,6 +291,7 @@ void record_run_end(RunStats& run, RunRecord& record, const std::string& status,
     }
   }
   record.error = join(errors, "; ");
+  check_run(plan, record, store);
   try {
     store.end_run(record);
   } catch (const std::exception& e) {
@@ -441,7 +445,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
     stopped = stopped || st == StreamStatus::Stopped;
     config_failures += s->outcome().config_error() ? 1 : 0;
   }
-  record_run_end(run, record, failures == 0 ? "ok" : stopped ? "stopped" : "failed", store);
+  record_run_end(plan, run, record, failures == 0 ? "ok" : stopped ? "stopped" : "failed", store);
   if (options.observer) options.observer->finished(run, record);
   observed_end = true;
   // A report on standard output keeps it to itself: the summary goes to stderr.

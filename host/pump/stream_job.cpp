@@ -1,6 +1,7 @@
 #include "pump/stream_job.hpp"
 
 #include "log/logging.hpp"
+#include "monitor/columns.hpp"
 #include "pump/stream_control.hpp"
 
 #include <thread>
@@ -277,6 +278,8 @@ StreamOutcome run_stream_job(const StreamJob& job, StreamStats& stats) {
     lane->stats->queued_batches = 0;
     lane->stats->queued_bytes = 0;
   }
+  // A stream that never said its columns (nothing new) tells history nothing.
+  if (const auto schema = stream->schema(); schema && !schema->fields.empty()) stats.set_columns(columns_json(*schema));
   stream.reset();
 
   if (!outcome.stream_failure && at.save_failure) outcome.stream_failure = at.save_failure;

@@ -2,6 +2,7 @@
 
 #include "log/logging.hpp"
 #include "serve/daemon.hpp"
+#include "serve/status_page.hpp"
 
 #include <httplib.h>
 #include <sys/socket.h>
@@ -61,6 +62,9 @@ AdminServer::AdminServer(Daemon& daemon, const std::string& listen)
     res.set_header("WWW-Authenticate", "Bearer");
     json_reply(res, 401, message("error", "this endpoint needs Authorization: Bearer TOKEN ([serve] token)"));
     return httplib::Server::HandlerResponse::Handled;
+  });
+  http.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(status_page_html(daemon_.status()), "text/html; charset=utf-8");
   });
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   http.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {

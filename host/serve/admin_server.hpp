@@ -1,4 +1,5 @@
 // The admin endpoint of `ingestd serve`, on loopback unless told otherwise:
+//   GET  /                     a status page: flows, freshness, charts of recent runs, last errors
 //   GET  /healthz              200 while the process lives (no token asked)
 //   GET  /readyz               200 when the configuration is loaded and the state store answers
 //   GET  /metrics              Prometheus text format 0.0.4

@@ -2,15 +2,18 @@
 
 #include "config/location.hpp"
 #include "log/logging.hpp"
+#include "monitor/flow_health.hpp"
 #include "pump/run_stats.hpp"
 #include "pump/run_stop.hpp"
 #include "pump/runner.hpp"
 #include "state/state_store.hpp"
+#include "util/process.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <random>
 #include <vector>
 
@@ -46,11 +49,49 @@ class RunWatch : public RunObserver {
     ended_at = record.ended_at;
     error = record.error;
     for (const auto& s : run.streams) rows += s->rows.load();
+    error_class = error_class_of(run);
+    std::map<std::string, bool> said;  // once per stream, not per destination
+    for (const RunStreamRecord& s : record.streams) {
+      if (said[s.stream]) continue;
+      said[s.stream] = true;
+      const json::Value flags = json::Value::parse(s.flags.empty() ? "[]" : s.flags);
+      for (const json::Value& f : flags.as_array()) {
+        Alert a;
+        a.event = f["kind"].as_string() == "volume" ? "volume_anomaly" : f["kind"].as_string();
+        a.flow = s.flow;
+        a.stream = s.stream;
+        a.message = f["message"].as_string();
+        a.run_id = record.run_id;
+        flagged.push_back(std::move(a));
+      }
+    }
+  }
+
+  // What kind of failure ended the run: the configuration's, a rate limit,
+  // transient ones that outlasted their retries, or anything else.
+  static std::string error_class_of(const RunStats& run) {
+    bool any = false, config = false, limited = false, all_transient = true;
+    auto note = [&](const Failure& f) {
+      any = true;
+      config = config || f.config;
+      limited = limited || f.retry_after_ms > 0;
+      all_transient = all_transient && f.transient;
+    };
+    for (const auto& e : run.flow_errors) note(Failure{e.message, e.config, false, 0});
+    for (const auto& s : run.streams) {
+      const StreamOutcome o = s->outcome();
+      if (o.stream_failure) note(*o.stream_failure);
+      for (const auto& lane : o.lane_failures)
+        if (lane) note(*lane);
+    }
+    if (!any) return "";
+    return config ? "config" : limited ? "rate_limited" : all_transient ? "transient" : "permanent";
   }
 
   bool continuous = false;
-  std::string status, run_id, started_at, ended_at, error;
+  std::string status, run_id, started_at, ended_at, error, error_class;
   int64_t rows = 0;
+  std::vector<Alert> flagged;
 
  private:
   ServeMetrics& metrics_;
@@ -80,7 +121,11 @@ bool same_state_store(const FlowFile& a, const FlowFile& b) {
 Daemon::Daemon(std::string flows_path, PluginRegistry& registry, std::shared_ptr<const ServeConfig> config,
                StateStore& store)
     : flows_path_(std::move(flows_path)), registry_(registry), store_(store), config_(std::move(config)),
-      started_at_(utc_timestamp()) {
+      started_at_(utc_timestamp()), started_(SystemClock::now()),
+      alerts_([this](const std::string& sink, const std::string& event, const std::string& result) {
+        metrics_.alert_delivered(sink, event, result);
+      }) {
+  alerts_.configure(config_->plan.file.alerts);
   for (const FlowPlan& fp : config_->plan.flows) {
     auto f = std::make_unique<Flow>();
     f->name = fp.def->name;
@@ -88,6 +133,7 @@ Daemon::Daemon(std::string flows_path, PluginRegistry& registry, std::shared_ptr
     f->def = fp.def;
     flows_.emplace(f->name, std::move(f));
   }
+  freshness_thread_ = std::thread([this] { watch_freshness(); });
 }
 
 Daemon::~Daemon() {
@@ -96,6 +142,68 @@ Daemon::~Daemon() {
   wake_.wait(lock, [&] { return running_count() == 0; });
   for (auto& [name, f] : flows_)
     if (f->thread.joinable()) f->thread.join();
+  lock.unlock();
+  if (freshness_thread_.joinable()) freshness_thread_.join();
+}
+
+void Daemon::alert(const Flow& f, const std::vector<std::string>& events, const std::string& message,
+                   const std::string& run_id, const std::string& error_class) {
+  for (const std::string& event : events) {
+    Alert a;
+    a.event = event;
+    a.flow = f.name;
+    a.message = event == "recovered" ? "flow " + f.name + " is healthy again: " + message : message;
+    a.run_id = run_id;
+    if (event == "run_failed") a.error_class = error_class;
+    a.at = utc_timestamp();
+    a.flow_file = f.config->plan.file.absolute_path;
+    a.host = this_host();
+    log::write(event == "recovered" ? log::Level::Info : log::Level::Warn, {},
+               "flow " + f.name + ": " + event + (a.message.empty() ? "" : ": " + a.message), {f.name, {}, {}});
+    alerts_.send(f.def->alerts, a);
+  }
+}
+
+void Daemon::watch_freshness() {
+  for (;;) {
+    struct Watched {
+      std::string name;
+      std::shared_ptr<const ServeConfig> config;
+      const FlowDef* def;
+    };
+    std::vector<Watched> watched;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, 1s, [&] { return stopping_; });
+      if (stopping_) return;
+      for (const auto& [name, f] : flows_)
+        if (!f->removed && f->def->freshness_ms) watched.push_back({name, f->config, f->def});
+    }
+    for (const Watched& w : watched) {
+      Freshness fresh;
+      try {
+        // A flow that never had data counts from the daemon's start.
+        fresh = freshness_of(*w.def, store_.flow_runs(w.name, 10), store_.checkpoints(w.name, std::nullopt),
+                             SystemClock::now(), started_);
+      } catch (const std::exception& e) {
+        log::warn("flow " + w.name + ": cannot read its run history to check freshness: " + e.what());
+        continue;
+      }
+      metrics_.freshness(w.name, fresh.age_seconds, fresh.stale);
+      std::lock_guard lock(mutex_);
+      auto it = flows_.find(w.name);
+      if (it == flows_.end() || it->second->removed) continue;
+      Flow& f = *it->second;
+      const auto seconds = [](double s) { return std::to_string(static_cast<int64_t>(s)) + " s"; };
+      const std::string limit = "freshness is " + seconds(static_cast<double>(*w.def->freshness_ms) / 1000);
+      const std::string why =
+          fresh.age_seconds
+              ? "no new data for " + seconds(*fresh.age_seconds) + "; " + limit
+              : "no data since ingestd serve started " +
+                    seconds(std::chrono::duration<double>(SystemClock::now() - started_).count()) + " ago; " + limit;
+      alert(f, f.trouble.freshness(fresh.stale), fresh.stale ? why : "new data arrived", f.last ? f.last->run_id : "");
+    }
+  }
 }
 
 void Daemon::schedule_first(Flow& f, TimePoint now) {
@@ -183,7 +291,8 @@ void Daemon::run_one(Flow& f, std::shared_ptr<const ServeConfig> config, std::sh
     log::info("flow " + f.name + ": run " + watch.run_id + " " + watch.status + " (" + std::to_string(watch.rows) +
               " rows read)");
   }
-  LastRun last{watch.run_id, watch.status, watch.started_at, watch.ended_at, watch.error, watch.rows};
+  LastRun last{watch.run_id, watch.status, watch.started_at, watch.ended_at, watch.error, watch.rows,
+               watch.error_class, watch.flagged};
   std::lock_guard lock(mutex_);
   after_run(f, code, last, watch.continuous, stop->requested());
   f.finished = true;
@@ -194,7 +303,21 @@ void Daemon::after_run(Flow& f, int exit_code, const LastRun& last, bool continu
   f.running = false;
   f.stop.reset();
   f.continuous = f.continuous || continuous;
-  if (exit_code != 3) f.last = last;
+  if (exit_code != 3) {
+    f.last = last;
+    // A run stopped on request is no failure; a skipped (busy) one no run.
+    if (!(was_stopped && last.status == "stopped")) {
+      const bool ok = last.status == "ok";
+      alert(f, f.trouble.run_ended(ok), ok ? "a run succeeded again" : last.error, last.run_id, last.error_class);
+    }
+    for (const Alert& flagged : last.flagged) {
+      Alert a = flagged;
+      a.at = utc_timestamp();
+      a.flow_file = f.config->plan.file.absolute_path;
+      a.host = this_host();
+      alerts_.send(f.def->alerts, a);
+    }
+  }
   if (stopping_) {
     if (exit_code != 3 && last.status == "failed") ++stop_failures_;
     return;
@@ -402,6 +525,7 @@ Daemon::ReloadResult Daemon::reload() {
     if (f->running) f->stop->request();
   }
   config_ = next;
+  alerts_.configure(next->plan.file.alerts);
   std::string message = "reloaded " + flows_path_ + ": " + std::to_string(added.size()) + " added" +
                         (added.empty() ? "" : " (" + join(added, ", ") + ")") + ", " + std::to_string(changed.size()) +
                         " changed" + (changed.empty() ? "" : " (" + join(changed, ", ") + ")") + ", " +
@@ -416,11 +540,13 @@ Daemon::ReloadResult Daemon::reload() {
 }
 
 json::Value Daemon::status() const {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   const TimePoint now = SystemClock::now();
-  json::Array flows;
+  std::vector<json::Object> flows;
+  std::vector<std::pair<std::shared_ptr<const ServeConfig>, const FlowDef*>> defs;  // for the history below
   for (const auto& [name, f] : flows_) {
     if (f->removed) continue;
+    defs.emplace_back(f->config, f->def);
     json::Object o;
     o.set("name", json::Value(name));
     o.set("schedule", f->def->schedule ? json::Value(f->def->schedule->text()) : json::Value());
@@ -446,7 +572,7 @@ json::Value Daemon::status() const {
     } else {
       o.set("last_run", json::Value());
     }
-    flows.push_back(json::Value(std::move(o)));
+    flows.push_back(std::move(o));
   }
   json::Object out;
   out.set("flow_file", json::Value(config_->plan.file.absolute_path));
@@ -462,7 +588,38 @@ json::Value Daemon::status() const {
   } else {
     out.set("last_reload", json::Value());
   }
-  out.set("flows", json::Value(std::move(flows)));
+  lock.unlock();
+  // From run history, outside the lock: freshness, checks' flags, recent runs.
+  json::Array with_history;
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    json::Object& o = flows[i];
+    const FlowDef& def = *defs[i].second;
+    try {
+      const FlowHealth h = health_of(def, store_, now, started_);
+      json::Object health = health_json(def, h);
+      for (const char* key : {"freshness", "last_data_at", "age_seconds", "stale", "flags"})
+        o.set(key, *health.find(key));
+      json::Array history;  // oldest first
+      for (auto it = h.recent.rbegin(); it != h.recent.rend(); ++it) {
+        json::Object r;
+        r.set("run_id", json::Value(it->run_id));
+        r.set("started_at", json::Value(it->started_at));
+        r.set("status", json::Value(flow_succeeded(*it) ? "ok" : it->ended_at.empty() ? "running" : "failed"));
+        r.set("rows", json::Value(rows_of(*it)));
+        const auto start = parse_utc_timestamp(it->started_at), end = parse_utc_timestamp(it->ended_at);
+        r.set("seconds", start && end ? json::Value(std::chrono::duration<double>(*end - *start).count()) : json::Value());
+        bool flagged = false;
+        for (const RunStreamRecord& s : it->streams) flagged = flagged || (!s.flags.empty() && s.flags != "[]");
+        r.set("flagged", json::Value(flagged));
+        history.push_back(json::Value(std::move(r)));
+      }
+      o.set("history", json::Value(std::move(history)));
+    } catch (const std::exception& e) {
+      o.set("history_error", json::Value(std::string(e.what())));
+    }
+    with_history.push_back(json::Value(std::move(o)));
+  }
+  out.set("flows", json::Value(std::move(with_history)));
   return json::Value(std::move(out));
 }
 

@@ -7,6 +7,9 @@
 // changed; an invalid one leaves everything running as it was.
 #pragma once
 
+#include "alert/alert.hpp"
+#include "alert/alert_sender.hpp"
+#include "monitor/freshness.hpp"
 #include "serve/metrics.hpp"
 #include "serve/serve_config.hpp"
 
@@ -66,6 +69,8 @@ class Daemon {
   struct LastRun {
     std::string run_id, status, started_at, ended_at, error;
     int64_t rows = 0;
+    std::string error_class;  // failed runs: config | permanent | transient | rate_limited
+    std::vector<Alert> flagged;  // what the run's checks found (volume, schema drift)
   };
   struct Flow {
     std::string name;
@@ -85,6 +90,7 @@ class Daemon {
     std::shared_ptr<const ServeConfig> pending;  // a changed definition, once the run ends
     std::optional<LastRun> last;
     int64_t skipped = 0;
+    FlowTrouble trouble;  // what its alerts said so far
   };
 
   void schedule_first(Flow& f, TimePoint now);
@@ -93,6 +99,11 @@ class Daemon {
   void run_one(Flow& f, std::shared_ptr<const ServeConfig> config, std::shared_ptr<RunStop> stop);
   void after_run(Flow& f, int exit_code, const LastRun& last, bool continuous, bool was_stopped);
   void apply(Flow& f, std::shared_ptr<const ServeConfig> config, TimePoint now);
+  // Tells the flow's alert sinks of `events` (run_failed, stale, recovered).
+  void alert(const Flow& f, const std::vector<std::string>& events, const std::string& message,
+             const std::string& run_id = "", const std::string& error_class = "");
+  // Every second: which flows with `freshness` went stale or fresh again.
+  void watch_freshness();
   int running_count() const;
   int slots_taken() const;
   // Joins finished run threads; drops removed flows that ended.
@@ -116,6 +127,9 @@ class Daemon {
   };
   std::optional<ReloadRecord> last_reload_;
   const std::string started_at_;
+  const std::chrono::system_clock::time_point started_;
+  AlertSender alerts_;
+  std::thread freshness_thread_;
 };
 
 }  // namespace ingestd

@@ -3,12 +3,14 @@
 #include "pump/run_stats.hpp"
 #include "state/state_store.hpp"
 
+#include <ingestd/sdk/json.hpp>
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <cctype>
 #include <limits>
 #include <sstream>
+#include <utility>
 
 namespace ingestd {
 
@@ -43,6 +45,15 @@ const FamilyInfo kFamilies[] = {
     {"ingestd_queue_batches", "Batches waiting in a flow's queues to a destination.", prometheus::MetricType::Gauge},
     {"ingestd_queue_bytes", "Bytes waiting in a flow's queues to a destination.", prometheus::MetricType::Gauge},
     {"ingestd_reloads_total", "Reloads of the flow file, by result (ok, failed).", prometheus::MetricType::Counter},
+    {"ingestd_flow_stale", "1 when a flow with freshness had no new data for longer than it.",
+     prometheus::MetricType::Gauge},
+    {"ingestd_flow_freshness_seconds", "Seconds since a flow's last new data (its last successful run or commit).",
+     prometheus::MetricType::Gauge},
+    {"ingestd_volume_anomalies_total", "Runs whose rows for a stream were far from its history.",
+     prometheus::MetricType::Counter},
+    {"ingestd_schema_drifts_total", "Runs whose stream's columns changed at the source.", prometheus::MetricType::Counter},
+    {"ingestd_alerts_total", "Alerts to each sink, by event and result (sent, failed, dropped).",
+     prometheus::MetricType::Counter},
 };
 
 // A plugin's counter name as a metric name: ingestd_plugin_<name>_total.
@@ -86,10 +97,23 @@ void ServeMetrics::started(const RunStats& run) {
   live_.push_back(&run);
 }
 
-void ServeMetrics::finished(const RunStats& run, const RunRecord&) {
+void ServeMetrics::finished(const RunStats& run, const RunRecord& record) {
   std::lock_guard lock(mutex_);
   live_.erase(std::remove(live_.begin(), live_.end(), &run), live_.end());
   add_stream_figures(run, totals_);
+  std::map<std::pair<std::string, std::string>, bool> said;  // a stream's flags once, not once per destination
+  for (const RunStreamRecord& s : record.streams) {
+    if (std::exchange(said[{s.flow, s.stream}], true)) continue;
+    try {
+      const json::Value flags = json::Value::parse(s.flags.empty() ? "[]" : s.flags);
+      for (const json::Value& f : flags.as_array()) {
+        const std::string family =
+            f["kind"].as_string() == "volume" ? "ingestd_volume_anomalies_total" : "ingestd_schema_drifts_total";
+        totals_[family][{{"flow", s.flow}, {"stream", s.stream}}] += 1;
+      }
+    } catch (const std::exception&) {
+    }
+  }
   Series& errors = totals_["ingestd_errors_total"];
   for (const auto& s : run.streams) {
     auto count = [&](const std::string& kind, double n) {
@@ -120,6 +144,17 @@ void ServeMetrics::run_ended(const std::string& flow, const std::string& status,
 void ServeMetrics::run_skipped(const std::string& flow, const std::string& reason) {
   std::lock_guard lock(mutex_);
   totals_["ingestd_runs_skipped_total"][{{"flow", flow}, {"reason", reason}}] += 1;
+}
+
+void ServeMetrics::freshness(const std::string& flow, std::optional<double> age_seconds, bool stale) {
+  std::lock_guard lock(mutex_);
+  totals_["ingestd_flow_stale"][{{"flow", flow}}] = stale ? 1 : 0;
+  if (age_seconds) totals_["ingestd_flow_freshness_seconds"][{{"flow", flow}}] = *age_seconds;
+}
+
+void ServeMetrics::alert_delivered(const std::string& sink, const std::string& event, const std::string& result) {
+  std::lock_guard lock(mutex_);
+  totals_["ingestd_alerts_total"][{{"alert", sink}, {"event", event}, {"result", result}}] += 1;
 }
 
 void ServeMetrics::reloaded(bool ok) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ class ServeMetrics : public RunObserver {
   // run still went on) or "busy" (another process ran the flow).
   void run_skipped(const std::string& flow, const std::string& reason);
   void reloaded(bool ok);
+  // A flow with `freshness`: seconds since its last data (none: never), and whether that is too long.
+  void freshness(const std::string& flow, std::optional<double> age_seconds, bool stale);
+  // An alert to `sink` about `event`: sent, failed or dropped.
+  void alert_delivered(const std::string& sink, const std::string& event, const std::string& result);
 
   // The whole exposition, Prometheus text format 0.0.4.
   std::string exposition() const;

@@ -39,6 +39,8 @@ class PostgresStateStore : public StateStore {
         "NULL, destination text NOT NULL, rows bigint NOT NULL, bytes bigint NOT NULL, seconds double precision NOT "
         "NULL, status text NOT NULL, error text, PRIMARY KEY (run_id, flow, stream, destination))");
     run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS counters text");
+    run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS columns text");
+    run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS flags text");
     run("CREATE TABLE IF NOT EXISTS " + s + ".leases (name text PRIMARY KEY, owner text NOT NULL, pid bigint NOT NULL, "
         "host text NOT NULL, since text NOT NULL, expires_at timestamptz NOT NULL)");
   }
@@ -95,12 +97,13 @@ class PostgresStateStore : public StateStore {
                        {r.run_id, r.ended_at, r.status, r.error});
       for (const auto& s : r.streams)
         db_->exec_params("INSERT INTO " + table("run_streams") + " (run_id, flow, stream, destination, rows, bytes, "
-                         "seconds, status, error, counters) VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7::double "
-                         "precision, $8, $9, $10) ON CONFLICT (run_id, flow, stream, destination) DO UPDATE SET rows = "
-                         "EXCLUDED.rows, bytes = EXCLUDED.bytes, seconds = EXCLUDED.seconds, status = EXCLUDED.status, "
-                         "error = EXCLUDED.error, counters = EXCLUDED.counters",
+                         "seconds, status, error, counters, columns, flags) VALUES ($1, $2, $3, $4, $5::bigint, "
+                         "$6::bigint, $7::double precision, $8, $9, $10, $11, $12) ON CONFLICT (run_id, flow, stream, "
+                         "destination) DO UPDATE SET rows = EXCLUDED.rows, bytes = EXCLUDED.bytes, seconds = "
+                         "EXCLUDED.seconds, status = EXCLUDED.status, error = EXCLUDED.error, counters = "
+                         "EXCLUDED.counters, columns = EXCLUDED.columns, flags = EXCLUDED.flags",
                          {r.run_id, s.flow, s.stream, s.destination, std::to_string(s.rows), std::to_string(s.bytes),
-                          std::to_string(s.seconds), s.status, s.error, s.counters});
+                          std::to_string(s.seconds), s.status, s.error, s.counters, s.columns, s.flags});
     });
   }
 
@@ -110,19 +113,17 @@ class PostgresStateStore : public StateStore {
                            table("runs") + " WHERE $2::text IS NULL OR flow_file = $2 ORDER BY started_at DESC, run_id "
                            "DESC LIMIT $1::bigint",
                        {std::to_string(limit), flow_file});
-    std::vector<RunRecord> out;
-    for (int i = 0; i < r.rows(); ++i)
-      out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4), r.text(i, 5), {}});
-    for (auto& run : out) {
-      PgResult s = query("SELECT flow, stream, destination, rows, bytes, seconds, status, coalesce(error, ''), "
-                         "coalesce(counters, '{}') FROM " + table("run_streams") +
-                             " WHERE run_id = $1 ORDER BY flow, stream, destination",
-                         {run.run_id});
-      for (int i = 0; i < s.rows(); ++i)
-        run.streams.push_back({s.text(i, 0), s.text(i, 1), s.text(i, 2), s.integer(i, 3), s.integer(i, 4),
-                               std::atof(s.text(i, 5).c_str()), s.text(i, 6), s.text(i, 7), s.text(i, 8)});
-    }
-    return out;
+    return with_streams(r, std::nullopt);
+  }
+
+  std::vector<RunRecord> flow_runs(const std::string& flow, int limit) override {
+    std::lock_guard lock(mutex_);
+    PgResult r = query("SELECT run_id, flow_file, started_at, coalesce(ended_at, ''), status, coalesce(error, '') FROM " +
+                           table("runs") + " r WHERE EXISTS (SELECT 1 FROM " + table("run_streams") +
+                           " s WHERE s.run_id = r.run_id AND s.flow = $2) ORDER BY started_at DESC, run_id DESC "
+                           "LIMIT $1::bigint",
+                       {std::to_string(limit), flow});
+    return with_streams(r, flow);
   }
 
   // Expiry by the server's clock: the hosts sharing the store need not agree.
@@ -224,6 +225,25 @@ class PostgresStateStore : public StateStore {
     return reconnecting([&] { return db_->exec_params(sql, params); });
   }
   void run(const std::string& sql) { query(sql, {}); }
+
+  // The runs of `r`, each with its per-stream figures (of `flow` only, when given).
+  std::vector<RunRecord> with_streams(const PgResult& r, const std::optional<std::string>& flow) {
+    std::vector<RunRecord> out;
+    for (int i = 0; i < r.rows(); ++i)
+      out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4), r.text(i, 5), {}});
+    for (auto& run : out) {
+      PgResult s = query("SELECT flow, stream, destination, rows, bytes, seconds, status, coalesce(error, ''), "
+                         "coalesce(counters, '{}'), coalesce(columns, '[]'), coalesce(flags, '[]') FROM " +
+                             table("run_streams") + " WHERE run_id = $1 AND ($2::text IS NULL OR flow = $2) "
+                             "ORDER BY flow, stream, destination",
+                         {run.run_id, flow});
+      for (int i = 0; i < s.rows(); ++i)
+        run.streams.push_back({s.text(i, 0), s.text(i, 1), s.text(i, 2), s.integer(i, 3), s.integer(i, 4),
+                               std::atof(s.text(i, 5).c_str()), s.text(i, 6), s.text(i, 7), s.text(i, 8),
+                               s.text(i, 9), s.text(i, 10)});
+    }
+    return out;
+  }
 
   void mark_interrupted() {
     PgResult r = query("SELECT run_id, pid FROM " + table("runs") + " WHERE status = 'running' AND host = $1", {this_host()});

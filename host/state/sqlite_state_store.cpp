@@ -158,9 +158,12 @@ class SqliteStateStore : public StateStore {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");  // a saved checkpoint survives a power cut
     exec(kSchema);
-    // Stores made before run_streams had counters.
-    Statement has(db_, "SELECT count(*) FROM pragma_table_info('run_streams') WHERE name = 'counters'");
-    if (has.step() && has.integer(0) == 0) exec("ALTER TABLE run_streams ADD COLUMN counters TEXT");
+    // Stores made before run_streams had these columns.
+    for (const char* column : {"counters", "columns", "flags"}) {
+      Statement has(db_, "SELECT count(*) FROM pragma_table_info('run_streams') WHERE name = ?1");
+      has.bind(1, std::string(column));
+      if (has.step() && has.integer(0) == 0) exec((std::string("ALTER TABLE run_streams ADD COLUMN ") + column + " TEXT").c_str());
+    }
   }
   ~SqliteStateStore() override { sqlite3_close(db_); }
 
@@ -221,10 +224,11 @@ class SqliteStateStore : public StateStore {
     up.run();
     Statement ins(db_,
                   "INSERT OR REPLACE INTO run_streams (run_id, flow, stream, destination, rows, bytes, seconds, status, "
-                  "error, counters) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                  "error, counters, columns, flags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     for (const auto& s : run.streams) {
       ins.bind(1, run.run_id).bind(2, s.flow).bind(3, s.stream).bind(4, s.destination).bind(5, s.rows);
       ins.bind(6, s.bytes).bind(7, s.seconds).bind(8, s.status).bind(9, s.error).bind(10, s.counters);
+      ins.bind(11, s.columns).bind(12, s.flags);
       ins.run();
     }
     tx.commit();
@@ -239,16 +243,20 @@ class SqliteStateStore : public StateStore {
     q.bind(1, static_cast<int64_t>(limit));
     if (flow_file) q.bind(2, *flow_file);
     while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), {}});
-    Statement s(db_,
-                "SELECT flow, stream, destination, rows, bytes, seconds, status, coalesce(error, ''), "
-                "coalesce(counters, '{}') FROM run_streams WHERE run_id = ?1 ORDER BY flow, stream, destination");
-    for (auto& r : out) {
-      s.bind(1, r.run_id);
-      while (s.step())
-        r.streams.push_back({s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4), s.real(5), s.text(6),
-                             s.text(7), s.text(8)});
-      s.reset();
-    }
+    add_streams(out, std::nullopt);
+    return out;
+  }
+
+  std::vector<RunRecord> flow_runs(const std::string& flow, int limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<RunRecord> out;
+    Statement q(db_,
+                "SELECT run_id, flow_file, started_at, coalesce(ended_at, ''), status, coalesce(error, '') FROM runs r "
+                "WHERE EXISTS (SELECT 1 FROM run_streams s WHERE s.run_id = r.run_id AND s.flow = ?2) "
+                "ORDER BY started_at DESC, rowid DESC LIMIT ?1");
+    q.bind(1, static_cast<int64_t>(limit)).bind(2, flow);
+    while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), {}});
+    add_streams(out, flow);
     return out;
   }
 
@@ -309,6 +317,22 @@ class SqliteStateStore : public StateStore {
   }
 
   // Runs of this host whose process is gone were cut off (killed, crashed).
+  // Each run's per-stream figures (of `flow` only, when given).
+  void add_streams(std::vector<RunRecord>& runs, const std::optional<std::string>& flow) {
+    Statement s(db_,
+                "SELECT flow, stream, destination, rows, bytes, seconds, status, coalesce(error, ''), "
+                "coalesce(counters, '{}'), coalesce(columns, '[]'), coalesce(flags, '[]') FROM run_streams "
+                "WHERE run_id = ?1 AND (?2 IS NULL OR flow = ?2) ORDER BY flow, stream, destination");
+    for (auto& r : runs) {
+      s.bind(1, r.run_id);
+      if (flow) s.bind(2, *flow);
+      while (s.step())
+        r.streams.push_back({s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4), s.real(5), s.text(6),
+                             s.text(7), s.text(8), s.text(9), s.text(10)});
+      s.reset();
+    }
+  }
+
   void mark_interrupted() {
     const std::string host = this_host();
     Statement q(db_, "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?1");

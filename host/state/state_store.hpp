@@ -45,6 +45,8 @@ struct RunStreamRecord {
   std::string status;
   std::string error;
   std::string counters = "{}";  // JSON: {"stream": {name: n}, "destination": {name: n}}
+  std::string columns = "[]";   // JSON: [{"name", "type"}], the stream as its source delivered it; [] when unknown
+  std::string flags = "[]";     // JSON: [{"kind", "message"}], what the run's checks found odd (volume, schema drift)
 };
 
 struct RunRecord {
@@ -85,6 +87,10 @@ class StateStore {
   virtual void end_run(const RunRecord& run) = 0;
   // The newest runs first; of one flow file (its absolute path) or of all.
   virtual std::vector<RunRecord> runs(int limit, const std::optional<std::string>& flow_file) = 0;
+  // The newest runs that read streams of `flow` (of any flow file), each
+  // with only that flow's streams. A run the flow failed before reading any
+  // stream is not among them.
+  virtual std::vector<RunRecord> flow_runs(const std::string& flow, int limit) = 0;
 
   // Leases: one run at a time holds a name (a flow). Takes or renews `name`
   // for `me.owner` until `ttl_seconds` from now (the store's clock) unless

@@ -13,7 +13,8 @@ namespace serve {
 
 using ingestd::json::Value;
 
-Daemon::Daemon(const Workspace& w, const std::vector<std::string>& extra_args) : w_(w), port_(testing::free_port()) {
+Daemon::Daemon(const Workspace& w, const std::vector<std::string>& extra_args, const std::map<std::string, std::string>& env)
+    : w_(w), port_(testing::free_port()) {
   std::vector<std::string> argv{testing::ingestd_bin(), "serve", "flows.toml", "--listen",
                                 "127.0.0.1:" + std::to_string(port_)};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
@@ -21,6 +22,7 @@ Daemon::Daemon(const Workspace& w, const std::vector<std::string>& extra_args) :
   o.cwd = w.dir.path();
   o.stderr_path = w.path("serve.log");
   o.timeout_seconds = 240;
+  o.env = env;
   child_ = std::make_unique<testing::Child>(argv, o);
   started_ = testing::wait_listening(port_, 60);
 }

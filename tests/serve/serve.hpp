@@ -8,6 +8,7 @@
 
 #include <ingestd/sdk/json.hpp>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,7 +21,8 @@ class Daemon {
  public:
   // Starts `ingestd serve flows.toml --listen 127.0.0.1:PORT` in `w`, and
   // waits for its admin endpoint (false from started() when it never came).
-  explicit Daemon(const Workspace& w, const std::vector<std::string>& extra_args = {});
+  explicit Daemon(const Workspace& w, const std::vector<std::string>& extra_args = {},
+                  const std::map<std::string, std::string>& env = {});
 
   bool started() const { return started_; }
   int port() const { return port_; }
