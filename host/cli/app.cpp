@@ -143,6 +143,14 @@ int main(int argc, char** argv) {
   status_cmd->add_option("--format", status.format, "text|json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   status_cmd->callback([&] { command = [&] { return status_command(g, status); }; });
 
+  UsageArgs usage;
+  auto* usage_cmd = app.add_subcommand(
+      "usage", "Per table and month: active rows (distinct keys changed), rows moved, inserted, updated, deleted");
+  usage_cmd->add_option("FLOWS", usage.flows, "Flow file (TOML)")->required();
+  usage_cmd->add_option("--month", usage.month, "Only this calendar month (UTC), e.g. 2026-11")->type_name("YYYY-MM");
+  usage_cmd->add_option("--format", usage.format, "text|json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  usage_cmd->callback([&] { command = [&] { return usage_command(g, usage); }; });
+
   DiscoverArgs discover;
   auto* discover_cmd = app.add_subcommand("discover", "List a source's streams: columns, types, keys, cursors");
   discover_cmd->add_option("FLOWS", discover.flows, "Flow file (TOML)")->required();

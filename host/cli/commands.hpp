@@ -71,6 +71,13 @@ struct StatusArgs {
 // Exit 1 when a flow is stale.
 int status_command(const GlobalOptions& g, const StatusArgs& a);
 
+struct UsageArgs {
+  std::string flows;
+  std::optional<std::string> month;  // "2026-11"; none: every month
+  std::string format = "text";
+};
+int usage_command(const GlobalOptions& g, const UsageArgs& a);
+
 struct SingerTargetArgs {
   std::string flows;
   std::string destination;

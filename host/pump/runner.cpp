@@ -4,6 +4,7 @@
 #include "loader/plugin_instance.hpp"
 #include "log/logging.hpp"
 #include "monitor/run_checks.hpp"
+#include "monitor/touched_keys.hpp"
 #include "pump/signals.hpp"
 #include "pump/stream_checks.hpp"
 #include "pump/stream_job.hpp"
@@ -177,6 +178,12 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
                    uint64_t, const std::string& checkpoint, int64_t generation) {
       store.save(flow, stream, names_of_destinations, checkpoint, generation, run_id);
     };
+    // Active rows (ingestd usage): the keys an incremental read delivers are
+    // the rows that changed at the source. A snapshot delivers every row.
+    if (settings.extract_mode != INGESTD_EXTRACT_SNAPSHOT && !job.primary_key.empty())
+      job.touched = [&store, flow = f.name, stream = name](const std::vector<uint64_t>& hashes) {
+        store.add_touched_keys(flow, stream, utc_month(), hashes);
+      };
     jobs.push_back(std::move(job));
   }
   return jobs;

@@ -2,8 +2,10 @@
 
 #include "log/logging.hpp"
 #include "monitor/columns.hpp"
+#include "monitor/touched_keys.hpp"
 #include "pump/stream_control.hpp"
 
+#include <deque>
 #include <thread>
 
 namespace ingestd {
@@ -60,6 +62,8 @@ struct Attempt {
   std::mutex mutex;  // guards the members below
   std::optional<Failure> save_failure;
   std::optional<SavedCheckpoint> saved;
+  // Key hashes of batches read and not yet covered by a saved checkpoint.
+  std::deque<std::pair<uint64_t, std::vector<uint64_t>>> touched;
 
   // A part failed: everyone stops.
   void abort_all() {
@@ -184,6 +188,11 @@ bool read_into_lanes(const StreamJob& job, OpenStream& stream, Attempt& at, Stre
     if (batch.rows == 0 && !batch.checkpoint && !batch.schema_change) continue;
     batch.sequence = ++sequence;
     if (batch.checkpoint) batch.generation = at.tracker->add(batch.sequence, *batch.checkpoint);
+    if (job.touched) {
+      std::vector<uint64_t> hashes = key_hashes(batch, job.primary_key);
+      std::lock_guard lock(at.mutex);
+      if (!hashes.empty()) at.touched.emplace_back(batch.sequence, std::move(hashes));
+    }
     stats.rows += batch.rows;
     stats.bytes += batch.bytes;
     stats.batches += 1;
@@ -254,8 +263,27 @@ StreamOutcome run_stream_job(const StreamJob& job, StreamStats& stats) {
                                 throw CheckpointNotSaved{};
                               }
                               stream->checkpoint_saved(checkpoint);
-                              std::lock_guard lock(at.mutex);
-                              at.saved = SavedCheckpoint{sequence, checkpoint, generation};
+                              std::vector<uint64_t> covered;
+                              {
+                                std::lock_guard lock(at.mutex);
+                                at.saved = SavedCheckpoint{sequence, checkpoint, generation};
+                                while (!at.touched.empty() && at.touched.front().first <= sequence) {
+                                  auto& hashes = at.touched.front().second;
+                                  covered.insert(covered.end(), hashes.begin(), hashes.end());
+                                  at.touched.pop_front();
+                                }
+                              }
+                              if (!covered.empty()) {
+                                try {
+                                  job.touched(covered);
+                                } catch (const std::exception& e) {
+                                  const ingestd_host_context& c = *control.stream_context();
+                                  log::write(log::Level::Warn, c.component,
+                                             std::string("cannot record the keys this batch touched (ingestd usage "
+                                                         "will count fewer): ") + e.what(),
+                                             {c.flow, c.stream, {}});
+                                }
+                              }
                             });
   at.job = &job;
   at.control = &control;

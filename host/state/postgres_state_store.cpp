@@ -41,6 +41,8 @@ class PostgresStateStore : public StateStore {
     run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS counters text");
     run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS columns text");
     run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS flags text");
+    run("CREATE TABLE IF NOT EXISTS " + s + ".touched_keys (flow text NOT NULL, stream text NOT NULL, month text NOT "
+        "NULL, key_hash bigint NOT NULL, PRIMARY KEY (flow, stream, month, key_hash))");
     run("CREATE TABLE IF NOT EXISTS " + s + ".leases (name text PRIMARY KEY, owner text NOT NULL, pid bigint NOT NULL, "
         "host text NOT NULL, since text NOT NULL, expires_at timestamptz NOT NULL)");
   }
@@ -124,6 +126,30 @@ class PostgresStateStore : public StateStore {
                            "LIMIT $1::bigint",
                        {std::to_string(limit), flow});
     return with_streams(r, flow);
+  }
+
+  void add_touched_keys(const std::string& flow, const std::string& stream, const std::string& month,
+                        const std::vector<uint64_t>& hashes) override {
+    std::lock_guard lock(mutex_);
+    // One statement per call: the hashes travel as one array.
+    std::string array = "{";
+    for (std::size_t i = 0; i < hashes.size(); ++i)
+      array += (i ? "," : "") + std::to_string(static_cast<int64_t>(hashes[i]));
+    array += "}";
+    query("INSERT INTO " + table("touched_keys") + " (flow, stream, month, key_hash) SELECT $1, $2, $3, h FROM "
+          "unnest($4::bigint[]) h ON CONFLICT DO NOTHING",
+          {flow, stream, month, array});
+  }
+
+  std::vector<TouchedKeys> touched_keys(const std::optional<std::string>& month) override {
+    std::lock_guard lock(mutex_);
+    PgResult r = query("SELECT flow, stream, month, count(*) FROM " + table("touched_keys") +
+                           " WHERE $1::text IS NULL OR month = $1 GROUP BY flow, stream, month ORDER BY month, flow, "
+                           "stream",
+                       {month});
+    std::vector<TouchedKeys> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3)});
+    return out;
   }
 
   // Expiry by the server's clock: the hosts sharing the store need not agree.

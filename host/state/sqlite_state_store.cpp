@@ -57,6 +57,13 @@ CREATE TABLE IF NOT EXISTS run_streams (
   counters TEXT,
   PRIMARY KEY (run_id, flow, stream, destination)
 );
+CREATE TABLE IF NOT EXISTS touched_keys (
+  flow TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  month TEXT NOT NULL,
+  key_hash INTEGER NOT NULL,
+  PRIMARY KEY (flow, stream, month, key_hash)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS leases (
   name TEXT PRIMARY KEY,
   owner TEXT NOT NULL,
@@ -257,6 +264,28 @@ class SqliteStateStore : public StateStore {
     q.bind(1, static_cast<int64_t>(limit)).bind(2, flow);
     while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), {}});
     add_streams(out, flow);
+    return out;
+  }
+
+  void add_touched_keys(const std::string& flow, const std::string& stream, const std::string& month,
+                        const std::vector<uint64_t>& hashes) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(*this);
+    Statement ins(db_, "INSERT OR IGNORE INTO touched_keys (flow, stream, month, key_hash) VALUES (?1, ?2, ?3, ?4)");
+    for (uint64_t h : hashes) {
+      ins.bind(1, flow).bind(2, stream).bind(3, month).bind(4, static_cast<int64_t>(h));
+      ins.run();
+    }
+    tx.commit();
+  }
+
+  std::vector<TouchedKeys> touched_keys(const std::optional<std::string>& month) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT flow, stream, month, count(*) FROM touched_keys WHERE ?1 IS NULL OR month = ?1 "
+                     "GROUP BY flow, stream, month ORDER BY month, flow, stream");
+    if (month) q.bind(1, *month);
+    std::vector<TouchedKeys> out;
+    while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), q.integer(3)});
     return out;
   }
 

@@ -92,6 +92,17 @@ class StateStore {
   // stream is not among them.
   virtual std::vector<RunRecord> flow_runs(const std::string& flow, int limit) = 0;
 
+  // Active rows: hashes of the primary keys a flow's stream delivered in a
+  // calendar month ("2026-12"), each kept once.
+  virtual void add_touched_keys(const std::string& flow, const std::string& stream, const std::string& month,
+                                const std::vector<uint64_t>& hashes) = 0;
+  struct TouchedKeys {
+    std::string flow, stream, month;
+    int64_t keys = 0;  // distinct
+  };
+  // Per flow, stream and month (of one month when given), oldest first.
+  virtual std::vector<TouchedKeys> touched_keys(const std::optional<std::string>& month) = 0;
+
   // Leases: one run at a time holds a name (a flow). Takes or renews `name`
   // for `me.owner` until `ttl_seconds` from now (the store's clock) unless
   // another owner holds it unexpired; true when `me` holds it afterwards.

@@ -173,6 +173,7 @@ class PgTable : public DestinationTable {
     }
     db_.copy_in_send(out_);
     db_.copy_in_end();
+    if (!merge) count_changes(batch.rows(), 0, 0);
   }
 
   void commit(uint64_t) override {
@@ -233,11 +234,19 @@ class PgTable : public DestinationTable {
       Result r = db_.exec(shape_->stale_rows_statement(kSeen, hard_delete_, "now()", db_.literal(run_id_)));
       int64_t n = std::atoll(PQcmdTuples(r.get()));
       if (n) host_.count(hard_delete_ ? "rows_deleted_stale" : "rows_marked_stale", n);
+      count_changes(0, 0, n);
     }
   }
 
  private:
   std::string target() const { return quote_table(schema_name_, target_); }
+
+  // What a load changed, for run history and usage.
+  void count_changes(int64_t inserted, int64_t updated, int64_t deleted) {
+    if (inserted) host_.count(INGESTD_COUNTER_ROWS_INSERTED, inserted);
+    if (updated) host_.count(INGESTD_COUNTER_ROWS_UPDATED, updated);
+    if (deleted) host_.count(INGESTD_COUNTER_ROWS_DELETED, deleted);
+  }
 
   void begin() {
     if (in_transaction_) return;
@@ -365,21 +374,29 @@ class PgTable : public DestinationTable {
       theirs += (theirs.empty() ? "" : ", ") + ("EXCLUDED." + quote_ident(n) + cast);
     }
     std::string changed = "t." + deleted + (mine.empty() ? "" : " OR ROW(" + mine + ") IS DISTINCT FROM ROW(" + theirs + ")");
-    db_.exec(latest + "INSERT INTO " + target() + " AS t (" + join(names, ", ") + ") SELECT " + join(names, ", ") +
-             " FROM latest WHERE NOT " + deleted + " ON CONFLICT (" + keys + ") DO " +
-             (set.empty() ? "NOTHING" : "UPDATE SET " + set + " WHERE " + changed));
+    // A row inserted has no xmax yet; one updated by the upsert has.
+    Result upserted = db_.exec(
+        latest.substr(0, latest.size() - 1) + ", upserted AS (INSERT INTO " + target() + " AS t (" + join(names, ", ") +
+        ") SELECT " + join(names, ", ") + " FROM latest WHERE NOT " + deleted + " ON CONFLICT (" + keys + ") DO " +
+        (set.empty() ? "NOTHING" : "UPDATE SET " + set + " WHERE " + changed) +
+        " RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT "
+        "inserted) FROM upserted");
+    count_changes(std::atoll(upserted.text(0, 0).c_str()), std::atoll(upserted.text(0, 1).c_str()), 0);
+    Result removed(nullptr);
     if (hard_delete_) {
       std::string match;
       for (const auto& k : key_) match += (match.empty() ? "" : " AND ") + ("t." + quote_ident(k) + " = l." + quote_ident(k));
-      db_.exec(latest + "DELETE FROM " + target() + " t USING latest l WHERE l." + deleted + " AND " + match);
+      removed = db_.exec(latest + "DELETE FROM " + target() + " t USING latest l WHERE l." + deleted + " AND " + match);
     } else {
       const std::vector<std::string> soft = kit::sql::with_metadata(key_);
-      db_.exec(latest + "INSERT INTO " + target() + " AS t (" + join(soft, ", ") + ") SELECT " + join(soft, ", ") +
-               " FROM latest WHERE " + deleted + " ON CONFLICT (" + keys + ") DO UPDATE SET " + deleted + " = true, " +
-               quote_ident(INGESTD_COLUMN_SYNCED_AT) + " = EXCLUDED." + quote_ident(INGESTD_COLUMN_SYNCED_AT) + ", " +
-               quote_ident(INGESTD_COLUMN_RUN_ID) + " = EXCLUDED." + quote_ident(INGESTD_COLUMN_RUN_ID) +
-               " WHERE NOT t." + deleted);
+      removed = db_.exec(latest + "INSERT INTO " + target() + " AS t (" + join(soft, ", ") + ") SELECT " +
+                         join(soft, ", ") + " FROM latest WHERE " + deleted + " ON CONFLICT (" + keys +
+                         ") DO UPDATE SET " + deleted + " = true, " + quote_ident(INGESTD_COLUMN_SYNCED_AT) +
+                         " = EXCLUDED." + quote_ident(INGESTD_COLUMN_SYNCED_AT) + ", " +
+                         quote_ident(INGESTD_COLUMN_RUN_ID) + " = EXCLUDED." + quote_ident(INGESTD_COLUMN_RUN_ID) +
+                         " WHERE NOT t." + deleted);
     }
+    count_changes(0, 0, std::atoll(PQcmdTuples(removed.get())));
     db_.exec(std::string("TRUNCATE ") + kStage);
   }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <optional>
 
@@ -112,6 +113,8 @@ class SqliteTable : public DestinationTable {
     const std::string synced = now_utc();
     const int deleted_col = shape_->deleted_column();
     const std::vector<int>& key_cols = shape_->key_columns();
+    sqlite3* db = db_.handle();
+    int64_t inserted = 0, updated = 0, deleted_rows = 0;
     for (int64_t r = 0; r < batch.rows(); ++r) {
       bool deleted = deleted_col >= 0 && !batch.column(static_cast<std::size_t>(deleted_col)).is_null(r) &&
                      batch.column(static_cast<std::size_t>(deleted_col)).bool_value(r);
@@ -122,13 +125,19 @@ class SqliteTable : public DestinationTable {
         if (!hard_delete_) bind_metadata(s, n, synced, true);
         s.step();
         s.reset();
+        deleted_rows += sqlite3_changes(db);
         continue;
       }
       int n = 1;
       for (int c : shape_->write_columns()) bind(*insert_, n++, batch.column(static_cast<std::size_t>(c)), r);
       bind_metadata(*insert_, n, synced, deleted);
+      // An upsert that updates leaves the last inserted rowid alone: a
+      // sentinel tells an inserted row from an updated one (and from an
+      // unchanged one, which changes nothing).
+      sqlite3_set_last_insert_rowid(db, INT64_MIN);
       insert_->step();
       insert_->reset();
+      if (sqlite3_changes(db) > 0) ++(sqlite3_last_insert_rowid(db) != INT64_MIN ? inserted : updated);
       if (seen_) {
         int k = 1;
         for (int c : key_cols) bind(*seen_, k++, batch.column(static_cast<std::size_t>(c)), r);
@@ -136,6 +145,7 @@ class SqliteTable : public DestinationTable {
         seen_->reset();
       }
     }
+    count_changes(inserted, updated, deleted_rows);
   }
 
   void commit(uint64_t) override {
@@ -195,11 +205,21 @@ class SqliteTable : public DestinationTable {
         int64_t stale = sqlite3_changes64(db_.handle());
         db_.exec("COMMIT");
         if (stale) host_.count(hard_delete_ ? "rows_deleted_stale" : "rows_marked_stale", stale);
+        count_changes(0, 0, stale);
       });
     }
   }
 
  private:
+  // What a load changed, for run history and usage: rows inserted, updated
+  // (changed; a row delivered again unchanged is neither) and deleted or
+  // marked deleted.
+  void count_changes(int64_t inserted, int64_t updated, int64_t deleted) {
+    if (inserted) host_.count(INGESTD_COUNTER_ROWS_INSERTED, inserted);
+    if (updated) host_.count(INGESTD_COUNTER_ROWS_UPDATED, updated);
+    if (deleted) host_.count(INGESTD_COUNTER_ROWS_DELETED, deleted);
+  }
+
   template <class F>
   void with_lock(F&& f) {
     std::lock_guard guard(lock_);

@@ -386,6 +386,15 @@ typedef struct ingestd_batch {
 #define INGESTD_COLUMN_SYNCED_AT "_ingestd_synced_at"
 #define INGESTD_COLUMN_RUN_ID "_ingestd_run_id"
 
+/* Counters (host->counter_add) a destination reports of what a load changed:
+ * rows inserted, rows updated (changed; a row delivered again unchanged is
+ * neither) and rows deleted or marked deleted. Run history and `ingestd
+ * usage` read them. \since 1.2 (names only; older hosts count them as any
+ * other counter) */
+#define INGESTD_COUNTER_ROWS_INSERTED "rows_inserted"
+#define INGESTD_COUNTER_ROWS_UPDATED "rows_updated"
+#define INGESTD_COUNTER_ROWS_DELETED "rows_deleted"
+
 /* close_table outcomes */
 #define INGESTD_CLOSE_COMPLETE 0 /* the stream ended: finish the load (replace swaps, stale rows go) */
 #define INGESTD_CLOSE_ABORT 1    /* the run failed or was stopped: drop what was not committed */
