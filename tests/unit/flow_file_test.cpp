@@ -72,7 +72,7 @@ TEST_CASE("flow file: mistakes name file:line:column, the key and what is valid"
         "f.toml:6:6: flows.f.to: no destination named 'nowhere' (defined destinations: none)");
   CHECK(error_of("[sources.x]\nplugin = \"files\"\nconfg = {}\n") ==
         "f.toml:3:1: sources.x.confg: unknown key (valid keys: plugin, config)");
-  CHECK(error_of("[sourcez.x]\n") == "f.toml:1:2: sourcez: unknown key (valid keys: state, serve, sources, destinations, flows)");
+  CHECK(error_of("[sourcez.x]\n") == "f.toml:1:2: sourcez: unknown key (valid keys: state, serve, alerts, sources, destinations, flows)");
   CHECK(error_of("[sources.x]\n") == "f.toml:1:10: sources.x.plugin: missing; say which plugin provides it, e.g. plugin = \"files\"");
   std::string bad_mode = error_of(
       "[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\nload=\"upsert\"\n");
@@ -119,6 +119,35 @@ TEST_CASE("flow file: schedules, time zones, jitter and [serve], with their mist
   CHECK(error_of(head + "[serve]\nport = 1\n") ==
         "f.toml:10:1: serve.port: unknown key (valid keys: listen, max_concurrent_runs, token)");
   CHECK(testing::contains(error_of(head + "[serve]\ntoken = \"${INGESTD_TEST_UNSET_TOKEN}\"\n"), "serve.token"));
+}
+
+TEST_CASE("flow file: alert sinks and the checks of a flow, with their mistakes named where written") {
+  const std::string head = "[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n";
+  const std::string flow = "[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\n";
+  {
+    TempDir dir;
+    testing::write_file(dir / "f.toml", head + "[alerts.oncall]\nkind = \"webhook\"\nurl = \"http://h/x\"\n"
+                                               "[alerts.log]\nkind = \"command\"\ncommand = [\"logger\", \"-t\", \"ingestd\"]\n" +
+                                               flow + "freshness = \"2h\"\nvolume_history = 10\nvolume_zscore = 2.5\n"
+                                                      "alerts = [\"oncall\", \"log\"]\n");
+    FlowFile f = load_flow_file(dir / "f.toml");
+    CHECK(f.alerts.size() == 2);
+    CHECK(f.find_alert("log")->command == std::vector<std::string>{"logger", "-t", "ingestd"});
+    CHECK(f.flows[0].freshness_ms == 7200000);
+    CHECK(f.flows[0].volume_history == 10);
+    CHECK(f.flows[0].volume_zscore == 2.5);
+    CHECK(f.flows[0].alerts == std::vector<std::string>{"oncall", "log"});
+  }
+  CHECK(error_of(head + "[alerts.a]\nkind = \"pager\"\n" + flow) ==
+        "f.toml:6:8: alerts.a.kind: unknown alert kind 'pager' (valid: webhook, command)");
+  CHECK(error_of(head + "[alerts.a]\nkind = \"webhook\"\n" + flow) ==
+        "f.toml:5:9: alerts.a.url: a webhook alert needs url = \"http(s)://...\"");
+  CHECK(error_of(head + "[alerts.a]\nkind = \"command\"\ncommand = []\n" + flow) ==
+        "f.toml:7:11: alerts.a.command: expected a non-empty array of strings");
+  CHECK(error_of(head + flow + "alerts = [\"nobody\"]\n") ==
+        "f.toml:9:10: flows.f.alerts: no alert named 'nobody' (defined alerts: none)");
+  CHECK(testing::contains(error_of(head + flow + "freshness = \"soon\"\n"), "flows.f.freshness: 'soon' is not a duration"));
+  CHECK(error_of(head + flow + "volume_zscore = 0\n") == "f.toml:9:17: flows.f.volume_zscore: expected a number above 0 (e.g. 3)");
 }
 
 TEST_CASE("flow file: a missing file is a clear error") {
