@@ -252,6 +252,16 @@ class Parser {
     return s->get();
   }
 
+  // A string with ${VAR} expanded from the environment.
+  std::string as_expanded_string(const toml::node& n, const std::string& key) const {
+    const std::string text = as_string(n, key);
+    try {
+      return expand_env(text).value;
+    } catch (const std::exception& e) {
+      fail(n, key, e.what());
+    }
+  }
+
   // A string, or an array of strings.
   std::vector<std::string> as_string_list(const toml::node& n, const std::string& key) const {
     if (n.is_string()) return {as_string(n, key)};
@@ -279,13 +289,7 @@ class Parser {
         fail(*b, "state.backend", "unknown backend '" + ff.state_backend + "' (valid: sqlite, postgres)");
     }
     if (const auto* p = t.get("path")) ff.state_path = as_string(*p, "state.path");
-    if (const auto* d = t.get("dsn")) {
-      try {
-        ff.state_dsn = expand_env(as_string(*d, "state.dsn")).value;
-      } catch (const std::exception& e) {
-        fail(*d, "state.dsn", e.what());
-      }
-    }
+    if (const auto* d = t.get("dsn")) ff.state_dsn = as_expanded_string(*d, "state.dsn");
     if (const auto* s = t.get("schema")) ff.state_schema = as_string(*s, "state.schema");
     if (ff.state_backend == "postgres" && ff.state_dsn.empty())
       throw ConfigError(ff.state_location, "state.dsn", "backend = \"postgres\" needs dsn = \"...\"");
@@ -307,11 +311,7 @@ class Parser {
     }
     if (const auto* m = t.get("max_concurrent_runs")) s.max_concurrent_runs = as_positive_int(*m, "serve.max_concurrent_runs");
     if (const auto* tk = t.get("token")) {
-      try {
-        s.token = expand_env(as_string(*tk, "serve.token")).value;
-      } catch (const std::exception& e) {
-        fail(*tk, "serve.token", e.what());
-      }
+      s.token = as_expanded_string(*tk, "serve.token");
       if (s.token.empty()) fail(*tk, "serve.token", "is empty (an unset ${VAR}?); remove it to serve without a token");
     }
   }
@@ -331,14 +331,7 @@ class Parser {
       a.kind = as_string(*kind, key + ".kind");
       auto text = [&](const char* name) -> std::string {
         const toml::node* node = at_.get(name);
-        if (!node) return "";
-        try {
-          return expand_env(as_string(*node, key + "." + name)).value;
-        } catch (const ConfigError&) {
-          throw;
-        } catch (const std::exception& e) {
-          fail(*node, key + "." + name, e.what());
-        }
+        return node ? as_expanded_string(*node, key + "." + name) : "";
       };
       if (a.kind == "webhook") {
         a.url = text("url");

@@ -19,6 +19,12 @@ std::vector<std::string> with_metadata(std::vector<std::string> names) {
   return names;
 }
 
+void count_changes(const Host& host, int64_t inserted, int64_t updated, int64_t deleted) {
+  if (inserted) host.count(INGESTD_COUNTER_ROWS_INSERTED, inserted);
+  if (updated) host.count(INGESTD_COUNTER_ROWS_UPDATED, updated);
+  if (deleted) host.count(INGESTD_COUNTER_ROWS_DELETED, deleted);
+}
+
 std::string quoted_list(const Dialect& d, const std::vector<std::string>& names, const std::string& prefix) {
   std::string out;
   for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + prefix + d.quote(names[i]);

@@ -173,7 +173,7 @@ class PgTable : public DestinationTable {
     }
     db_.copy_in_send(out_);
     db_.copy_in_end();
-    if (!merge) count_changes(batch.rows(), 0, 0);
+    if (!merge) kit::sql::count_changes(host_, batch.rows(), 0, 0);
   }
 
   void commit(uint64_t) override {
@@ -234,19 +234,13 @@ class PgTable : public DestinationTable {
       Result r = db_.exec(shape_->stale_rows_statement(kSeen, hard_delete_, "now()", db_.literal(run_id_)));
       int64_t n = std::atoll(PQcmdTuples(r.get()));
       if (n) host_.count(hard_delete_ ? "rows_deleted_stale" : "rows_marked_stale", n);
-      count_changes(0, 0, n);
+      kit::sql::count_changes(host_, 0, 0, n);
     }
   }
 
  private:
   std::string target() const { return quote_table(schema_name_, target_); }
 
-  // What a load changed, for run history and usage.
-  void count_changes(int64_t inserted, int64_t updated, int64_t deleted) {
-    if (inserted) host_.count(INGESTD_COUNTER_ROWS_INSERTED, inserted);
-    if (updated) host_.count(INGESTD_COUNTER_ROWS_UPDATED, updated);
-    if (deleted) host_.count(INGESTD_COUNTER_ROWS_DELETED, deleted);
-  }
 
   void begin() {
     if (in_transaction_) return;
@@ -381,7 +375,7 @@ class PgTable : public DestinationTable {
         (set.empty() ? "NOTHING" : "UPDATE SET " + set + " WHERE " + changed) +
         " RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT "
         "inserted) FROM upserted");
-    count_changes(std::atoll(upserted.text(0, 0).c_str()), std::atoll(upserted.text(0, 1).c_str()), 0);
+    kit::sql::count_changes(host_, std::atoll(upserted.text(0, 0).c_str()), std::atoll(upserted.text(0, 1).c_str()), 0);
     Result removed(nullptr);
     if (hard_delete_) {
       std::string match;
@@ -396,7 +390,7 @@ class PgTable : public DestinationTable {
                          quote_ident(INGESTD_COLUMN_RUN_ID) + " = EXCLUDED." + quote_ident(INGESTD_COLUMN_RUN_ID) +
                          " WHERE NOT t." + deleted);
     }
-    count_changes(0, 0, std::atoll(PQcmdTuples(removed.get())));
+    kit::sql::count_changes(host_, 0, 0, std::atoll(PQcmdTuples(removed.get())));
     db_.exec(std::string("TRUNCATE ") + kStage);
   }
 

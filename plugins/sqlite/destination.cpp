@@ -145,7 +145,7 @@ class SqliteTable : public DestinationTable {
         seen_->reset();
       }
     }
-    count_changes(inserted, updated, deleted_rows);
+    kit::sql::count_changes(host_, inserted, updated, deleted_rows);
   }
 
   void commit(uint64_t) override {
@@ -205,21 +205,12 @@ class SqliteTable : public DestinationTable {
         int64_t stale = sqlite3_changes64(db_.handle());
         db_.exec("COMMIT");
         if (stale) host_.count(hard_delete_ ? "rows_deleted_stale" : "rows_marked_stale", stale);
-        count_changes(0, 0, stale);
+        kit::sql::count_changes(host_, 0, 0, stale);
       });
     }
   }
 
  private:
-  // What a load changed, for run history and usage: rows inserted, updated
-  // (changed; a row delivered again unchanged is neither) and deleted or
-  // marked deleted.
-  void count_changes(int64_t inserted, int64_t updated, int64_t deleted) {
-    if (inserted) host_.count(INGESTD_COUNTER_ROWS_INSERTED, inserted);
-    if (updated) host_.count(INGESTD_COUNTER_ROWS_UPDATED, updated);
-    if (deleted) host_.count(INGESTD_COUNTER_ROWS_DELETED, deleted);
-  }
-
   template <class F>
   void with_lock(F&& f) {
     std::lock_guard guard(lock_);

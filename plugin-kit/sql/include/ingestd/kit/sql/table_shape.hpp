@@ -23,6 +23,10 @@ std::vector<std::string> with_metadata(std::vector<std::string> names);
 // "a", "b" (each prefixed by `prefix`, "t." say)
 std::string quoted_list(const Dialect& d, const std::vector<std::string>& names, const std::string& prefix = "");
 
+// What a load changed, as counters run history and `ingestd usage` read:
+// rows inserted, updated (changed) and deleted or marked deleted.
+void count_changes(const sdk::Host& host, int64_t inserted, int64_t updated, int64_t deleted);
+
 struct TableNames {
   std::string qualified;  // the table written to, quoted (and schema-qualified)
   std::string error;      // the table as errors name it
