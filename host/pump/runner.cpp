@@ -111,7 +111,8 @@ void choose_start_state(StreamJob& job, const std::string& flow, StateStore& sto
 // Decides which streams a flow reads, checking names against the catalog.
 std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, Instances& instances,
                                     const std::vector<PluginInstance*>& destinations, const std::string& run_id,
-                                    const std::atomic<bool>* cancelled, StateStore& store, bool full_refresh) {
+                                    const std::atomic<bool>* cancelled, StateStore& store, const RunOptions& options) {
+  const bool full_refresh = options.full_refresh;
   const FlowDef& f = *fp.def;
   std::vector<CatalogStream> catalog;
   bool discovered = true;
@@ -160,6 +161,7 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
                         "merge loads need a primary key and stream '" + name +
                             "' declares none; set primary_key = [\"...\"]");
     job.continuous = found && found->continuous();
+    job.follow = options.follow;
     job.run_id = run_id;
     job.run_cancelled = cancelled;
     job.state_key = f.name + "/" + name;
@@ -380,7 +382,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
           source = instances.get(fp.source, base_dir, &cancelled);
           destinations.clear();
           for (const ComponentPlan* d : fp.destinations) destinations.push_back(instances.get(d, base_dir, &cancelled));
-          jobs = prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store, options.full_refresh);
+          jobs = prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store, options);
           break;
         } catch (const sdk::Error& e) {
           if (!again(e.retry_class() == INGESTD_RETRY_TRANSIENT, e.retry_after_ms(), e.what())) throw;

@@ -29,6 +29,9 @@ struct RunOptions {
   RunStop* stop = nullptr;
   RunObserver* observer = nullptr;
   bool print_summary = true;  // the per-stream table on stdout
+  // Sources that can follow changes (CDC) keep following until stopped
+  // (ingestd serve) instead of ending once caught up (ingestd run).
+  bool follow = false;
 };
 
 class StateStore;

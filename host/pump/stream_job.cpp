@@ -159,6 +159,8 @@ std::unique_ptr<OpenStream> open_source_stream(const StreamJob& job, StreamContr
   req.state = job.state;
   req.batch_rows = job.flow->def->batch_rows;
   req.settings = job.settings->source;
+  req.settings.flow = job.flow->def->name;
+  req.settings.follow = job.follow;
   req.context = control.stream_context();
   return job.source->open_stream(req);
 }

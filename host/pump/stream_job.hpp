@@ -40,6 +40,9 @@ struct StreamJob {
   // The stream never ends by itself: a stop of the run that delivered
   // everything read is its normal end.
   bool continuous = false;
+  // A source that can follow changes (CDC) keeps following (ingestd serve)
+  // instead of ending once it has caught up.
+  bool follow = false;
   // When set, told the key hashes of the rows each saved checkpoint covers
   // (monitor/touched_keys.hpp); a failure to record them is logged only.
   std::function<void(const std::vector<uint64_t>& hashes)> touched;

@@ -273,6 +273,7 @@ void Daemon::run_one(Flow& f, std::shared_ptr<const ServeConfig> config, std::sh
   options.stop = stop.get();
   options.observer = &watch;
   options.print_summary = false;
+  options.follow = true;
   const auto started = std::chrono::steady_clock::now();
   int code = 1;
   try {

@@ -171,8 +171,10 @@ void Connection::connect_once() {
   const std::string connect_s = std::to_string(std::max<int64_t>(1, (options_.connect_timeout_ms + 999) / 1000));
   // application_name tells an operator (and pg_stat_activity) whose sessions these are.
   const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
-                        "tcp_user_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {connect_s.c_str(), "1", "30", "10", "3", "60000", "ingestd", options_.dsn.c_str(), nullptr};
+                        "tcp_user_timeout", "application_name", "dbname",
+                        options_.replication ? "replication" : nullptr, nullptr};
+  const char* values[] = {connect_s.c_str(), "1", "30", "10", "3", "60000", "ingestd", options_.dsn.c_str(),
+                          options_.replication ? "database" : nullptr, nullptr};
   conn_ = PQconnectStartParams(keys, values, 1);
   if (!conn_) throw io_error("cannot connect to PostgreSQL: out of memory", true);
   const int64_t deadline = now_ms() + options_.connect_timeout_ms;
@@ -279,7 +281,7 @@ Result Connection::result(const char* phase) {
     PGresult* r = PQgetResult(conn_);
     if (!r) return last;
     ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) return Result(r);
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) return Result(r);
     last = Result(r);
     if (st == PGRES_FATAL_ERROR) {
       // Drain what follows so the connection stays usable, then report.
@@ -390,6 +392,51 @@ bool Connection::copy_out_row(std::string_view& row) {
     if (n == -1 && r.get() && PQresultStatus(r.get()) == PGRES_COMMAND_OK) return false;
     fail(r.get(), "COPY");
   }
+}
+
+void Connection::copy_both_start(const std::string& command) {
+  if (!PQsendQuery(conn_, command.c_str())) fail(nullptr, "START_REPLICATION");
+  flush("START_REPLICATION");
+  Result r = result("START_REPLICATION");
+  if (!r.get() || PQresultStatus(r.get()) != PGRES_COPY_BOTH) fail(r.get(), "");
+}
+
+Connection::Message Connection::copy_message(std::string_view& data, int64_t wait_ms) {
+  if (copy_buffer_) {
+    PQfreemem(copy_buffer_);
+    copy_buffer_ = nullptr;
+  }
+  const int64_t deadline = now_ms() + wait_ms;
+  for (;;) {
+    const int n = PQgetCopyData(conn_, &copy_buffer_, 1);
+    if (n > 0) {
+      data = std::string_view(copy_buffer_, static_cast<std::size_t>(n));
+      return Message::Data;
+    }
+    if (n == -1) {
+      Result r = result("replication");
+      if (r.get() && PQresultStatus(r.get()) == PGRES_COMMAND_OK) return Message::End;
+      fail(r.get(), "replication");
+    }
+    if (n < -1) fail(nullptr, "replication");
+    const int64_t left = deadline - now_ms();
+    if (left <= 0) return Message::None;
+    if (options_.cancelled && options_.cancelled()) throw ingestd::sdk::cancelled_error();
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 100)));
+    if (ready < 0 && errno != EINTR) fail(nullptr, "replication");
+    if (ready > 0 && PQconsumeInput(conn_) == 0) fail(nullptr, "replication");
+  }
+}
+
+void Connection::copy_send(std::string_view data) {
+  for (;;) {
+    const int r = PQputCopyData(conn_, data.data(), static_cast<int>(data.size()));
+    if (r == 1) break;
+    if (r < 0) fail(nullptr, "replication");
+    wait(true, "replication");
+  }
+  flush("replication");
 }
 
 }  // namespace ingestd::kit::pg

@@ -6,6 +6,8 @@
 
 namespace ingestd::plugins::postgres {
 
+using namespace ingestd::sdk;
+
 namespace {
 
 int hex_value(char c) {
@@ -119,6 +121,69 @@ void append_copy_value(std::string& out, const ingestd::sdk::ColumnReader& c, in
       scratch.clear();
       ingestd::sdk::append_text(c, r, scratch);
       append_copy_escaped(out, scratch);
+  }
+}
+
+bool append_text_value(ColumnBuilder& col, std::string_view s) {
+  switch (col.type().id) {
+    case TypeId::Int16:
+    case TypeId::Int32:
+    case TypeId::Int64: {
+      int64_t v;
+      auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
+      col.append_int(v);
+      return true;
+    }
+    case TypeId::Float32:
+    case TypeId::Float64: {
+      double v;
+      auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
+      col.append_double(v);
+      return true;
+    }
+    case TypeId::Bool:
+      if (s == "t" || s == "f") {
+        col.append_bool(s == "t");
+        return true;
+      }
+      return false;
+    case TypeId::Decimal128: {
+      __int128 v;
+      if (!parse_decimal(s, col.type().scale, v)) return false;
+      col.append_decimal(v);
+      return true;
+    }
+    case TypeId::Date32: {
+      int32_t days;
+      if (!parse_date(s, days)) return false;
+      col.append_int(days);
+      return true;
+    }
+    case TypeId::TimestampUs:
+    case TypeId::TimestampUsLocal: {
+      int64_t us;
+      if (!parse_timestamp(s, us)) return false;
+      col.append_int(us);
+      return true;
+    }
+    case TypeId::Time64Us: {
+      int64_t us;
+      if (!parse_time(s, us)) return false;
+      col.append_int(us);
+      return true;
+    }
+    case TypeId::Binary: {
+      if (s.size() < 2 || s[0] != '\\' || s[1] != 'x' || s.size() % 2) return false;
+      std::string bytes;
+      bytes.reserve(s.size() / 2);
+      auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+      for (std::size_t i = 2; i + 1 < s.size(); i += 2) bytes.push_back(static_cast<char>(hex(s[i]) * 16 + hex(s[i + 1])));
+      col.append_string(bytes);
+      return true;
+    }
+    default: col.append_string(s); return true;
   }
 }
 

@@ -137,6 +137,17 @@ class PgTable : public DestinationTable {
   void write(const BatchReader& batch) override {
     begin();
     const bool merge = load_ == INGESTD_LOAD_MERGE;
+    if (batch.truncates()) {
+      // The source table was emptied (a captured TRUNCATE): rows staged
+      // before it apply first, then every row goes, or is marked gone.
+      merge_staged();
+      Result r = hard_delete_ ? db_.exec("DELETE FROM " + target())
+                              : db_.exec("UPDATE " + target() + " SET " + quote_ident(INGESTD_COLUMN_DELETED) +
+                                         " = true, " + quote_ident(INGESTD_COLUMN_SYNCED_AT) + " = now(), " +
+                                         quote_ident(INGESTD_COLUMN_RUN_ID) + " = " + db_.literal(run_id_) +
+                                         " WHERE NOT " + quote_ident(INGESTD_COLUMN_DELETED));
+      kit::sql::count_changes(host_, 0, 0, std::atoll(PQcmdTuples(r.get())));
+    }
     if (merge && !staged_) create_stage();
 
     // Rows marked deleted are rare: the column goes along only when needed.

@@ -29,6 +29,10 @@ struct Settings {
   std::vector<std::string> schemas;  // empty: all
   std::vector<std::string> tables;   // empty: all
   bool consistent_snapshot = false;
+  std::string capture = "none";
+  std::string slot;
+  std::string publication;
+  bool create_slot = true;
   std::string schema;  // empty: the stream's own schema, else public
   std::string state_schema = "public";
 };
@@ -54,6 +58,19 @@ const BoundOptions<Settings>& options() {
         .only_for(kSource);
     b.add("consistent_snapshot", &S::consistent_snapshot, "Read every stream of a run in one REPEATABLE READ snapshot")
         .only_for(kSource);
+    b.add("capture", &S::capture,
+          "none: read tables with queries; logical: every insert, update and delete from a logical replication slot "
+          "(pgoutput; the server needs wal_level = logical), after a first copy of each table")
+        .one_of({"none", "logical"})
+        .only_for(kSource);
+    b.add("slot", &S::slot,
+          "capture = logical: the replication slot (default ingestd_<flow>_<schema>_<table>, one per table)")
+        .only_for(kSource);
+    b.add("publication", &S::publication,
+          "capture = logical: a publication that publishes the table (default: one of the slot's name, made for the "
+          "table)")
+        .only_for(kSource);
+    b.add("create_slot", &S::create_slot, "capture = logical: make the slot when it does not exist").only_for(kSource);
     b.add("schema", &S::schema, "Schema for destination tables (default: the stream's own schema, else public)")
         .only_for(kDestination);
     b.add("state_schema", &S::state_schema, "Schema of the _ingestd_state table").only_for(kDestination);
@@ -81,6 +98,13 @@ class PostgresSource : public Instance {
     settings_.connect = connect_options(s);
     settings_.schemas = s.schemas;
     settings_.tables = s.tables;
+    settings_.capture = s.capture == "logical" ? Capture::Logical : Capture::None;
+    settings_.slot = s.slot;
+    settings_.publication = s.publication;
+    settings_.create_slot = s.create_slot;
+    if (settings_.capture == Capture::Logical && consistent_)
+      throw config_error("consistent_snapshot applies to capture = \"none\" (each table's first copy is read in its "
+                         "slot's own snapshot)");
   }
 
   void check() override {
@@ -150,6 +174,7 @@ PluginInfo describe() {
                .load_modes = INGESTD_LOAD_APPEND | INGESTD_LOAD_REPLACE | INGESTD_LOAD_MERGE};
   p.transactional_state = true;
   p.source_settings = INGESTD_SOURCE_WHERE;
+  p.source_acks = true;  // a replication slot is told a position only once it is saved
   p.options = options().specs();
   return p;
 }

@@ -1,6 +1,8 @@
 #include "source.hpp"
 
 #include "copy_text.hpp"
+#include "logical_stream.hpp"
+#include "table_info.hpp"
 #include "types.hpp"
 
 #include <ingestd/sdk/evolving_batch.hpp>
@@ -31,111 +33,18 @@ bool matches(const std::vector<std::string>& patterns, const std::vector<std::st
   return included || !any_include;
 }
 
-struct TableInfo {
-  std::string schema, table;
-  char kind = 'r';  // pg_class.relkind: 'r' table, 'v' view, 'p' partitioned, ...
-  std::vector<SourceColumn> columns;
-  std::vector<std::string> primary_key;
-};
-
-TableInfo describe(Connection& db, const std::string& schema, const std::string& table) {
-  TableInfo t{schema, table, 'r', {}, {}};
-  std::string rel = quote_table(schema, table);
-  Result kind = db.exec_params("SELECT relkind FROM pg_class WHERE oid = $1::regclass", {rel});
-  if (kind.rows() == 1) t.kind = kind.text(0, 0)[0];
-  Result cols = db.exec_params(
-      "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typcategory, t.typtype FROM pg_attribute a "
-      "JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
-      "ORDER BY a.attnum",
-      {rel});
-  for (int i = 0; i < cols.rows(); ++i)
-    t.columns.push_back(source_column(cols.text(i, 0), cols.text(i, 1), cols.text(i, 2)[0], cols.text(i, 3)[0]));
-  Result pk = db.exec_params(
-      "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-      "WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
-      {rel});
-  for (int i = 0; i < pk.rows(); ++i) t.primary_key.push_back(pk.text(i, 0));
-  return t;
-}
-
-std::pair<std::string, std::string> split_stream(const std::string& stream) {
-  auto dot = stream.find('.');
-  if (dot == std::string::npos) return {"public", stream};
-  return {stream.substr(0, dot), stream.substr(dot + 1)};
-}
-
 bool is_cursor_type(const DataType& t) {
   return t.is_integer() || t.id == TypeId::Date32 || t.id == TypeId::TimestampUs || t.id == TypeId::TimestampUsLocal ||
          t.id == TypeId::Decimal128 || t.id == TypeId::Float64;
 }
 
-// Appends a COPY text value to a column; false when it does not fit.
-bool append_field(ColumnBuilder& col, std::string_view s) {
-  switch (col.type().id) {
-    case TypeId::Int16:
-    case TypeId::Int32:
-    case TypeId::Int64: {
-      int64_t v;
-      auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
-      col.append_int(v);
-      return true;
-    }
-    case TypeId::Float32:
-    case TypeId::Float64: {
-      double v;
-      auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
-      col.append_double(v);
-      return true;
-    }
-    case TypeId::Bool:
-      if (s == "t" || s == "f") {
-        col.append_bool(s == "t");
-        return true;
-      }
-      return false;
-    case TypeId::Decimal128: {
-      __int128 v;
-      if (!parse_decimal(s, col.type().scale, v)) return false;
-      col.append_decimal(v);
-      return true;
-    }
-    case TypeId::Date32: {
-      int32_t days;
-      if (!parse_date(s, days)) return false;
-      col.append_int(days);
-      return true;
-    }
-    case TypeId::TimestampUs:
-    case TypeId::TimestampUsLocal: {
-      int64_t us;
-      if (!parse_timestamp(s, us)) return false;
-      col.append_int(us);
-      return true;
-    }
-    case TypeId::Time64Us: {
-      int64_t us;
-      if (!parse_time(s, us)) return false;
-      col.append_int(us);
-      return true;
-    }
-    case TypeId::Binary: {
-      if (s.size() < 2 || s[0] != '\\' || s[1] != 'x' || s.size() % 2) return false;
-      std::string bytes;
-      bytes.reserve(s.size() / 2);
-      auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-      for (std::size_t i = 2; i + 1 < s.size(); i += 2) bytes.push_back(static_cast<char>(hex(s[i]) * 16 + hex(s[i + 1])));
-      col.append_string(bytes);
-      return true;
-    }
-    default: col.append_string(s); return true;
-  }
-}
-
 class TableStream : public SourceStream {
  public:
-  TableStream(const SourceSettings& settings, const StreamRequest& r, const Instance& owner, const std::string& snapshot)
+  // `change_snapshot`: the first copy of a change-data-capture stream:
+  // every column in PostgreSQL's own text form (as the change stream sends
+  // it) and a false _ingestd_deleted column.
+  TableStream(const SourceSettings& settings, const StreamRequest& r, const Instance& owner, const std::string& snapshot,
+              bool change_snapshot = false)
       : db_(with_cancel(settings.connect, [host = r.host, &owner] { return owner.cancelled() || host.cancelled(); })),
         host_(r.host), owner_(owner), batch_rows_(r.batch_rows) {
     auto [schema, table] = split_stream(r.stream);
@@ -145,9 +54,14 @@ class TableStream : public SourceStream {
     if (t.columns.empty()) throw config_error("no table or view " + r.stream);
     std::string select;
     Schema stream_schema;
-    for (const auto& c : t.columns) {
+    for (auto& c : t.columns) {
+      if (change_snapshot) c.select = quote_ident(c.name);
       select += (select.empty() ? "" : ", ") + c.select;
       stream_schema.fields.push_back({c.name, c.type, true});
+    }
+    if (change_snapshot) {
+      select += ", false AS " + quote_ident(INGESTD_COLUMN_DELETED);
+      stream_schema.fields.push_back({INGESTD_COLUMN_DELETED, TypeId::Bool, false});
     }
     std::vector<std::string> where;
     if (!r.settings.where.empty()) where.push_back("(" + r.settings.where + ")");
@@ -206,7 +120,8 @@ class TableStream : public SourceStream {
     for (std::size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : " WHERE ") + where[i];
     if (!order.empty()) sql += " ORDER BY " + order;
     // A whole plain table is read fastest by COPY of the table itself.
-    bool plain = t.kind == 'r' && where.empty() && order.empty() && r.extract_mode == INGESTD_EXTRACT_SNAPSHOT;
+    bool plain = t.kind == 'r' && where.empty() && order.empty() && r.extract_mode == INGESTD_EXTRACT_SNAPSHOT &&
+                 !change_snapshot;
     std::string columns;
     for (const auto& c : t.columns) {
       plain = plain && c.select == quote_ident(c.name);
@@ -279,7 +194,7 @@ class TableStream : public SourceStream {
         col.append_null();
         continue;
       }
-      if (append_field(col, fields_[i].text)) continue;
+      if (append_text_value(col, fields_[i].text)) continue;
       // NaN numerics, infinite or BC dates...: keep PostgreSQL's own text.
       rows.truncate(row);
       const Field& f = batch_->schema()[i];
@@ -344,7 +259,15 @@ std::vector<StreamInfo> discover_streams(Connection& db, const SourceSettings& s
       if (is_cursor_type(c.type)) si.cursor_candidates.push_back(c.name);
     }
     si.primary_key = t.primary_key;
-    si.cursor_required = true;
+    if (s.capture == Capture::Logical) {
+      // Changes, from a slot: no cursor, and no end by itself under serve.
+      if (t.kind != 'r' && t.kind != 'p') continue;
+      si.cursor_candidates.clear();
+      si.extract_modes = INGESTD_EXTRACT_INCREMENTAL_UPDATES;
+      si.continuous = true;
+    } else {
+      si.cursor_required = true;
+    }
     out.push_back(std::move(si));
   }
   return out;
@@ -352,7 +275,13 @@ std::vector<StreamInfo> discover_streams(Connection& db, const SourceSettings& s
 
 std::unique_ptr<SourceStream> open_source_stream(const SourceSettings& settings, const StreamRequest& request,
                                                  const Instance& owner, const std::string& snapshot) {
+  if (settings.capture == Capture::Logical) return open_logical_stream(settings, request, owner);
   return std::make_unique<TableStream>(settings, request, owner, snapshot);
+}
+
+std::unique_ptr<SourceStream> open_change_snapshot(const SourceSettings& settings, const StreamRequest& request,
+                                                   const Instance& owner, const std::string& snapshot) {
+  return std::make_unique<TableStream>(settings, request, owner, snapshot, true);
 }
 
 }  // namespace ingestd::plugins::postgres

@@ -12,10 +12,17 @@
 
 namespace ingestd::plugins::postgres {
 
+enum class Capture { None, Logical };
+
 struct SourceSettings {
   ConnectOptions connect;
   std::vector<std::string> schemas;  // globs; "!glob" excludes
   std::vector<std::string> tables;   // globs on "table" or "schema.table"; "!glob" excludes
+  // capture = "logical": changes from a replication slot (logical_stream.hpp).
+  Capture capture = Capture::None;
+  std::string slot;         // "": ingestd_<flow>_<schema>_<table>
+  std::string publication;  // "": the same name, made for the table
+  bool create_slot = true;
 };
 
 std::vector<ingestd::sdk::StreamInfo> discover_streams(Connection& db, const SourceSettings& settings);
@@ -25,5 +32,12 @@ std::unique_ptr<ingestd::sdk::SourceStream> open_source_stream(const SourceSetti
                                                                const ingestd::sdk::StreamRequest& request,
                                                                const ingestd::sdk::Instance& owner,
                                                                const std::string& snapshot);
+
+// The first copy of a change-data-capture stream, read in `snapshot` (the
+// slot's exported snapshot): PostgreSQL text forms and _ingestd_deleted false.
+std::unique_ptr<ingestd::sdk::SourceStream> open_change_snapshot(const SourceSettings& settings,
+                                                                 const ingestd::sdk::StreamRequest& request,
+                                                                 const ingestd::sdk::Instance& owner,
+                                                                 const std::string& snapshot);
 
 }  // namespace ingestd::plugins::postgres

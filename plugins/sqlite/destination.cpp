@@ -111,6 +111,7 @@ class SqliteTable : public DestinationTable {
   void write(const BatchReader& batch) override {
     begin();
     const std::string synced = now_utc();
+    if (batch.truncates()) empty_table(synced);
     const int deleted_col = shape_->deleted_column();
     const std::vector<int>& key_cols = shape_->key_columns();
     sqlite3* db = db_.handle();
@@ -211,6 +212,21 @@ class SqliteTable : public DestinationTable {
   }
 
  private:
+  // The source table was emptied (a captured TRUNCATE): every row goes, or is marked gone.
+  void empty_table(const std::string& synced) {
+    if (hard_delete_) {
+      db_.exec("DELETE FROM " + quote(target_));
+    } else {
+      Stmt mark(db_, "UPDATE " + quote(target_) + " SET " + quote(INGESTD_COLUMN_DELETED) + " = 1, " +
+                         quote(INGESTD_COLUMN_SYNCED_AT) + " = ?1, " + quote(INGESTD_COLUMN_RUN_ID) + " = ?2 WHERE " +
+                         quote(INGESTD_COLUMN_DELETED) + " = 0");
+      mark.bind_text(1, synced);
+      mark.bind_text(2, run_id_);
+      mark.step();
+    }
+    kit::sql::count_changes(host_, 0, 0, sqlite3_changes64(db_.handle()));
+  }
+
   template <class F>
   void with_lock(F&& f) {
     std::lock_guard guard(lock_);

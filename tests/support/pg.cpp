@@ -1,5 +1,8 @@
 #include "support/pg.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include "support/files.hpp"
 
 #include <libpq-fe.h>
@@ -84,7 +87,18 @@ PgDatabase::PgDatabase(const std::map<std::string, std::string>& server) : serve
 
 PgDatabase::~PgDatabase() {
   try {
-    pg_execute(pg_dsn("postgres", server_), "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    // Replication slots of the database (change data capture tests) hold
+    // WAL and forbid dropping it: gone first, their senders with them.
+    const std::string admin = pg_dsn("postgres", server_);
+    pg_execute(admin, "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '" + name_ +
+                          "' AND active_pid IS NOT NULL");
+    for (int i = 0; i < 100 && pg_scalar(admin, "SELECT count(*) FROM pg_replication_slots WHERE database = '" + name_ +
+                                                    "' AND active") != "0";
+         ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    pg_execute(admin, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" +
+                          name_ + "'");
+    pg_execute(admin, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
   } catch (...) {
   }
 }

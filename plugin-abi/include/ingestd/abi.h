@@ -194,6 +194,8 @@ typedef struct ingestd_host_api {
 #define INGESTD_SETTING_SCHEMA_CHANGES "schema_changes" /* "evolve" (default), "freeze" or "discard" */
 #define INGESTD_SETTING_HARD_DELETE "hard_delete"       /* boolean: deleted rows are removed, not marked */
 #define INGESTD_SETTING_DELETE_STALE "delete_stale"     /* boolean: see ingestd_table_request */
+#define INGESTD_SETTING_FLOW "flow"                     /* the flow's name (naming what a source keeps at the source, a replication slot). \since 1.2 */
+#define INGESTD_SETTING_FOLLOW "follow"                 /* boolean: a stream that can follow changes (CDC) keeps following instead of ending once caught up (ingestd serve). \since 1.2 */
 #define INGESTD_DEFAULT_BATCH_ROWS 16384
 
 /* Option types. The host validates flow-file values against them and hands the
@@ -394,6 +396,13 @@ typedef struct ingestd_batch {
 #define INGESTD_COUNTER_ROWS_INSERTED "rows_inserted"
 #define INGESTD_COUNTER_ROWS_UPDATED "rows_updated"
 #define INGESTD_COUNTER_ROWS_DELETED "rows_deleted"
+
+/* Batch metadata (ingestd_batch.metadata_json) destinations act on. A batch
+ * whose metadata has INGESTD_METADATA_TRUNCATE set to "true" begins with its
+ * source table emptied (a TRUNCATE captured from a change stream): before its
+ * rows, the destination deletes (hard_delete) or marks deleted every row of
+ * the table. \since 1.2 */
+#define INGESTD_METADATA_TRUNCATE "ingestd.truncate"
 
 /* close_table outcomes */
 #define INGESTD_CLOSE_COMPLETE 0 /* the stream ended: finish the load (replace swaps, stale rows go) */

@@ -1,6 +1,7 @@
 // Typed, zero-copy readers over an incoming record batch.
 #pragma once
 
+#include <ingestd/sdk/json.hpp>
 #include <ingestd/sdk/schema.hpp>
 
 #include <cstdint>
@@ -109,7 +110,8 @@ class ColumnReader {
 // A borrowed view of a struct array as rows and columns.
 class BatchReader {
  public:
-  BatchReader(const ArrowArray& batch, const Schema& schema) : schema_(&schema), rows_(batch.length) {
+  BatchReader(const ArrowArray& batch, const Schema& schema, std::string_view metadata_json = {})
+      : schema_(&schema), rows_(batch.length), metadata_json_(metadata_json) {
     if (static_cast<std::size_t>(batch.n_children) != schema.size())
       throw std::invalid_argument("batch has " + std::to_string(batch.n_children) +
                                   " columns, schema has " + std::to_string(schema.size()));
@@ -122,10 +124,24 @@ class BatchReader {
   std::size_t column_count() const { return columns_.size(); }
   const ColumnReader& column(std::size_t i) const { return columns_[i]; }
   const Schema& schema() const { return *schema_; }
+  // The batch's metadata as the source sent it (a JSON object, or empty).
+  std::string_view metadata_json() const { return metadata_json_; }
+  // Whether the batch begins with its source table emptied (INGESTD_METADATA_TRUNCATE).
+  bool truncates() const {
+    if (metadata_json_.find(INGESTD_METADATA_TRUNCATE) == std::string_view::npos) return false;
+    try {
+      const json::Value metadata = json::Value::parse(metadata_json_);
+      const json::Value& v = metadata[INGESTD_METADATA_TRUNCATE];
+      return v.is_string() && v.as_string() == "true";
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
 
  private:
   const Schema* schema_;
   int64_t rows_;
+  std::string_view metadata_json_;
   std::vector<ColumnReader> columns_;
 };
 

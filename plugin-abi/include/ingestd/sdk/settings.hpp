@@ -21,6 +21,8 @@ struct StreamSettings {
   std::optional<json::Value> start;     // the cursor value to begin from without state
   std::string deleted_column;           // "" when none
   std::string where;                    // "" when none
+  std::string flow;                     // the flow's name ("" from hosts before ABI 1.2)
+  bool follow = false;                  // follow changes until stopped (ingestd serve) rather than end once caught up
 };
 
 enum class SchemaChanges { Evolve, Freeze, Discard };
@@ -57,6 +59,8 @@ inline json::Value settings_json(const StreamSettings& s) {
   if (s.start) o.set(INGESTD_SETTING_START, *s.start);
   if (!s.deleted_column.empty()) o.set(INGESTD_SETTING_DELETED_COLUMN, s.deleted_column);
   if (!s.where.empty()) o.set(INGESTD_SETTING_WHERE, s.where);
+  if (!s.flow.empty()) o.set(INGESTD_SETTING_FLOW, s.flow);
+  if (s.follow) o.set(INGESTD_SETTING_FOLLOW, true);
   return json::Value(std::move(o));
 }
 

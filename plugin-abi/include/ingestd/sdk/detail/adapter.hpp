@@ -123,6 +123,8 @@ inline StreamSettings stream_settings(const Options& o) {
   if (o.has(INGESTD_SETTING_START)) s.start = o.get(INGESTD_SETTING_START);
   s.deleted_column = o.string(INGESTD_SETTING_DELETED_COLUMN);
   s.where = o.string(INGESTD_SETTING_WHERE);
+  s.flow = o.string(INGESTD_SETTING_FLOW);
+  s.follow = o.boolean(INGESTD_SETTING_FOLLOW);
   return s;
 }
 
@@ -465,7 +467,7 @@ struct Adapter {
         th->schema = import_schema(batch->schema);
         th->table->schema_changed(th->schema);
       }
-      BatchReader reader(batch->array, th->schema);
+      BatchReader reader(batch->array, th->schema, batch->metadata_json ? batch->metadata_json : "");
       th->table->write(reader);
       return INGESTD_OK;
     });

@@ -33,6 +33,9 @@ struct ConnectOptions {
   int64_t read_timeout_ms = 600000;
   int64_t statement_timeout_ms = 0;  // the server's own limit per statement; 0: none
   std::function<bool()> cancelled;  // polled while waiting; may be empty
+  // A logical replication connection (replication=database): SQL and the
+  // replication commands (CREATE_REPLICATION_SLOT, START_REPLICATION).
+  bool replication = false;
 };
 
 // `options` whose waits end when `cancelled` says so.
@@ -92,6 +95,15 @@ class Connection {
   void copy_out_start(const std::string& sql);
   // The next row without its line end; valid until the next call.
   bool copy_out_row(std::string_view& row);
+
+  // Streaming replication: START_REPLICATION ... (the connection is then in
+  // COPY BOTH mode), the server's messages, and the client's replies.
+  void copy_both_start(const std::string& command);
+  enum class Message { Data, None, End };
+  // The next message, waiting at most `wait_ms` for one (0: only what has
+  // arrived); Data leaves it in `data` until the next call.
+  Message copy_message(std::string_view& data, int64_t wait_ms);
+  void copy_send(std::string_view data);
 
   // Throws the SDK error for a failed result or a lost connection.
   [[noreturn]] void fail(PGresult* result, const std::string& what) const;

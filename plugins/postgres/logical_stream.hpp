@@ -1,0 +1,27 @@
+// A table's changes from PostgreSQL logical replication (capture =
+// "logical"): a slot of its own (pgoutput, no extension to install), a first
+// copy of the table in the slot's exported snapshot, then every insert,
+// update, delete and truncate from the slot's consistent point, with no gap
+// and no overlap. A checkpoint is the end of the last transaction a batch
+// completes ({"lsn": "16/B374D848"}); a transaction is never split across
+// two. The slot is told a position only once a checkpoint at it was saved,
+// so it never passes the saved state.
+#pragma once
+
+#include "source.hpp"
+
+#include <ingestd/sdk.hpp>
+
+#include <memory>
+
+namespace ingestd::plugins::postgres {
+
+std::unique_ptr<ingestd::sdk::SourceStream> open_logical_stream(const SourceSettings& settings,
+                                                                const ingestd::sdk::StreamRequest& request,
+                                                                const ingestd::sdk::Instance& owner);
+
+// The name ingestd gives a flow's slot and publication for a table (at most
+// 63 bytes, as PostgreSQL allows): ingestd_<flow>_<schema>_<table>.
+std::string replication_name(const std::string& flow, const std::string& schema, const std::string& table);
+
+}  // namespace ingestd::plugins::postgres

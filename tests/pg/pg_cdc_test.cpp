@@ -1,0 +1,181 @@
+// Change data capture from PostgreSQL logical replication (capture =
+// "logical") against the real server the fixture runs with wal_level =
+// logical: the first copy and the changes after it, transactions whole,
+// unchanged TOASTed values kept, truncates, an idle slot that still
+// advances, and SIGKILLs of a streaming daemon that lose and double nothing.
+#include "e2e.hpp"
+#include "support/net.hpp"
+#include "support/pg.hpp"
+#include "support/sqlite_query.hpp"
+#include "support/wait.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <random>
+#include <thread>
+
+using namespace e2e;
+using ingestd::json::Value;
+using testing::PgDatabase;
+
+namespace {
+
+std::string cdc_flow(const PgDatabase& src, const std::string& destinations, const std::string& to,
+                     const std::string& extra = "") {
+  return "[sources.src]\nplugin = \"postgres\"\nconfig = { dsn = \"" + src.dsn() + "\", capture = \"logical\" }\n" +
+         destinations + "[[flows]]\nname = \"cdc\"\nfrom = \"src\"\nto = " + to +
+         "\nstreams = [\"public.t\"]\nextract = \"incremental-updates\"\nload = \"merge\"\nhard_delete = true\n" + extra;
+}
+
+std::string sqlite_destination() { return "[destinations.lite]\nplugin = \"sqlite\"\nconfig = { path = \"dw.db\" }\n"; }
+
+Result run_ok(const Workspace& w) {
+  Result r = w.ingestd({"run", "flows.toml", "--no-progress"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  return r;
+}
+
+// The rows of the source table as text, in key order.
+std::string source_rows(const PgDatabase& src) {
+  return src.scalar("SELECT coalesce(string_agg(id || ':' || coalesce(v, '~') || ':' || coalesce(n::text, '~'), ',' "
+                    "ORDER BY id), '') FROM t");
+}
+
+std::string sqlite_rows(const Workspace& w) {
+  return testing::scalar(w.path("dw.db"), "SELECT coalesce(group_concat(id || ':' || coalesce(v, '~') || ':' || "
+                                          "coalesce(n, '~'), ','), '') FROM (SELECT * FROM \"public.t\" ORDER BY id)");
+}
+
+}  // namespace
+
+TEST_CASE("cdc: the first copy, then inserts, updates, deletes and a truncate, arrive exactly, and an idle rerun rewrites nothing") {
+  PgDatabase src;
+  src.execute("CREATE TABLE t (id int PRIMARY KEY, v text, n int);"
+              "INSERT INTO t SELECT g, 'v' || g, g FROM generate_series(1, 100) g;");
+  Workspace w;
+  w.write("flows.toml", cdc_flow(src, sqlite_destination(), "\"lite\""));
+  run_ok(w);
+  CHECK(sqlite_rows(w) == source_rows(src));
+  CHECK(src.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'ingestd_cdc_public_t'") == "1");
+
+  src.execute("INSERT INTO t SELECT g, 'v' || g, g FROM generate_series(101, 150) g;"
+              "UPDATE t SET v = 'changed', n = n * 10 WHERE id % 5 = 0;"
+              "DELETE FROM t WHERE id BETWEEN 11 AND 20;"
+              "UPDATE t SET id = 1000 WHERE id = 1;");  // a new key: the old one is deleted
+  run_ok(w);
+  CHECK(sqlite_rows(w) == source_rows(src));
+  CHECK(testing::scalar(w.path("dw.db"), "SELECT count(*) FROM \"public.t\"") == "140");
+
+  // Idle: nothing is written again.
+  const std::string before = testing::scalar(w.path("dw.db"), "SELECT group_concat(_ingestd_run_id) FROM \"public.t\"");
+  run_ok(w);
+  CHECK(testing::scalar(w.path("dw.db"), "SELECT group_concat(_ingestd_run_id) FROM \"public.t\"") == before);
+
+  src.execute("TRUNCATE t; INSERT INTO t VALUES (1, 'after', 1), (2, 'after', 2);");
+  run_ok(w);
+  CHECK(sqlite_rows(w) == "1:after:1,2:after:2");
+}
+
+TEST_CASE("cdc: a transaction of 100,000 rows arrives whole, and a TOASTed value an update leaves alone stays intact") {
+  PgDatabase src, dst;
+  src.execute("CREATE TABLE t (id int PRIMARY KEY, v text, n int);");
+  Workspace w;
+  const std::string pg_destination =
+      "[destinations.pg]\nplugin = \"postgres\"\nconfig = { dsn = \"" + dst.dsn() + "\" }\n";
+  w.write("flows.toml", cdc_flow(src, pg_destination, "\"pg\"", "batch_rows = 10000\n"));
+  run_ok(w);  // the first copy: an empty table
+  src.execute("INSERT INTO t SELECT g, 'v' || g, g FROM generate_series(1, 100000) g;");
+  const Result r = run_ok(w);
+  CHECK(dst.scalar("SELECT count(*) || ':' || sum(n) FROM t") == src.scalar("SELECT count(*) || ':' || sum(n) FROM t"));
+
+  // 300 kB that do not compress: stored out of line (TOAST), and not sent
+  // again by an update of another column.
+  src.execute("ALTER TABLE t ALTER COLUMN v SET STORAGE EXTERNAL;"
+              "INSERT INTO t SELECT 0, string_agg(md5(g::text), ''), 0 FROM generate_series(1, 10000) g;");
+  run_ok(w);
+  src.execute("UPDATE t SET n = 42 WHERE id = 0;");
+  run_ok(w);
+  CHECK(dst.scalar("SELECT n || ':' || length(v) || ':' || md5(v) FROM t WHERE id = 0") ==
+        src.scalar("SELECT n || ':' || length(v) || ':' || md5(v) FROM t WHERE id = 0"));
+  CHECK(dst.scalar("SELECT length(v) FROM t WHERE id = 0") == "320000");
+}
+
+TEST_CASE("cdc: an idle table's slot advances while only another database writes") {
+  PgDatabase src, other;
+  src.execute("CREATE TABLE t (id int PRIMARY KEY, v text, n int); INSERT INTO t VALUES (1, 'a', 1);");
+  Workspace w;
+  w.write("flows.toml", cdc_flow(src, sqlite_destination(), "\"lite\""));
+  run_ok(w);
+  const std::string slot = "'ingestd_cdc_public_t'";
+  other.execute("CREATE TABLE noise AS SELECT g, md5(g::text) FROM generate_series(1, 50000) g;");
+  const std::string written = other.scalar("SELECT pg_current_wal_lsn()");
+  run_ok(w);
+  // The slot was told a position past the other database's writes: it holds
+  // none of that WAL back.
+  CHECK(src.scalar("SELECT confirmed_flush_lsn >= '" + written + "'::pg_lsn FROM pg_replication_slots WHERE slot_name = " +
+                   slot) == "t");
+  CHECK(sqlite_rows(w) == "1:a:1");
+}
+
+TEST_CASE("cdc: SIGKILL of a streaming daemon at random moments, 10 times, loses and doubles nothing, and the slot never passes the saved state") {
+  PgDatabase src, dst;
+  src.execute("CREATE TABLE t (id int PRIMARY KEY, v text, n int);"
+              "INSERT INTO t SELECT g, 'v' || g, g FROM generate_series(1, 2000) g;");
+  Workspace w;
+  const std::string destinations = sqlite_destination() + "[destinations.pg]\nplugin = \"postgres\"\nconfig = { dsn = \"" +
+                                   dst.dsn() + "\" }\n";
+  w.write("flows.toml", cdc_flow(src, destinations, "[\"lite\", \"pg\"]", "batch_rows = 500\n"));
+  // Changes go on all the time: transactions of inserts, updates and deletes.
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    std::mt19937 random(11);
+    int next = 2001;
+    while (writing) {
+      const int id = 1 + static_cast<int>(random() % static_cast<unsigned>(next - 1));
+      try {
+        src.execute("BEGIN; INSERT INTO t SELECT g, 'w' || g, g FROM generate_series(" + std::to_string(next) + ", " +
+                    std::to_string(next + 49) + ") g; UPDATE t SET n = n + 1, v = 'u' WHERE id % 97 = " +
+                    std::to_string(id % 97) + "; DELETE FROM t WHERE id = " + std::to_string(id) + "; COMMIT;");
+        next += 50;
+      } catch (const std::exception&) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  std::mt19937 random(5);
+  auto saved_lsn = [&](const std::string& text) { return text.empty() ? std::string("0/0") : text; };
+  for (int kill = 0; kill < 10; ++kill) {
+    testing::Options o;
+    o.cwd = w.dir.path();
+    o.stderr_path = w.path("serve.log");
+    testing::Child serve({testing::ingestd_bin(), "serve", "flows.toml", "--listen", "127.0.0.1:0"}, o);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300 + random() % 1700));
+    serve.signal(SIGKILL);
+    serve.wait();
+    // The slot is never ahead of what both destinations saved.
+    const std::string confirmed =
+        src.scalar("SELECT coalesce(confirmed_flush_lsn::text, '0/0') FROM pg_replication_slots WHERE slot_name = "
+                   "'ingestd_cdc_public_t'");
+    const std::string lite = saved_lsn(testing::scalar(
+        w.path("dw.db"), "SELECT coalesce((SELECT json_extract(CAST(checkpoint AS TEXT), '$.lsn') FROM _ingestd_state), '')"));
+    const std::string pg =
+        saved_lsn(dst.scalar("SELECT coalesce((SELECT convert_from(checkpoint, 'UTF8')::json->>'lsn' FROM "
+                             "_ingestd_state), '')"));
+    CHECK_MESSAGE(src.scalar("SELECT '" + confirmed + "'::pg_lsn <= '" + lite + "'::pg_lsn AND '" + confirmed +
+                             "'::pg_lsn <= '" + pg + "'::pg_lsn") == "t",
+                  "kill " << kill << ": slot at " << confirmed << ", saved " << lite << " and " << pg);
+  }
+  writing = false;
+  writer.join();
+  // The daemons streamed changes between the kills, not only the first copy.
+  CHECK(std::stoll(testing::scalar(w.path("dw.db"), "SELECT count(*) FROM \"public.t\" WHERE id > 2000")) > 0);
+  CHECK(std::stoll(src.scalar("SELECT (confirmed_flush_lsn - '0/0') FROM pg_replication_slots WHERE slot_name = "
+                              "'ingestd_cdc_public_t'")) > 0);
+  // One run catches up with everything; both destinations are the source.
+  run_ok(w);
+  const std::string expected = source_rows(src);
+  CHECK(sqlite_rows(w) == expected);
+  CHECK(dst.scalar("SELECT coalesce(string_agg(id || ':' || coalesce(v, '~') || ':' || coalesce(n::text, '~'), ',' "
+                   "ORDER BY id), '') FROM t WHERE NOT _ingestd_deleted") == expected);
+  CHECK(std::stoll(src.scalar("SELECT count(*) FROM t")) > 2000);
+}
