@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "config/flow_file.hpp"
+#include "monitor/key_sketch.hpp"
 #include "state/state_store.hpp"
 
 #include <ingestd/sdk/json.hpp>
@@ -16,6 +17,7 @@ namespace {
 
 struct Usage {
   int64_t active_keys = -1;  // -1: not counted (a snapshot extract, or no primary key)
+  bool estimated = false;
   int64_t rows_moved = 0, inserted = 0, updated = 0, deleted = 0;
   std::set<std::string> runs;
 };
@@ -47,12 +49,14 @@ int usage_command(const GlobalOptions&, const UsageArgs& a) {
       u.deleted += counter(counters, INGESTD_COUNTER_ROWS_DELETED);
     }
   }
-  std::map<std::tuple<std::string, std::string, std::string>, int64_t> keys;  // (month, flow, stream)
+  std::map<std::tuple<std::string, std::string, std::string>, StateStore::TouchedKeys> keys;  // (month, flow, stream)
   for (const auto& t : store->touched_keys(a.month))
-    if (ff.find_flow(t.flow)) keys[{t.month, t.flow, t.stream}] = t.keys;
+    if (ff.find_flow(t.flow)) keys[{t.month, t.flow, t.stream}] = t;
   for (auto& [key, u] : usage) {
     auto it = keys.find({std::get<0>(key), std::get<1>(key), std::get<2>(key)});
-    if (it != keys.end()) u.active_keys = it->second;
+    if (it == keys.end()) continue;
+    u.active_keys = it->second.keys;
+    u.estimated = !it->second.exact;
   }
 
   if (a.format == "json") {
@@ -64,6 +68,7 @@ int usage_command(const GlobalOptions&, const UsageArgs& a) {
       o.set("stream", json::Value(std::get<2>(key)));
       o.set("destination", json::Value(std::get<3>(key)));
       o.set("active_rows", u.active_keys >= 0 ? json::Value(u.active_keys) : json::Value());
+      o.set("active_rows_estimated", json::Value(u.estimated));
       o.set("rows_moved", json::Value(u.rows_moved));
       o.set("rows_inserted", json::Value(u.inserted));
       o.set("rows_updated", json::Value(u.updated));
@@ -83,11 +88,13 @@ int usage_command(const GlobalOptions&, const UsageArgs& a) {
   for (const auto& [key, u] : usage)
     std::printf("%-8s %-16s %-24s %-12s %12s %12lld %10lld %10lld %10lld %6zu\n", std::get<0>(key).c_str(),
                 std::get<1>(key).c_str(), std::get<2>(key).c_str(), std::get<3>(key).c_str(),
-                u.active_keys >= 0 ? std::to_string(u.active_keys).c_str() : "-",
+                u.active_keys < 0 ? "-" : ((u.estimated ? "~" : "") + std::to_string(u.active_keys)).c_str(),
                 static_cast<long long>(u.rows_moved), static_cast<long long>(u.inserted),
                 static_cast<long long>(u.updated), static_cast<long long>(u.deleted), u.runs.size());
   std::printf("Active rows: distinct primary keys an incremental extract delivered (the rows that changed at the "
-              "source);\n'-' for snapshot extracts, which deliver every row each run.\n");
+              "source),\nexact up to %zu a month, estimated past (~, about 0.8%% off); '-' for snapshot extracts, which "
+              "deliver every row.\n",
+              KeySketch::kExactLimit);
   return kExitOk;
 }
 

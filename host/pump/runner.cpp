@@ -182,10 +182,11 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     };
     // Active rows (ingestd usage): the keys an incremental read delivers are
     // the rows that changed at the source. A snapshot delivers every row.
-    if (settings.extract_mode != INGESTD_EXTRACT_SNAPSHOT && !job.primary_key.empty())
-      job.touched = [&store, flow = f.name, stream = name](const std::vector<uint64_t>& hashes) {
-        store.add_touched_keys(flow, stream, utc_month(), hashes);
-      };
+    if (settings.extract_mode != INGESTD_EXTRACT_SNAPSHOT && !job.primary_key.empty()) {
+      auto tally = std::make_shared<KeyTally>(store, f.name, name);
+      job.touched = [tally](const std::vector<uint64_t>& hashes) { tally->add(hashes); };
+      job.touched_end = [tally] { tally->flush(); };
+    }
     jobs.push_back(std::move(job));
   }
   return jobs;
@@ -228,6 +229,12 @@ StreamOutcome attempt_stream(StreamJob& job, StreamStats& stats, int attempt) {
 // connection) from the last checkpoint every destination committed, as the
 // stores hold it when the retry starts.
 void run_with_retries(StreamJob job, StreamStats& stats, int max_retries) {
+  struct FlushTouched {
+    const StreamJob& job;
+    ~FlushTouched() {
+      if (job.touched_end) job.touched_end();
+    }
+  } flush_touched{job};
   for (int attempt = 0;; ++attempt) {
     StreamOutcome outcome = attempt_stream(job, stats, attempt);
     if (!outcome.transient() || attempt >= max_retries) return;

@@ -46,6 +46,7 @@ struct StreamJob {
   // When set, told the key hashes of the rows each saved checkpoint covers
   // (monitor/touched_keys.hpp); a failure to record them is logged only.
   std::function<void(const std::vector<uint64_t>& hashes)> touched;
+  std::function<void()> touched_end;  // the stream's attempts are over
 };
 
 // Runs one attempt at the job to its end on the calling thread and says how

@@ -1,5 +1,6 @@
 #include "log/logging.hpp"
 #include "state/state_store.hpp"
+#include "monitor/key_sketch.hpp"
 #include "util/process.hpp"
 #include "util/time.hpp"
 
@@ -41,8 +42,8 @@ class PostgresStateStore : public StateStore {
     run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS counters text");
     run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS columns text");
     run("ALTER TABLE " + s + ".run_streams ADD COLUMN IF NOT EXISTS flags text");
-    run("CREATE TABLE IF NOT EXISTS " + s + ".touched_keys (flow text NOT NULL, stream text NOT NULL, month text NOT "
-        "NULL, key_hash bigint NOT NULL, PRIMARY KEY (flow, stream, month, key_hash))");
+    run("CREATE TABLE IF NOT EXISTS " + s + ".key_sketches (flow text NOT NULL, stream text NOT NULL, month text NOT "
+        "NULL, sketch bytea NOT NULL, PRIMARY KEY (flow, stream, month))");
     run("CREATE TABLE IF NOT EXISTS " + s + ".leases (name text PRIMARY KEY, owner text NOT NULL, pid bigint NOT NULL, "
         "host text NOT NULL, since text NOT NULL, expires_at timestamptz NOT NULL)");
   }
@@ -128,27 +129,43 @@ class PostgresStateStore : public StateStore {
     return with_streams(r, flow);
   }
 
-  void add_touched_keys(const std::string& flow, const std::string& stream, const std::string& month,
-                        const std::vector<uint64_t>& hashes) override {
+  void merge_key_sketch(const std::string& flow, const std::string& stream, const std::string& month,
+                        const KeySketch& keys) override {
     std::lock_guard lock(mutex_);
-    // One statement per call: the hashes travel as one array.
-    std::string array = "{";
-    for (std::size_t i = 0; i < hashes.size(); ++i)
-      array += (i ? "," : "") + std::to_string(static_cast<int64_t>(hashes[i]));
-    array += "}";
-    query("INSERT INTO " + table("touched_keys") + " (flow, stream, month, key_hash) SELECT $1, $2, $3, h FROM "
-          "unnest($4::bigint[]) h ON CONFLICT DO NOTHING",
-          {flow, stream, month, array});
+    transaction([&] {
+      // Locked for the read-merge-write: several processes may share the store.
+      PgResult r = query("SELECT encode(sketch, 'escape') FROM " + table("key_sketches") +
+                             " WHERE flow = $1 AND stream = $2 AND month = $3 FOR UPDATE",
+                         {flow, stream, month});
+      KeySketch merged = r.rows() ? KeySketch::parse(unescape_bytea(r.get(), 0, 0)) : KeySketch();
+      merged.add(keys);
+      query("INSERT INTO " + table("key_sketches") + " (flow, stream, month, sketch) VALUES ($1, $2, $3, "
+            "decode($4, 'hex')) ON CONFLICT (flow, stream, month) DO UPDATE SET sketch = EXCLUDED.sketch",
+            {flow, stream, month, hex(merged.serialize())});
+    });
   }
 
   std::vector<TouchedKeys> touched_keys(const std::optional<std::string>& month) override {
     std::lock_guard lock(mutex_);
-    PgResult r = query("SELECT flow, stream, month, count(*) FROM " + table("touched_keys") +
-                           " WHERE $1::text IS NULL OR month = $1 GROUP BY flow, stream, month ORDER BY month, flow, "
-                           "stream",
+    PgResult r = query("SELECT flow, stream, month, encode(sketch, 'escape') FROM " + table("key_sketches") +
+                           " WHERE $1::text IS NULL OR month = $1 ORDER BY month, flow, stream",
                        {month});
     std::vector<TouchedKeys> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3)});
+    for (int i = 0; i < r.rows(); ++i) {
+      const KeySketch keys = KeySketch::parse(unescape_bytea(r.get(), i, 3));
+      out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), keys.count(), keys.exact()});
+    }
+    return out;
+  }
+
+  static std::string hex(std::string_view bytes) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char b : bytes) {
+      out.push_back(digits[b >> 4]);
+      out.push_back(digits[b & 15]);
+    }
     return out;
   }
 

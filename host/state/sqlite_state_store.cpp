@@ -1,4 +1,5 @@
 #include "state/state_store.hpp"
+#include "monitor/key_sketch.hpp"
 #include "util/process.hpp"
 #include "util/time.hpp"
 
@@ -57,13 +58,13 @@ CREATE TABLE IF NOT EXISTS run_streams (
   counters TEXT,
   PRIMARY KEY (run_id, flow, stream, destination)
 );
-CREATE TABLE IF NOT EXISTS touched_keys (
+CREATE TABLE IF NOT EXISTS key_sketches (
   flow TEXT NOT NULL,
   stream TEXT NOT NULL,
   month TEXT NOT NULL,
-  key_hash INTEGER NOT NULL,
-  PRIMARY KEY (flow, stream, month, key_hash)
-) WITHOUT ROWID;
+  sketch BLOB NOT NULL,
+  PRIMARY KEY (flow, stream, month)
+);
 CREATE TABLE IF NOT EXISTS leases (
   name TEXT PRIMARY KEY,
   owner TEXT NOT NULL,
@@ -267,25 +268,32 @@ class SqliteStateStore : public StateStore {
     return out;
   }
 
-  void add_touched_keys(const std::string& flow, const std::string& stream, const std::string& month,
-                        const std::vector<uint64_t>& hashes) override {
+  void merge_key_sketch(const std::string& flow, const std::string& stream, const std::string& month,
+                        const KeySketch& keys) override {
     std::lock_guard lock(mutex_);
     Transaction tx(*this);
-    Statement ins(db_, "INSERT OR IGNORE INTO touched_keys (flow, stream, month, key_hash) VALUES (?1, ?2, ?3, ?4)");
-    for (uint64_t h : hashes) {
-      ins.bind(1, flow).bind(2, stream).bind(3, month).bind(4, static_cast<int64_t>(h));
-      ins.run();
-    }
+    Statement get(db_, "SELECT sketch FROM key_sketches WHERE flow = ?1 AND stream = ?2 AND month = ?3");
+    get.bind(1, flow).bind(2, stream).bind(3, month);
+    KeySketch merged = get.step() ? KeySketch::parse(get.blob(0)) : KeySketch();
+    get.reset();
+    merged.add(keys);
+    Statement put(db_, "INSERT INTO key_sketches (flow, stream, month, sketch) VALUES (?1, ?2, ?3, ?4) "
+                       "ON CONFLICT (flow, stream, month) DO UPDATE SET sketch = excluded.sketch");
+    put.bind(1, flow).bind(2, stream).bind(3, month).bind_blob(4, merged.serialize());
+    put.run();
     tx.commit();
   }
 
   std::vector<TouchedKeys> touched_keys(const std::optional<std::string>& month) override {
     std::lock_guard lock(mutex_);
-    Statement q(db_, "SELECT flow, stream, month, count(*) FROM touched_keys WHERE ?1 IS NULL OR month = ?1 "
-                     "GROUP BY flow, stream, month ORDER BY month, flow, stream");
+    Statement q(db_, "SELECT flow, stream, month, sketch FROM key_sketches WHERE ?1 IS NULL OR month = ?1 "
+                     "ORDER BY month, flow, stream");
     if (month) q.bind(1, *month);
     std::vector<TouchedKeys> out;
-    while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), q.integer(3)});
+    while (q.step()) {
+      const KeySketch keys = KeySketch::parse(q.blob(3));
+      out.push_back({q.text(0), q.text(1), q.text(2), keys.count(), keys.exact()});
+    }
     return out;
   }
 

@@ -13,6 +13,7 @@
 namespace ingestd {
 
 struct FlowFile;
+class KeySketch;
 
 // A state store that could not be read or written; transient when a retry
 // may succeed (a server restarting, a lock another process holds).
@@ -92,13 +93,14 @@ class StateStore {
   // stream is not among them.
   virtual std::vector<RunRecord> flow_runs(const std::string& flow, int limit) = 0;
 
-  // Active rows: hashes of the primary keys a flow's stream delivered in a
-  // calendar month ("2026-12"), each kept once.
-  virtual void add_touched_keys(const std::string& flow, const std::string& stream, const std::string& month,
-                                const std::vector<uint64_t>& hashes) = 0;
+  // Active rows: the keys a flow's stream delivered in a calendar month
+  // ("2026-12"), merged into the month's sketch.
+  virtual void merge_key_sketch(const std::string& flow, const std::string& stream, const std::string& month,
+                                const KeySketch& keys) = 0;
   struct TouchedKeys {
     std::string flow, stream, month;
     int64_t keys = 0;  // distinct
+    bool exact = true;  // false: estimated
   };
   // Per flow, stream and month (of one month when given), oldest first.
   virtual std::vector<TouchedKeys> touched_keys(const std::optional<std::string>& month) = 0;

@@ -64,7 +64,7 @@ TEST_CASE("usage: inserts, updates and deletes over two months give exact active
   // That month is moved back one in the state store, as if a month passed.
   const std::string now = month_of(std::time(nullptr)), before = month_before(now);
   testing::execute(w.path(".ingestd/state.db"),
-                   "UPDATE touched_keys SET month = '" + before + "'; UPDATE runs SET started_at = '" + before +
+                   "UPDATE key_sketches SET month = '" + before + "'; UPDATE runs SET started_at = '" + before +
                        "' || substr(started_at, 8)");
   // This month: 2 updated, 2 inserted, 1 deleted.
   testing::execute(src, "UPDATE t SET v = 'again', version = 30 + id WHERE id IN (2, 4);");

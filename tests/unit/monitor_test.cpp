@@ -4,10 +4,13 @@
 
 #include "alert/alert.hpp"
 #include "monitor/columns.hpp"
+#include "monitor/key_sketch.hpp"
 #include "monitor/volume.hpp"
 #include "util/time.hpp"
 
 #include <ingestd/sdk/json.hpp>
+
+#include <cstdlib>
 
 using namespace ingestd;
 
@@ -64,4 +67,38 @@ TEST_CASE("monitor: run history timestamps read back to the millisecond") {
   CHECK(utc_timestamp(*parse_utc_timestamp("2026-11-22T04:13:55Z")) == "2026-11-22T04:13:55.000Z");
   CHECK_FALSE(parse_utc_timestamp("2026-11-22 04:13:55").has_value());
   CHECK_FALSE(parse_utc_timestamp("2026-11-22T04:13:55.061+01:00").has_value());
+}
+
+TEST_CASE("monitor: the key sketch is exact up to its limit, close past it, and merges and stores without loss") {
+  auto hash = [](uint64_t i) {  // as key_hashes finishes its hashes
+    uint64_t h = i * 0x9e3779b97f4a7c15ull + 1;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+  };
+  KeySketch small;
+  for (uint64_t i = 0; i < 1000; ++i) small.add(hash(i % 700));  // repeats count once
+  CHECK(small.exact());
+  CHECK(small.count() == 700);
+  const KeySketch back = KeySketch::parse(small.serialize());
+  CHECK(back.count() == 700);
+  KeySketch at_limit;
+  for (uint64_t i = 0; i < KeySketch::kExactLimit; ++i) at_limit.add(hash(i));
+  CHECK(at_limit.exact());
+  CHECK(at_limit.count() == static_cast<int64_t>(KeySketch::kExactLimit));
+
+  KeySketch big, half;
+  for (uint64_t i = 0; i < 200000; ++i) big.add(hash(i));
+  for (uint64_t i = 100000; i < 300000; ++i) half.add(hash(i));
+  CHECK_FALSE(big.exact());
+  CHECK(std::abs(big.count() - 200000) < 200000 / 50);  // within 2 %
+  KeySketch both = KeySketch::parse(big.serialize());
+  both.add(half);
+  CHECK(std::abs(both.count() - 300000) < 300000 / 50);
+  KeySketch grown = small;
+  grown.add(big);  // an exact sketch taking an estimated one
+  CHECK(std::abs(grown.count() - 200000) < 200000 / 50);
+  CHECK(KeySketch::parse("garbage").count() == 0);
 }
