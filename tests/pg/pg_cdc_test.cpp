@@ -74,6 +74,13 @@ TEST_CASE("cdc: the first copy, then inserts, updates, deletes and a truncate, a
   src.execute("TRUNCATE t; INSERT INTO t VALUES (1, 'after', 1), (2, 'after', 2);");
   run_ok(w);
   CHECK(sqlite_rows(w) == "1:after:1,2:after:2");
+
+  // A column added at the source comes through the change stream to the destination.
+  src.execute("ALTER TABLE t ADD COLUMN region text; INSERT INTO t VALUES (3, 'new', 3, 'EU'); "
+              "UPDATE t SET region = 'US' WHERE id = 1;");
+  run_ok(w);
+  CHECK(testing::scalar(w.path("dw.db"), "SELECT group_concat(id || ':' || coalesce(region, '~')) FROM "
+                                         "(SELECT * FROM \"public.t\" ORDER BY id)") == "1:US,2:~,3:EU");
 }
 
 TEST_CASE("cdc: a transaction of 100,000 rows arrives whole, and a TOASTed value an update leaves alone stays intact") {
