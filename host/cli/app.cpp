@@ -96,8 +96,9 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   run_cmd->add_option("--report", run.report, "Write a JSON report of the run to FILE (- for standard output)")->type_name("FILE");
   run_cmd->add_flag("--no-progress", run.no_progress, "No live progress, even on a terminal");
-  run_cmd->add_flag("--full-refresh", run.full_refresh,
-                    "Ignore stored state for this run: read every stream from the start (state is saved again)");
+  run_cmd->add_flag("--full-refresh,--resnapshot", run.full_refresh,
+                    "Ignore stored state for this run: read every stream from the start (state is saved again); a "
+                    "change-data-capture stream copies its table again with a new slot");
   run_cmd->add_flag("--wait", run.wait, "When another run is running one of the flows, wait for it (default: exit 3)");
   run_cmd->add_option("--wait-timeout", run.wait_for, "Wait at most this long (30s, 10m, 2h) for busy flows, then exit 3")
       ->type_name("DURATION");

@@ -86,10 +86,10 @@ class LogicalStream : public SourceStream {
     if (resume) {
       if (slot.rows() == 0)
         throw config_error("replication slot '" + slot_ + "' of " + r.stream + " is gone (dropped, or never made on "
-                           "this server); `ingestd run --full-refresh` copies the table again and makes a new slot");
+                           "this server); `ingestd run --resnapshot` copies the table again and makes a new slot");
       if (!slot.is_null(0, 0) && slot.text(0, 0) == "lost")
         throw config_error("replication slot '" + slot_ + "' of " + r.stream + " was invalidated: the server removed "
-                           "WAL it still needed (max_slot_wal_keep_size); `ingestd run --full-refresh` copies the "
+                           "WAL it still needed (max_slot_wal_keep_size); `ingestd run --resnapshot` copies the "
                            "table again and makes a new slot");
       start_streaming(*resume);
       return;

@@ -122,6 +122,16 @@ TEST_CASE("cdc: an idle table's slot advances while only another database writes
   CHECK(src.scalar("SELECT confirmed_flush_lsn >= '" + written + "'::pg_lsn FROM pg_replication_slots WHERE slot_name = " +
                    slot) == "t");
   CHECK(sqlite_rows(w) == "1:a:1");
+
+  // A slot gone under a saved position is named, with the way out.
+  src.execute("SELECT pg_drop_replication_slot(" + slot + "); INSERT INTO t VALUES (2, 'b', 2);");
+  const Result gone = w.ingestd({"run", "flows.toml", "--no-progress"});
+  CHECK(gone.exit_code == 2);
+  CHECK_MESSAGE(contains(gone.err, "replication slot 'ingestd_cdc_public_t' of public.t is gone"), dump(gone));
+  CHECK(contains(gone.err, "ingestd run --resnapshot"));
+  const Result again = w.ingestd({"run", "flows.toml", "--no-progress", "--resnapshot"});
+  CHECK_MESSAGE(again.exit_code == 0, dump(again));
+  CHECK(sqlite_rows(w) == "1:a:1,2:b:2");
 }
 
 TEST_CASE("cdc: SIGKILL of a streaming daemon at random moments, 10 times, loses and doubles nothing, and the slot never passes the saved state") {
