@@ -62,7 +62,8 @@ TEST_CASE("pgoutput: the envelope, keepalives and the status update a client sen
   CHECK(k.kind == Envelope::Kind::Keepalive);
   CHECK(k.wal_end == 0x100);
   CHECK(k.reply_requested);
-  const Envelope w = parse_envelope("w" + be(1, 8) + be(2, 8) + be(3, 8) + "B");
+  const std::string data = "w" + be(1, 8) + be(2, 8) + be(3, 8) + "B";  // the payload points into it
+  const Envelope w = parse_envelope(data);
   CHECK(w.kind == Envelope::Kind::Data);
   CHECK(w.payload == "B");
   const std::string s = status_update(0x20, 0x10, 5, true);
