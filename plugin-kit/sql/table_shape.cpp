@@ -42,7 +42,9 @@ std::string TableShape::create_statement(const Columns& start, const Schema& sch
     if (is_metadata_column(f.name)) continue;
     const bool known = std::any_of(cols.begin(), cols.end(), [&](const auto& c) { return c.first == f.name; });
     // Columns a replace's old table lacks join it only when the policy evolves.
-    if (!known && (start.empty() || policy_ == SchemaChanges::Evolve)) cols.emplace_back(f.name, d_.column_type(f.type));
+    const bool key = std::find(key_.begin(), key_.end(), f.name) != key_.end();
+    if (!known && (start.empty() || policy_ == SchemaChanges::Evolve))
+      cols.emplace_back(f.name, with_primary_key && key ? d_.key_column_type(f.type) : d_.column_type(f.type));
   }
   std::string sql = std::string("CREATE TABLE ") + (if_not_exists ? "IF NOT EXISTS " : "") + names_.qualified + " (";
   for (const auto& [name, type] : cols)
@@ -97,7 +99,7 @@ std::string TableShape::stale_rows_statement(const std::string& seen, bool hard_
   for (const auto& k : key_)
     match += (match.empty() ? "" : " AND ") + ("s." + d_.quote(k) + " " + d_.key_equals() + " t." + d_.quote(k));
   const std::string unseen = "NOT EXISTS (SELECT 1 FROM " + seen + " s WHERE " + match + ")";
-  if (hard_delete) return "DELETE FROM " + names_.qualified + " AS t WHERE " + unseen;
+  if (hard_delete) return d_.delete_aliased(names_.qualified) + " WHERE " + unseen;
   const std::string deleted = d_.quote(INGESTD_COLUMN_DELETED);
   return "UPDATE " + names_.qualified + " AS t SET " + deleted + " = " + d_.boolean(true) + ", " +
          d_.quote(INGESTD_COLUMN_SYNCED_AT) + " = " + synced_at + ", " + d_.quote(INGESTD_COLUMN_RUN_ID) + " = " +

@@ -12,6 +12,19 @@
 #include <string>
 #include <vector>
 
+// Rows in a failed check, shown as "a|b / c|d" rather than {?}.
+template <>
+struct doctest::StringMaker<std::vector<std::vector<std::string>>> {
+  static doctest::String convert(const std::vector<std::vector<std::string>>& rows) {
+    std::string out;
+    for (const auto& row : rows) {
+      out += out.empty() ? "" : " / ";
+      for (std::size_t i = 0; i < row.size(); ++i) out += (i ? "|" : "") + row[i];
+    }
+    return doctest::String(out.c_str());
+  }
+};
+
 namespace e2e {
 
 using testing::contains;

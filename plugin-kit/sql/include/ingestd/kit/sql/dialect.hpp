@@ -20,6 +20,8 @@ class Dialect {
   virtual std::string quote(const std::string& identifier) const = 0;
   // The declared type a new column gets for values of `type`.
   virtual std::string column_type(const sdk::DataType& type) const = 0;
+  // ... and a primary key column (an index may need a bounded type: VARCHAR, not TEXT).
+  virtual std::string key_column_type(const sdk::DataType& type) const { return column_type(type); }
   // What a column declared `declared` holds, in ingestd terms.
   virtual sdk::DataType type_of(const std::string& declared) const = 0;
   // The type a column holding `had` must take to receive `in` values.
@@ -35,6 +37,8 @@ class Dialect {
   virtual std::string boolean(bool value) const = 0;
   // The operator key columns of two rows compare with.
   virtual std::string key_equals() const { return "="; }
+  // The head of a DELETE on `table` under the alias t (MariaDB wants "DELETE t FROM ... AS t").
+  virtual std::string delete_aliased(const std::string& table) const { return "DELETE FROM " + table + " AS t"; }
 };
 
 }  // namespace ingestd::kit::sql
