@@ -30,6 +30,7 @@ struct Settings {
   std::vector<std::string> databases;
   std::vector<std::string> tables;
   std::string zero_dates = "null";
+  std::string capture = "none";
 };
 
 const BoundOptions<Settings>& options() {
@@ -55,6 +56,11 @@ const BoundOptions<Settings>& options() {
     b.add("databases", &S::databases, "Databases to read, as globs; \"!glob\" excludes (default: `database`)")
         .only_for(kSource);
     b.add("tables", &S::tables, "Tables and views to read, as globs on \"table\" or \"database.table\"")
+        .only_for(kSource);
+    b.add("capture", &S::capture,
+          "none: read tables with queries; binlog: every insert, update and delete from the binary log (the server "
+          "needs log_bin, binlog_format = ROW, binlog_row_image = FULL), after a first copy of each table")
+        .one_of({"none", "binlog"})
         .only_for(kSource);
     b.add("zero_dates", &S::zero_dates, "A zero date (0000-00-00) is read as NULL, or fails the stream")
         .one_of({"null", "fail"})
@@ -90,6 +96,7 @@ class MysqlSource : public Instance {
     settings_.databases = s.databases;
     settings_.tables = s.tables;
     settings_.zero_dates = s.zero_dates == "fail" ? ZeroDates::Fail : ZeroDates::Null;
+    settings_.capture = s.capture == "binlog" ? Capture::Binlog : Capture::None;
   }
   void check() override {
     Connection db(settings_.connect);

@@ -1,5 +1,7 @@
 #include "source.hpp"
 
+#include "binlog_stream.hpp"
+
 #include <ingestd/sdk/evolving_batch.hpp>
 
 #include <fnmatch.h>
@@ -25,14 +27,9 @@ bool matches(const std::vector<std::string>& patterns, const std::vector<std::st
   return included || !any_include;
 }
 
-struct TableInfo {
-  std::string database, table;
-  bool view = false;
-  std::vector<SourceColumn> columns;
-  std::vector<std::string> primary_key;
-};
+}  // namespace
 
-TableInfo describe(Connection& db, const std::string& database, const std::string& table) {
+TableInfo describe_table(Connection& db, const std::string& database, const std::string& table) {
   TableInfo t{database, table, false, {}, {}};
   Rows kind = db.query("SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + db.literal(database) +
                        " AND TABLE_NAME = " + db.literal(table));
@@ -56,6 +53,8 @@ std::pair<std::string, std::string> split_stream(const std::string& stream, cons
   return {stream.substr(0, dot), stream.substr(dot + 1)};
 }
 
+namespace {
+
 bool is_cursor_type(const DataType& t) {
   return t.is_integer() || t.id == TypeId::Date32 || t.id == TypeId::TimestampUs || t.id == TypeId::TimestampUsLocal ||
          t.id == TypeId::Decimal128 || t.id == TypeId::Float64;
@@ -63,14 +62,20 @@ bool is_cursor_type(const DataType& t) {
 
 class TableStream : public SourceStream {
  public:
-  TableStream(const SourceSettings& settings, const StreamRequest& r, const Instance& owner)
-      : db_(with_cancel(settings.connect, r.host, owner)), host_(r.host), owner_(owner), batch_rows_(r.batch_rows),
-        zero_dates_(settings.zero_dates) {
+  // `in_snapshot`: a connection already inside the consistent snapshot to read (a change stream's first copy).
+  TableStream(const SourceSettings& settings, const StreamRequest& r, const Instance& owner,
+              std::unique_ptr<Connection> in_snapshot)
+      : in_snapshot_(in_snapshot != nullptr),
+        conn_(in_snapshot_ ? std::move(in_snapshot)
+                           : std::make_unique<Connection>(with_cancel(settings.connect, r.host, owner))),
+        db_(*conn_), host_(r.host), owner_(owner), batch_rows_(r.batch_rows), zero_dates_(settings.zero_dates) {
     const auto [database, table] = split_stream(r.stream, settings.connect.database);
     // One consistent read of the table, however long it streams.
-    db_.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-    db_.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
-    t_ = describe(db_, database, table);
+    if (!in_snapshot_) {
+      db_.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      db_.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    }
+    t_ = describe_table(db_, database, table);
     if (t_.columns.empty()) throw config_error("no table or view " + r.stream);
     std::string select;
     Schema schema;
@@ -81,9 +86,10 @@ class TableStream : public SourceStream {
     std::vector<std::string> where;
     if (!r.settings.where.empty()) where.push_back("(" + r.settings.where + ")");
     incremental_ = r.extract_mode != INGESTD_EXTRACT_SNAPSHOT;
-    if (r.extract_mode == INGESTD_EXTRACT_INCREMENTAL_UPDATES) {
+    // A change stream's first copy carries the flag its changes carry.
+    if (r.extract_mode == INGESTD_EXTRACT_INCREMENTAL_UPDATES || in_snapshot_) {
       std::string flag = "false";
-      if (!r.settings.deleted_column.empty()) {
+      if (!r.settings.deleted_column.empty() && !in_snapshot_) {
         const SourceColumn& d = column(r.settings.deleted_column, "deleted_column");
         flag = d.type.is_integer() || d.type.id == TypeId::Bool ? "coalesce(" + quote_ident(d.name) + ", 0) <> 0"
                                                                  : quote_ident(d.name) + " IS NOT NULL";
@@ -214,7 +220,9 @@ class TableStream : public SourceStream {
     return true;
   }
 
-  Connection db_;
+  const bool in_snapshot_;
+  std::unique_ptr<Connection> conn_;
+  Connection& db_;
   Host host_;
   const Instance& owner_;
   int64_t batch_rows_;
@@ -244,7 +252,7 @@ std::vector<StreamInfo> discover_streams(Connection& db, const SourceSettings& s
   std::vector<StreamInfo> out;
   for (const auto& [database, table] : names) {
     if (!matches(s.databases, {database}) || !matches(s.tables, {table, database + "." + table})) continue;
-    TableInfo t = describe(db, database, table);
+    TableInfo t = describe_table(db, database, table);
     StreamInfo si;
     si.name = database + "." + table;
     for (const auto& c : t.columns) {
@@ -252,7 +260,15 @@ std::vector<StreamInfo> discover_streams(Connection& db, const SourceSettings& s
       if (is_cursor_type(c.type)) si.cursor_candidates.push_back(c.name);
     }
     si.primary_key = t.primary_key;
-    si.cursor_required = true;
+    if (s.capture == Capture::Binlog) {
+      // Changes from the log: no cursor, and no end by itself under serve.
+      if (t.view) continue;
+      si.continuous = true;
+      si.cursor_candidates.clear();
+      si.extract_modes = INGESTD_EXTRACT_INCREMENTAL_UPDATES;
+    } else {
+      si.cursor_required = true;
+    }
     out.push_back(std::move(si));
   }
   return out;
@@ -260,7 +276,13 @@ std::vector<StreamInfo> discover_streams(Connection& db, const SourceSettings& s
 
 std::unique_ptr<SourceStream> open_source_stream(const SourceSettings& settings, const StreamRequest& request,
                                                  const Instance& owner) {
-  return std::make_unique<TableStream>(settings, request, owner);
+  if (settings.capture == Capture::Binlog) return open_binlog_stream(settings, request, owner);
+  return std::make_unique<TableStream>(settings, request, owner, nullptr);
+}
+
+std::unique_ptr<SourceStream> open_change_snapshot(const SourceSettings& settings, const StreamRequest& request,
+                                                   const Instance& owner, std::unique_ptr<Connection> in_snapshot) {
+  return std::make_unique<TableStream>(settings, request, owner, std::move(in_snapshot));
 }
 
 }  // namespace ingestd::plugins::mysql

@@ -1,6 +1,7 @@
 #include "support/mysql.hpp"
 
 #include "support/files.hpp"
+#include "support/process.hpp"
 
 #include <mysql.h>
 
@@ -13,9 +14,17 @@ namespace testing {
 
 namespace {
 
+std::map<std::string, std::string> read_settings(const std::string& path) {
+  std::map<std::string, std::string> out;
+  for (const auto& line : read_lines(path)) {
+    auto eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
 // Rows of every statement in `sql`, the last result's kept.
-Rows run(const std::string& database, const std::string& sql) {
-  const auto& s = mysql_server();
+Rows run(const MysqlSettings& s, const std::string& database, const std::string& sql) {
   MYSQL* db = mysql_init(nullptr);
   mysql_optionsv(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   if (!mysql_real_connect(db, s.at("MYSQL_HOST").c_str(), s.at("MYSQL_USER").c_str(), s.at("MYSQL_PASSWORD").c_str(),
@@ -51,39 +60,42 @@ Rows run(const std::string& database, const std::string& sql) {
 
 }  // namespace
 
-const std::map<std::string, std::string>& mysql_server() {
-  static const std::map<std::string, std::string> settings = [] {
-    std::map<std::string, std::string> out;
-    for (const auto& line : read_lines(MYSQL_TEST_ENV)) {
-      auto eq = line.find('=');
-      if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    return out;
-  }();
+const MysqlSettings& mysql_server() {
+  static const MysqlSettings settings = read_settings(MYSQL_TEST_ENV);
   return settings;
 }
 
-MysqlDatabase::MysqlDatabase() {
+MysqlServer::MysqlServer() {
+  static std::atomic<int> counter{0};
+  dir_ = "/tmp/ingestd-mariadb-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  const Result r = testing::run({MYSQL_TEST_SERVER_SCRIPT, "start", dir_});
+  if (r.exit_code != 0) throw std::runtime_error("cannot start a MariaDB server: " + r.err);
+  settings_ = read_settings(dir_ + "/env");
+}
+
+MysqlServer::~MysqlServer() { testing::run({MYSQL_TEST_SERVER_SCRIPT, "stop", dir_}); }
+
+MysqlDatabase::MysqlDatabase(const MysqlSettings& server) : server_(server) {
   static std::atomic<int> counter{0};
   std::random_device rd;
   name_ = "t" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(rd() % 100000);
-  run("", "CREATE DATABASE " + name_);
+  run(server_, "", "CREATE DATABASE " + name_);
 }
 
 MysqlDatabase::~MysqlDatabase() {
   try {
-    run("", "DROP DATABASE IF EXISTS " + name_);
+    run(server_, "", "DROP DATABASE IF EXISTS " + name_);
   } catch (...) {
   }
 }
 
 std::string MysqlDatabase::dsn() const {
-  const auto& s = mysql_server();
+  const auto& s = server_;
   return "mysql://" + s.at("MYSQL_USER") + ":" + s.at("MYSQL_PASSWORD") + "@" + s.at("MYSQL_HOST") + ":" +
          s.at("MYSQL_PORT") + "/" + name_;
 }
 
-Rows MysqlDatabase::query(const std::string& sql) const { return run(name_, sql); }
+Rows MysqlDatabase::query(const std::string& sql) const { return run(server_, name_, sql); }
 
 std::string MysqlDatabase::scalar(const std::string& sql) const {
   Rows r = query(sql);

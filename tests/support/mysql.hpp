@@ -9,13 +9,30 @@
 
 namespace testing {
 
+using MysqlSettings = std::map<std::string, std::string>;
+
 // Settings of the fixture's server (tools/mariadb-test-server writes them).
-const std::map<std::string, std::string>& mysql_server();
+const MysqlSettings& mysql_server();
+
+// A MariaDB server of a test's own, for tests that change the whole server
+// (purging its binary logs) and must not disturb the others.
+class MysqlServer {
+ public:
+  MysqlServer();
+  ~MysqlServer();
+  MysqlServer(const MysqlServer&) = delete;
+  MysqlServer& operator=(const MysqlServer&) = delete;
+  const MysqlSettings& settings() const { return settings_; }
+
+ private:
+  std::string dir_;
+  MysqlSettings settings_;
+};
 
 // A database of its own for one test, dropped at the end.
 class MysqlDatabase {
  public:
-  MysqlDatabase();
+  explicit MysqlDatabase(const MysqlSettings& server = mysql_server());
   ~MysqlDatabase();
   MysqlDatabase(const MysqlDatabase&) = delete;
   MysqlDatabase& operator=(const MysqlDatabase&) = delete;
@@ -29,6 +46,7 @@ class MysqlDatabase {
   void execute(const std::string& sql) const { query(sql); }
 
  private:
+  MysqlSettings server_;
   std::string name_;
 };
 
