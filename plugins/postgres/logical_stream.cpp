@@ -69,8 +69,11 @@ class LogicalStream : public SourceStream {
       throw config_error("change data capture of " + r.stream + " needs a primary key: the table has none; add one, "
                          "or set primary_key on the flow and REPLICA IDENTITY USING INDEX on the table");
     const std::string flow = r.settings.flow.empty() ? "flow" : r.settings.flow;
-    slot_ = settings.slot.empty() ? replication_name(flow, schema, table) : settings.slot;
-    publication_ = settings.publication.empty() ? replication_name(flow, schema, table) : settings.publication;
+    // Slots are the server's, not a database's: the name says which database.
+    const std::string database = db_.exec("SELECT current_database()").text(0, 0);
+    slot_ = settings.slot.empty() ? replication_name(flow, database, schema, table) : settings.slot;
+    publication_ =
+        settings.publication.empty() ? replication_name(flow, database, schema, table) : settings.publication;
     ensure_publication();
     batch_ = std::make_unique<EvolvingBatch>(stream_schema());
     if (!follow_) target_ = pgoutput::parse_lsn(db_.exec("SELECT pg_current_wal_lsn()").text(0, 0)).value_or(0);
@@ -474,8 +477,9 @@ class LogicalStream : public SourceStream {
 
 }  // namespace
 
-std::string replication_name(const std::string& flow, const std::string& schema, const std::string& table) {
-  std::string name = "ingestd_" + flow + "_" + schema + "_" + table;
+std::string replication_name(const std::string& flow, const std::string& database, const std::string& schema,
+                             const std::string& table) {
+  std::string name = "ingestd_" + flow + "_" + database + "_" + schema + "_" + table;
   for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
   if (name.size() <= 63) return name;
   // Too long: a prefix and a hash of the whole, still one per flow and table.

@@ -21,7 +21,8 @@ std::unique_ptr<ingestd::sdk::SourceStream> open_logical_stream(const SourceSett
                                                                 const ingestd::sdk::Instance& owner);
 
 // The name ingestd gives a flow's slot and publication for a table (at most
-// 63 bytes, as PostgreSQL allows): ingestd_<flow>_<schema>_<table>.
-std::string replication_name(const std::string& flow, const std::string& schema, const std::string& table);
+// 63 bytes, as PostgreSQL allows): ingestd_<flow>_<database>_<schema>_<table>.
+std::string replication_name(const std::string& flow, const std::string& database, const std::string& schema,
+                             const std::string& table);
 
 }  // namespace ingestd::plugins::postgres

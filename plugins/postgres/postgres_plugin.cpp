@@ -64,7 +64,7 @@ const BoundOptions<Settings>& options() {
         .one_of({"none", "logical"})
         .only_for(kSource);
     b.add("slot", &S::slot,
-          "capture = logical: the replication slot (default ingestd_<flow>_<schema>_<table>, one per table)")
+          "capture = logical: the replication slot (default ingestd_<flow>_<database>_<schema>_<table>, one per table)")
         .only_for(kSource);
     b.add("publication", &S::publication,
           "capture = logical: a publication that publishes the table (default: one of the slot's name, made for the "

@@ -20,7 +20,7 @@ struct SourceSettings {
   std::vector<std::string> tables;   // globs on "table" or "schema.table"; "!glob" excludes
   // capture = "logical": changes from a replication slot (logical_stream.hpp).
   Capture capture = Capture::None;
-  std::string slot;         // "": ingestd_<flow>_<schema>_<table>
+  std::string slot;         // "": ingestd_<flow>_<database>_<schema>_<table>
   std::string publication;  // "": the same name, made for the table
   bool create_slot = true;
 };

@@ -27,6 +27,9 @@ std::string cdc_flow(const PgDatabase& src, const std::string& destinations, con
          "\nstreams = [\"public.t\"]\nextract = \"incremental-updates\"\nload = \"merge\"\nhard_delete = true\n" + extra;
 }
 
+// The flow's slot (quoted): slots are the server's, so the name says the database.
+std::string slot_of(const PgDatabase& src) { return "'ingestd_cdc_" + src.name() + "_public_t'"; }
+
 std::string sqlite_destination() { return "[destinations.lite]\nplugin = \"sqlite\"\nconfig = { path = \"dw.db\" }\n"; }
 
 Result run_ok(const Workspace& w) {
@@ -56,7 +59,7 @@ TEST_CASE("cdc: the first copy, then inserts, updates, deletes and a truncate, a
   w.write("flows.toml", cdc_flow(src, sqlite_destination(), "\"lite\""));
   run_ok(w);
   CHECK(sqlite_rows(w) == source_rows(src));
-  CHECK(src.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'ingestd_cdc_public_t'") == "1");
+  CHECK(src.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = " + slot_of(src)) == "1");
 
   src.execute("INSERT INTO t SELECT g, 'v' || g, g FROM generate_series(101, 150) g;"
               "UPDATE t SET v = 'changed', n = n * 10 WHERE id % 5 = 0;"
@@ -113,7 +116,7 @@ TEST_CASE("cdc: an idle table's slot advances while only another database writes
   Workspace w;
   w.write("flows.toml", cdc_flow(src, sqlite_destination(), "\"lite\""));
   run_ok(w);
-  const std::string slot = "'ingestd_cdc_public_t'";
+  const std::string slot = slot_of(src);
   other.execute("CREATE TABLE noise AS SELECT g, md5(g::text) FROM generate_series(1, 50000) g;");
   const std::string written = other.scalar("SELECT pg_current_wal_lsn()");
   run_ok(w);
@@ -127,7 +130,7 @@ TEST_CASE("cdc: an idle table's slot advances while only another database writes
   src.execute("SELECT pg_drop_replication_slot(" + slot + "); INSERT INTO t VALUES (2, 'b', 2);");
   const Result gone = w.ingestd({"run", "flows.toml", "--no-progress"});
   CHECK(gone.exit_code == 2);
-  CHECK_MESSAGE(contains(gone.err, "replication slot 'ingestd_cdc_public_t' of public.t is gone"), dump(gone));
+  CHECK_MESSAGE(contains(gone.err, "replication slot " + slot_of(src) + " of public.t is gone"), dump(gone));
   CHECK(contains(gone.err, "ingestd run --resnapshot"));
   const Result again = w.ingestd({"run", "flows.toml", "--no-progress", "--resnapshot"});
   CHECK_MESSAGE(again.exit_code == 0, dump(again));
@@ -171,8 +174,8 @@ TEST_CASE("cdc: SIGKILL of a streaming daemon at random moments, 10 times, loses
     serve.wait();
     // The slot is never ahead of what both destinations saved.
     const std::string confirmed =
-        src.scalar("SELECT coalesce(confirmed_flush_lsn::text, '0/0') FROM pg_replication_slots WHERE slot_name = "
-                   "'ingestd_cdc_public_t'");
+        src.scalar("SELECT coalesce(confirmed_flush_lsn::text, '0/0') FROM pg_replication_slots WHERE slot_name = " +
+                   slot_of(src));
     const std::string lite = saved_lsn(testing::scalar(
         w.path("dw.db"), "SELECT coalesce((SELECT json_extract(CAST(checkpoint AS TEXT), '$.lsn') FROM _ingestd_state), '')"));
     const std::string pg =
@@ -186,8 +189,8 @@ TEST_CASE("cdc: SIGKILL of a streaming daemon at random moments, 10 times, loses
   writer.join();
   // The daemons streamed changes between the kills, not only the first copy.
   CHECK(std::stoll(testing::scalar(w.path("dw.db"), "SELECT count(*) FROM \"public.t\" WHERE id > 2000")) > 0);
-  CHECK(std::stoll(src.scalar("SELECT (confirmed_flush_lsn - '0/0') FROM pg_replication_slots WHERE slot_name = "
-                              "'ingestd_cdc_public_t'")) > 0);
+  CHECK(std::stoll(src.scalar("SELECT (confirmed_flush_lsn - '0/0') FROM pg_replication_slots WHERE slot_name = " +
+                              slot_of(src))) > 0);
   // One run catches up with everything; both destinations are the source.
   run_ok(w);
   const std::string expected = source_rows(src);
