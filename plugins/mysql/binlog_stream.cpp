@@ -24,6 +24,9 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr int64_t kHeartbeatNs = 1'000'000'000;
 // How often an idle stream saves the server's position, so a restart does not re-read other tables' changes.
 constexpr auto kIdleCheckpointInterval = std::chrono::seconds(10);
+// How long rows may wait for more under a steady stream of changes: at the
+// next commit past this age they go out.
+constexpr auto kMaxBatchAge = std::chrono::milliseconds(200);
 // Asks the server to end the dump at the end of the log instead of waiting (ingestd run).
 constexpr unsigned kDumpNonBlock = 1;
 
@@ -361,7 +364,9 @@ class BinlogStream : public SourceStream {
     in_transaction_ = false;
     last_commit_ = after;
     rows_at_begin_ = batch_->rows().rows();
-    if (batch_->rows().rows() >= batch_rows_ || truncate_next_) complete(last_commit_);
+    const int64_t rows = batch_->rows().rows();
+    if (rows >= batch_rows_ || truncate_next_ || (rows > 0 && SteadyClock::now() - first_row_at_ >= kMaxBatchAge))
+      complete(last_commit_);
     else if (!follow_ && !(last_commit_ < target_)) end();
   }
 
@@ -429,6 +434,7 @@ class BinlogStream : public SourceStream {
 
   void append(const binlog::Image& row, bool deleted) {
     const std::size_t n = batch_->schema().size() - 1;  // the last is _ingestd_deleted
+    if (batch_->rows().rows() == 0) first_row_at_ = SteadyClock::now();
     for (std::size_t attempts = 0;; ++attempts) {
       BatchBuilder& rows = batch_->rows();
       const int64_t at = rows.rows();
@@ -528,6 +534,7 @@ class BinlogStream : public SourceStream {
   bool in_transaction_ = false, transaction_emitted_ = false, ended_ = false;
   int64_t rows_at_begin_ = 0;
   SteadyClock::time_point last_idle_checkpoint_{};
+  SteadyClock::time_point first_row_at_{};  // when the oldest row of the batch being built arrived
 };
 
 }  // namespace

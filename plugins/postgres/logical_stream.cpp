@@ -23,6 +23,9 @@ using SteadyClock = std::chrono::steady_clock;
 
 // How long to wait for more changes before a batch of complete transactions goes out.
 constexpr int64_t kFlushWaitMs = 100;
+// How long rows may wait for more under a steady stream of changes: at the
+// next commit past this age they go out.
+constexpr auto kMaxBatchAge = std::chrono::milliseconds(200);
 // How often the server hears where the slot may go (its wal_sender_timeout defaults to 60 s).
 constexpr auto kStatusInterval = std::chrono::seconds(10);
 // How often an idle stream saves the server's position, so the slot holds no WAL back.
@@ -236,7 +239,9 @@ class LogicalStream : public SourceStream {
         last_commit_end_ = std::max(last_commit_end_, m.end_lsn);
         idle_position_ = std::max(idle_position_, m.end_lsn);
         rows_at_commit_ = batch_->rows().rows();
-        if (batch_->rows().rows() >= batch_rows_) complete(last_commit_end_);
+        if (batch_->rows().rows() >= batch_rows_ ||
+            (batch_->rows().rows() > 0 && SteadyClock::now() - first_row_at_ >= kMaxBatchAge))
+          complete(last_commit_end_);
         return;
       case Type::Relation: return relation(m.relation);
       case Type::Insert:
@@ -329,6 +334,7 @@ class LogicalStream : public SourceStream {
       else if (v.kind == pgoutput::Value::Kind::Unchanged && !deleted) unchanged.push_back(i);
     }
     if (!unchanged.empty()) fetch_unchanged(row, unchanged, values);
+    if (batch_->rows().rows() == 0) first_row_at_ = SteadyClock::now();
     for (std::size_t attempts = 0;; ++attempts) {
       BatchBuilder& rows = batch_->rows();
       const int64_t at = rows.rows();
@@ -473,6 +479,7 @@ class LogicalStream : public SourceStream {
   bool streaming_ = false, in_transaction_ = false, transaction_emitted_ = false, ended_ = false;
   int64_t rows_at_commit_ = 0;
   SteadyClock::time_point last_status_ = SteadyClock::now(), last_position_ask_{}, last_idle_checkpoint_{};
+  SteadyClock::time_point first_row_at_{};  // when the oldest row of the batch being built arrived
 };
 
 }  // namespace

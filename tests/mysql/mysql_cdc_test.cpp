@@ -150,7 +150,7 @@ TEST_CASE("binlog: a purged log fails naming --resnapshot, which copies the tabl
   CHECK(sqlite_rows(w) == "2:b:2,3:c:3");
 }
 
-TEST_CASE("binlog: SIGKILL of a streaming daemon at random moments, 8 times, loses and doubles nothing") {
+TEST_CASE("binlog: SIGKILL of a streaming daemon at random moments, 10 times, loses and doubles nothing") {
   MysqlDatabase src;
   src.execute("CREATE TABLE t (id int PRIMARY KEY, v varchar(40), n int);"
               "INSERT INTO t SELECT seq, concat('v', seq), seq FROM seq_1_to_2000;");
@@ -174,7 +174,7 @@ TEST_CASE("binlog: SIGKILL of a streaming daemon at random moments, 8 times, los
     }
   });
   std::mt19937 random(5);
-  for (int kill = 0; kill < 8; ++kill) {
+  for (int kill = 0; kill < 10; ++kill) {
     testing::Options o;
     o.cwd = w.dir.path();
     o.stderr_path = w.path("serve.log");
