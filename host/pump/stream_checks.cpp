@@ -24,11 +24,20 @@ void check_stream(const FlowDef& f, const CatalogStream& s, ErrorCollector& erro
   const StreamSettings& settings = f.settings_for(s.name);
   const std::string key = f.overrides.count(s.name) ? "flows." + f.name + ".streams." + s.name : "flows." + f.name;
   const std::vector<std::string>& key_columns = !settings.primary_key.empty() ? settings.primary_key : s.primary_key;
+  // A change stream (continuous, updates only) applies updates and deletes by key.
+  const bool change_stream = s.continuous() && s.extract_modes == INGESTD_EXTRACT_INCREMENTAL_UPDATES;
   errors.run([&] {
-    if (settings.load_mode == INGESTD_LOAD_MERGE && key_columns.empty())
+    if (settings.load_mode == INGESTD_LOAD_MERGE && key_columns.empty() && !change_stream)
       throw ConfigError(settings.load_location, key + ".primary_key",
                         "merge loads need a primary key and stream '" + s.name +
                             "' declares none; set primary_key = [\"...\"] (columns: " + columns_of(s) + ")");
+  });
+  errors.run([&] {
+    if (change_stream && key_columns.empty())
+      throw ConfigError(settings.load_location, key + ".primary_key",
+                        "change data capture of '" + s.name + "' needs a primary key to apply updates and deletes, "
+                        "and the table has none; add one at the source, or set primary_key = [\"...\"] on columns "
+                        "that identify a row (columns: " + columns_of(s) + ")");
   });
   for (const auto& k : settings.primary_key)
     errors.run([&] {

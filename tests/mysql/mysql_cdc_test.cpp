@@ -124,6 +124,20 @@ TEST_CASE("binlog: every column type read from row images lands as the same tabl
         "12345678901234567890.0123456789 100:00:00.500000");
 }
 
+TEST_CASE("binlog: check names the tables without a primary key, which a change stream cannot apply") {
+  MysqlDatabase src;
+  src.execute("CREATE TABLE t (id int PRIMARY KEY, v varchar(40), n int); CREATE TABLE loose (a int, b int);");
+  Workspace w;
+  w.write("flows.toml", source(src, "binlog") + "[destinations.lite]\nplugin = \"sqlite\"\nconfig = { path = \"dw.db\" }\n"
+                        "[[flows]]\nname = \"cdc\"\nfrom = \"src\"\nto = \"lite\"\nextract = \"incremental-updates\"\n"
+                        "load = \"merge\"\n");
+  const Result r = w.ingestd({"check", "flows.toml"});
+  CHECK(r.exit_code != 0);
+  CHECK_MESSAGE(contains(r.out, "change data capture of '" + src.name() + ".loose' needs a primary key"), dump(r));
+  CHECK_MESSAGE(contains(r.out, "(columns: a, b)"), dump(r));
+  CHECK_FALSE(contains(r.out, "'" + src.name() + ".t' needs"));
+}
+
 TEST_CASE("binlog: a purged log fails naming --resnapshot, which copies the table again and streams on") {
   testing::MysqlServer server;  // purging is server-wide
   MysqlDatabase src(server.settings());
