@@ -1,5 +1,6 @@
 #include "destination.hpp"
 
+#include "bulk_load.hpp"
 #include "types.hpp"
 
 #include <ingestd/kit/sql/table_shape.hpp>
@@ -21,6 +22,8 @@ namespace {
 const char* kStateTable = "_ingestd_state";
 // A statement grows to about this much before it is sent.
 constexpr std::size_t kStatementBytes = 1 << 20;
+// ... and LOAD DATA lines to this much.
+constexpr std::size_t kLoadBytes = 8 << 20;
 
 class MysqlDialect : public kit::sql::Dialect {
  public:
@@ -137,12 +140,18 @@ class MysqlTable : public DestinationTable {
       const bool deleted = deleted_col >= 0 && !batch.column(static_cast<std::size_t>(deleted_col)).is_null(r) &&
                            batch.column(static_cast<std::size_t>(deleted_col)).bool_value(r);
       const Kind kind = deleted && load_ == INGESTD_LOAD_MERGE ? Kind::Delete : Kind::Row;
+      if (kind == Kind::Row && load_ != INGESTD_LOAD_MERGE) {
+        add_load_line(batch, r, synced, deleted);
+        if (lines_.size() > kLoadBytes) flush_lines();
+        continue;
+      }
       if (kind != pending || statement_.size() > kStatementBytes) flush();
       pending = kind;
       if (kind == Kind::Delete) add_delete(batch, r, synced);
       else add_row(batch, r, synced, deleted);
     }
     flush();
+    flush_lines();
   }
 
   void commit(uint64_t) override {
@@ -303,6 +312,25 @@ class MysqlTable : public DestinationTable {
     }
   }
 
+  // Appends and replaces go in as LOAD DATA lines.
+  void add_load_line(const BatchReader& batch, int64_t r, const std::string& synced, bool deleted) {
+    for (int c : shape_->write_columns()) {
+      append_load_field(batch.column(static_cast<std::size_t>(c)), r, lines_, scratch_);
+      lines_ += '\t';
+    }
+    lines_ += synced;
+    lines_ += deleted ? "\t1\t" : "\t0\t";
+    append_load_text(run_id_, lines_);
+    lines_ += '\n';
+  }
+
+  void flush_lines() {
+    if (lines_.empty()) return;
+    const auto loaded = static_cast<int64_t>(load_lines(db_, target(), names_, lines_));
+    kit::sql::count_changes(host_, loaded, 0, 0);
+    lines_.clear();
+  }
+
   void add_row(const BatchReader& batch, int64_t r, const std::string& synced, bool deleted) {
     if (statement_.empty()) {
       std::string cols;
@@ -439,7 +467,7 @@ class MysqlTable : public DestinationTable {
   std::optional<TableShape> shape_;
   std::vector<std::string> names_;  // columns an inserted row fills
   bool in_transaction_ = false;
-  std::string statement_, scratch_;
+  std::string statement_, scratch_, lines_;
   int64_t statement_rows_ = 0;
   StatementKind statement_kind_ = StatementKind::Insert;
 };

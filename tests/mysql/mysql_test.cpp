@@ -39,12 +39,16 @@ const char* kTypesTable =
 }  // namespace
 
 TEST_CASE("every column type reaches SQLite and MariaDB exactly, and back the same") {
-  MysqlDatabase src, dst;
+  MysqlDatabase src, dst, appended;
   src.execute(kTypesTable);
   Workspace w;
+  // Merged (INSERT ... ON DUPLICATE KEY UPDATE) and appended (LOAD DATA): the same values.
   w.write("flows.toml", mysql_toml("sources.src", src) + mysql_toml("destinations.back", dst) +
+                            mysql_toml("destinations.appended", appended) +
                             "[destinations.lite]\nplugin = \"sqlite\"\nconfig = { path = \"dw.db\" }\n"
                             "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = [\"back\", \"lite\"]\nload = \"merge\"\n"
+                            "[flows.streams.\"" + src.name() + ".ty\"]\ntable = \"ty\"\n"
+                            "[[flows]]\nname = \"a\"\nfrom = \"src\"\nto = \"appended\"\n"
                             "[flows.streams.\"" + src.name() + ".ty\"]\ntable = \"ty\"\n");
   run_ok(w);
   const std::string columns = "id, name, price, big, small, flag, f, at, stamp, day, tm, hex(raw), doc, kind, yr";
@@ -60,6 +64,7 @@ TEST_CASE("every column type reaches SQLite and MariaDB exactly, and back the sa
              {"18446744073709551615", "Zoë 🎉", "12345678901234567890.0123456789", "18446744073709551615", "-128", "1",
               "1.25", "2024-02-29T23:59:59.999999", "2024-01-01T00:00:00.123Z", "2024-02-29", "00FF10",
               "{\"a\": [1, 2]}"}});
+  CHECK(appended.query("SELECT " + columns + " FROM ty ORDER BY id") == dst.query("SELECT " + columns + " FROM ty ORDER BY id"));
   // Copied again with nothing changed: no row is touched.
   const std::string runs = dst.scalar("SELECT group_concat(_ingestd_run_id ORDER BY id) FROM ty");
   run_ok(w);
@@ -118,6 +123,21 @@ TEST_CASE("replace swaps the new table in whole and leaves no staging table behi
   run_ok(w);
   CHECK(dst.query("SELECT id, v FROM r ORDER BY id") == Rows{{"1", "a"}, {"3", "c2"}});
   CHECK(dst.scalar("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()") == "1");
+}
+
+TEST_CASE("an appended value the table cannot hold fails the load instead of being cut, and nothing is left half-loaded") {
+  MysqlDatabase src, dst;
+  src.execute("CREATE TABLE s (id int PRIMARY KEY, v varchar(20)); INSERT INTO s VALUES (1, 'ok'), (2, 'far too long');");
+  dst.execute("CREATE TABLE s (id bigint, v varchar(4))");  // made by hand, narrower
+  Workspace w;
+  w.write("flows.toml", mysql_toml("sources.src", src) + mysql_toml("destinations.dst", dst, ", database = \"" +
+                                                                     dst.name() + "\"") +
+                            "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = \"dst\"\nschema_changes = \"freeze\"\n"
+                            "[flows.streams.\"" + src.name() + ".s\"]\ntable = \"s\"\n");
+  const Result r = w.ingestd({"run", "flows.toml", "--no-progress"});
+  CHECK(r.exit_code != 0);
+  CHECK_MESSAGE(contains(r.out + r.err, "'v'"), dump(r));
+  CHECK(dst.scalar("SELECT count(*) FROM s") == "0");
 }
 
 TEST_CASE("a wrong password, a missing table and an absent server each fail clearly, the password unprinted") {
