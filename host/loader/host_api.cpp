@@ -2,6 +2,8 @@
 
 #include "log/logging.hpp"
 
+#include <string_view>
+
 namespace ingestd {
 
 void Counters::add(const std::string& name, int64_t delta) {
@@ -12,6 +14,16 @@ void Counters::add(const std::string& name, int64_t delta) {
 std::map<std::string, int64_t> Counters::snapshot() const {
   std::lock_guard lock(mutex_);
   return values_;
+}
+
+void Counters::set_gauge(const std::string& name, double value) {
+  std::lock_guard lock(mutex_);
+  gauges_[name] = value;
+}
+
+std::map<std::string, double> Counters::gauges() const {
+  std::lock_guard lock(mutex_);
+  return gauges_;
 }
 
 namespace {
@@ -38,8 +50,17 @@ void host_counter_add(ingestd_host_context* ctx, const char* name, int64_t delta
 
 int32_t host_is_cancelled(ingestd_host_context* ctx) { return ctx && ctx->is_cancelled() ? 1 : 0; }
 
-// No host extensions exist yet; plugins must treat NULL as "not offered".
-const void* host_get_extension(ingestd_host_context*, const char*) { return nullptr; }
+void host_gauge_set(ingestd_host_context* ctx, const char* name, double value) {
+  if (ctx && name) ctx->counters->set_gauge(name, value);
+}
+
+const ingestd_host_gauges_v1 kGauges = {sizeof(ingestd_host_gauges_v1), &host_gauge_set};
+
+// Plugins treat NULL as "not offered".
+const void* host_get_extension(ingestd_host_context*, const char* id) {
+  if (id && std::string_view(id) == INGESTD_HOST_EXT_GAUGES) return &kGauges;
+  return nullptr;
+}
 
 }  // namespace
 

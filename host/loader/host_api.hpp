@@ -13,15 +13,19 @@
 
 namespace ingestd {
 
-// Named counters a plugin reports (rows_rejected, ...). Thread-safe.
+// Named counters a plugin reports (rows_rejected, ...), and gauges it sets
+// (cdc_lag_bytes). Thread-safe.
 class Counters {
  public:
   void add(const std::string& name, int64_t delta);
   std::map<std::string, int64_t> snapshot() const;
+  void set_gauge(const std::string& name, double value);
+  std::map<std::string, double> gauges() const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, int64_t> values_;
+  std::map<std::string, double> gauges_;
 };
 
 const ingestd_host_api* host_api();

@@ -44,6 +44,9 @@ const FamilyInfo kFamilies[] = {
     {"ingestd_flow_running", "1 while a run of the flow is going on.", prometheus::MetricType::Gauge},
     {"ingestd_queue_batches", "Batches waiting in a flow's queues to a destination.", prometheus::MetricType::Gauge},
     {"ingestd_queue_bytes", "Bytes waiting in a flow's queues to a destination.", prometheus::MetricType::Gauge},
+    {"ingestd_cdc_lag_bytes",
+     "Bytes of the source's log between its newest position and the one a change stream's destinations saved.",
+     prometheus::MetricType::Gauge},
     {"ingestd_reloads_total", "Reloads of the flow file, by result (ok, failed).", prometheus::MetricType::Counter},
     {"ingestd_flow_stale", "1 when a flow with freshness had no new data for longer than it.",
      prometheus::MetricType::Gauge},
@@ -175,6 +178,8 @@ std::string ServeMetrics::exposition() const {
       add_stream_figures(*run, values);
       for (const auto& s : run->streams) {
         values["ingestd_flow_running"][{{"flow", s->flow}}] = 1;
+        for (const auto& [name, value] : s->counters->gauges())
+          if (name == INGESTD_GAUGE_CDC_LAG_BYTES) values["ingestd_cdc_lag_bytes"][{{"flow", s->flow}, {"stream", s->stream}}] = value;
         for (const auto& lane : s->lanes) {
           const Labels labels = {{"destination", lane->destination}, {"flow", s->flow}};
           values["ingestd_queue_batches"][labels] += static_cast<double>(lane->queued_batches.load());

@@ -207,6 +207,7 @@ class LogicalStream : public SourceStream {
     repl_->copy_both_start("START_REPLICATION SLOT " + quote_ident(slot_) + " LOGICAL " + pgoutput::lsn_text(from) +
                            " (proto_version '1', publication_names " + repl_->literal(publication_) + ")");
     streaming_ = true;
+    streamed_from_ = from;
     emitted_ = from;
     idle_position_ = std::max(idle_position_, from);
     last_commit_end_ = std::max(last_commit_end_, from);
@@ -446,6 +447,9 @@ class LogicalStream : public SourceStream {
     repl_->copy_send(pgoutput::status_update(std::max(received_, flushed), flushed, now_us_since_2000(), reply_requested));
     reported_ = flushed;
     last_status_ = SteadyClock::now();
+    // How much WAL the server holds for this stream: from the saved position to the newest it told of.
+    const Lsn saved = std::max(flushed, streamed_from_);
+    host_.gauge(INGESTD_GAUGE_CDC_LAG_BYTES, received_ > saved ? static_cast<double>(received_ - saved) : 0.0);
   }
 
   void send_status_when_due() {
@@ -473,6 +477,7 @@ class LogicalStream : public SourceStream {
   std::vector<std::string> relation_names_;
   std::vector<std::pair<uint32_t, int32_t>> relation_types_;
   Lsn consistent_ = 0;  // where the first copy stands
+  Lsn streamed_from_ = 0;  // where streaming started: saved by the last run, or the copy's end
   Lsn target_ = 0;      // ingestd run: the server's position at the start
   Lsn received_ = 0, idle_position_ = 0, last_commit_end_ = 0, emitted_ = 0, reported_ = 0;
   std::atomic<Lsn> confirmed_{0};  // the newest checkpoint every destination committed and the host saved

@@ -4,6 +4,7 @@
 // unchanged TOASTed values kept, truncates, an idle slot that still
 // advances, and SIGKILLs of a streaming daemon that lose and double nothing.
 #include "e2e.hpp"
+#include "serve/serve.hpp"
 #include "support/net.hpp"
 #include "support/pg.hpp"
 #include "support/sqlite_query.hpp"
@@ -198,4 +199,35 @@ TEST_CASE("cdc: SIGKILL of a streaming daemon at random moments, 10 times, loses
   CHECK(dst.scalar("SELECT coalesce(string_agg(id || ':' || coalesce(v, '~') || ':' || coalesce(n::text, '~'), ',' "
                    "ORDER BY id), '') FROM t WHERE NOT _ingestd_deleted") == expected);
   CHECK(std::stoll(src.scalar("SELECT count(*) FROM t")) > 2000);
+}
+
+TEST_CASE("cdc: serve reports how far a change stream is behind as ingestd_cdc_lag_bytes, the bytes from its saved position") {
+  PgDatabase src;
+  src.execute("CREATE TABLE t (id int PRIMARY KEY, v text, n int); INSERT INTO t VALUES (1, 'a', 1);");
+  Workspace w;
+  w.write("flows.toml", cdc_flow(src, sqlite_destination(), "\"lite\""));
+  serve::Daemon d(w);
+  REQUIRE(d.started());
+  const testing::Exposition::Labels labels = {{"flow", "cdc"}, {"stream", "public.t"}};
+  std::optional<double> lag;
+  REQUIRE(testing::wait_until([&] { return (lag = d.metrics().value("ingestd_cdc_lag_bytes", labels)).has_value(); }));
+  src.execute("INSERT INTO t SELECT g, 'v', g FROM generate_series(2, 5000) g;");
+  REQUIRE(testing::wait_until([&] {
+    try {
+      return testing::scalar(w.path("dw.db"), "SELECT count(*) FROM \"public.t\"") == "5000";
+    } catch (const std::exception&) {
+      return false;  // not made yet
+    }
+  }));
+  // A distance between two positions, never a position itself (a server this
+  // suite has written gigabytes to stands far past 16 MB).
+  for (int i = 0; i < 3; ++i) {
+    lag = d.metrics().value("ingestd_cdc_lag_bytes", labels);
+    REQUIRE(lag.has_value());
+    CHECK(*lag >= 0);
+    CHECK(*lag < 16.0 * 1024 * 1024);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  d.signal(SIGTERM);
+  CHECK(d.wait().exit_code == 0);
 }

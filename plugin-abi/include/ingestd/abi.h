@@ -397,6 +397,25 @@ typedef struct ingestd_batch {
 #define INGESTD_COUNTER_ROWS_UPDATED "rows_updated"
 #define INGESTD_COUNTER_ROWS_DELETED "rows_deleted"
 
+/* ------------------------------------------------------------------------
+ * Host extension "ingestd.gauges/1" (host->get_extension): values a plugin
+ * sets rather than adds to, such as how far a change stream is behind its
+ * source. `ingestd serve` exposes the ones named below while a run is live.
+ * NULL from get_extension: the host does not take gauges. \since 1.2
+ * ------------------------------------------------------------------------ */
+#define INGESTD_HOST_EXT_GAUGES "ingestd.gauges/1"
+
+typedef struct ingestd_host_gauges_v1 {
+  uint32_t struct_size;
+  /* Sets the named gauge of the context (any thread). */
+  void (*set)(ingestd_host_context* context, const char* name, double value);
+} ingestd_host_gauges_v1;
+
+/* Gauges a change stream reports: the bytes of the source's log between its
+ * newest position and the position the destinations saved
+ * (ingestd_cdc_lag_bytes{flow,stream}). */
+#define INGESTD_GAUGE_CDC_LAG_BYTES "cdc_lag_bytes"
+
 /* Batch metadata (ingestd_batch.metadata_json) destinations act on. A batch
  * whose metadata has INGESTD_METADATA_TRUNCATE set to "true" begins with its
  * source table emptied (a TRUNCATE captured from a change stream): before its

@@ -59,6 +59,11 @@ class Host {
   void count(const char* name, int64_t delta) const {
     if (api_ && api_->counter_add) api_->counter_add(ctx_, name, delta);
   }
+  // Sets a gauge (INGESTD_GAUGE_*); a host without gauges ignores it.
+  void gauge(const char* name, double value) const {
+    const auto* g = static_cast<const ingestd_host_gauges_v1*>(extension(INGESTD_HOST_EXT_GAUGES));
+    if (g && g->set) g->set(ctx_, name, value);
+  }
   bool cancelled() const { return api_ && api_->is_cancelled && api_->is_cancelled(ctx_) != 0; }
   const void* extension(const char* id) const {
     return api_ && api_->get_extension ? api_->get_extension(ctx_, id) : nullptr;
