@@ -2,32 +2,12 @@
 
 #include "binlog_stream.hpp"
 
+#include <ingestd/kit/sql/name_filter.hpp>
 #include <ingestd/sdk/evolving_batch.hpp>
-
-#include <fnmatch.h>
 
 namespace ingestd::plugins::mysql {
 
 using namespace ingestd::sdk;
-
-namespace {
-
-bool matches(const std::vector<std::string>& patterns, const std::vector<std::string>& names) {
-  bool included = false, any_include = false;
-  for (const auto& p : patterns) {
-    const bool exclude = !p.empty() && p[0] == '!';
-    const std::string glob = exclude ? p.substr(1) : p;
-    any_include = any_include || !exclude;
-    for (const auto& n : names) {
-      if (fnmatch(glob.c_str(), n.c_str(), 0) != 0) continue;
-      if (exclude) return false;
-      included = true;
-    }
-  }
-  return included || !any_include;
-}
-
-}  // namespace
 
 TableInfo describe_table(Connection& db, const std::string& database, const std::string& table) {
   TableInfo t{database, table, false, {}, {}};
@@ -251,7 +231,9 @@ std::vector<StreamInfo> discover_streams(Connection& db, const SourceSettings& s
   }
   std::vector<StreamInfo> out;
   for (const auto& [database, table] : names) {
-    if (!matches(s.databases, {database}) || !matches(s.tables, {table, database + "." + table})) continue;
+    if (!kit::sql::name_selected(s.databases, {database}) ||
+        !kit::sql::name_selected(s.tables, {table, database + "." + table}))
+      continue;
     TableInfo t = describe_table(db, database, table);
     StreamInfo si;
     si.name = database + "." + table;

@@ -5,11 +5,11 @@
 #include "table_info.hpp"
 #include "types.hpp"
 
+#include <ingestd/kit/sql/name_filter.hpp>
 #include <ingestd/sdk/evolving_batch.hpp>
 #include <ingestd/sdk/values.hpp>
 
 #include <charconv>
-#include <fnmatch.h>
 
 namespace ingestd::plugins::postgres {
 
@@ -17,21 +17,6 @@ using namespace ingestd::sdk;
 namespace json = ingestd::json;
 
 namespace {
-
-bool matches(const std::vector<std::string>& patterns, const std::vector<std::string>& names) {
-  bool included = false, any_include = false;
-  for (const auto& p : patterns) {
-    bool exclude = !p.empty() && p[0] == '!';
-    std::string glob = exclude ? p.substr(1) : p;
-    any_include = any_include || !exclude;
-    for (const auto& n : names) {
-      if (fnmatch(glob.c_str(), n.c_str(), 0) != 0) continue;
-      if (exclude) return false;
-      included = true;
-    }
-  }
-  return included || !any_include;
-}
 
 bool is_cursor_type(const DataType& t) {
   return t.is_integer() || t.id == TypeId::Date32 || t.id == TypeId::TimestampUs || t.id == TypeId::TimestampUsLocal ||
@@ -250,7 +235,9 @@ std::vector<StreamInfo> discover_streams(Connection& db, const SourceSettings& s
   std::vector<StreamInfo> out;
   for (int i = 0; i < rels.rows(); ++i) {
     std::string schema = rels.text(i, 0), table = rels.text(i, 1);
-    if (!matches(s.schemas, {schema}) || !matches(s.tables, {table, schema + "." + table})) continue;
+    if (!kit::sql::name_selected(s.schemas, {schema}) ||
+        !kit::sql::name_selected(s.tables, {table, schema + "." + table}))
+      continue;
     TableInfo t = describe(db, schema, table);
     StreamInfo si;
     si.name = schema + "." + table;
