@@ -310,8 +310,8 @@ Image read_image(Reader& in, const TableMap& map, const std::vector<ColumnHint>&
 
 }  // namespace
 
-TableMap table_map(std::string database, std::string table, std::string_view types, std::string_view metadata) {
-  TableMap m{std::move(database), std::move(table), {}, {}};
+TableMap table_map(std::string_view types, std::string_view metadata) {
+  TableMap m;
   Reader in(metadata);
   for (char c : types) {
     const uint8_t t = static_cast<uint8_t>(c);

@@ -21,13 +21,12 @@ struct ColumnHint {
 };
 
 struct TableMap {
-  std::string database, table;
   std::vector<uint8_t> types;     // field type per column
   std::vector<uint16_t> meta;     // per column, as the type reads it
 };
 
 // From a TABLE_MAP event's column types and metadata block.
-TableMap table_map(std::string database, std::string table, std::string_view types, std::string_view metadata);
+TableMap table_map(std::string_view types, std::string_view metadata);
 
 using Image = std::vector<std::optional<std::string>>;  // per column; nullopt: NULL or not in the image
 

@@ -35,7 +35,6 @@ struct Position {
   uint64_t pos = 0;
   // Binlog files share a name and count up in a fixed-width suffix.
   bool operator<(const Position& o) const { return file != o.file ? file < o.file : pos < o.pos; }
-  bool operator==(const Position& o) const = default;
   std::string text() const { return file + ":" + std::to_string(pos); }
 };
 
@@ -278,8 +277,12 @@ class BinlogStream : public SourceStream {
     host_.debug("streaming changes of " + request_.stream + " from " + from.text());
   }
 
-  // Column facts the binlog leaves out (signedness, ENUM and SET members).
+  // Column facts the binlog leaves out (signedness, ENUM and SET members), and where the key is.
   void learn_columns() {
+    key_columns_.clear();
+    for (const auto& k : key_)
+      for (std::size_t i = 0; i < table_.columns.size(); ++i)
+        if (table_.columns[i].name == k) key_columns_.push_back(i);
     hints_.clear();
     for (const SourceColumn& c : table_.columns) {
       binlog::ColumnHint h;
@@ -375,7 +378,7 @@ class BinlogStream : public SourceStream {
     if (view(m.database) != table_.database || view(m.table) != table_.table) return;
     table_id_ = m.table_id;
     table_id_known_ = true;
-    map_ = binlog::table_map(table_.database, table_.table, view(m.column_types), view(m.metadata));
+    map_ = binlog::table_map(view(m.column_types), view(m.metadata));
     if (map_.types.size() == table_.columns.size() && map_types_ == map_.types) return;
     const bool first = map_types_.empty();
     map_types_ = map_.types;
@@ -416,7 +419,7 @@ class BinlogStream : public SourceStream {
         append(c.before, true);
       } else {
         // An update that changed the key deletes the row under its old key.
-        if (key_of(c.before) != key_of(c.after)) append(c.before, true);
+        if (key_changed(c.before, c.after)) append(c.before, true);
         append(c.after, false);
       }
       // A large transaction goes out in several batches; only its last carries a checkpoint.
@@ -424,12 +427,10 @@ class BinlogStream : public SourceStream {
     }
   }
 
-  std::vector<std::optional<std::string>> key_of(const binlog::Image& row) const {
-    std::vector<std::optional<std::string>> out;
-    for (const auto& k : key_)
-      for (std::size_t i = 0; i < table_.columns.size(); ++i)
-        if (table_.columns[i].name == k && i < row.size()) out.push_back(row[i]);
-    return out;
+  bool key_changed(const binlog::Image& before, const binlog::Image& after) const {
+    for (std::size_t i : key_columns_)
+      if (i >= before.size() || i >= after.size() || before[i] != after[i]) return true;
+    return false;
   }
 
   void append(const binlog::Image& row, bool deleted) {
@@ -523,6 +524,7 @@ class BinlogStream : public SourceStream {
   TableInfo table_;
   std::vector<binlog::ColumnHint> hints_;
   std::vector<std::string> key_;
+  std::vector<std::size_t> key_columns_;  // positions of key_ among the table's columns
   std::unique_ptr<EvolvingBatch> batch_;
   bool announce_ = false, truncate_next_ = false;
   std::deque<Batch> ready_;

@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     hints[i].labels = {"a", "b", "c"};
   }
   try {
-    const binlog::TableMap map = binlog::table_map("db", "t", types, metadata);
+    const binlog::TableMap map = binlog::table_map(types, metadata);
     binlog::decode_rows(map, hints, kind, present, present_after, in);
   } catch (const std::runtime_error&) {
   }

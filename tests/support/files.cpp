@@ -47,6 +47,15 @@ std::vector<std::string> read_lines(const std::string& path) {
   return out;
 }
 
+std::map<std::string, std::string> read_settings(const std::string& path) {
+  std::map<std::string, std::string> out;
+  for (const auto& line : read_lines(path)) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
 bool file_exists(const std::string& path) { return fs::exists(path); }
 
 bool contains(const std::string& haystack, const std::string& needle) {

@@ -1,6 +1,7 @@
 // Temporary folders and small file helpers for tests.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ class TempDir {
 void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
 std::vector<std::string> read_lines(const std::string& path);
+// KEY=VALUE lines (the env files the test servers' scripts write).
+std::map<std::string, std::string> read_settings(const std::string& path);
 bool file_exists(const std::string& path);
 bool contains(const std::string& haystack, const std::string& needle);
 

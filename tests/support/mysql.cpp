@@ -14,15 +14,6 @@ namespace testing {
 
 namespace {
 
-std::map<std::string, std::string> read_settings(const std::string& path) {
-  std::map<std::string, std::string> out;
-  for (const auto& line : read_lines(path)) {
-    auto eq = line.find('=');
-    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return out;
-}
-
 // Rows of every statement in `sql`, the last result's kept.
 Rows run(const MysqlSettings& s, const std::string& database, const std::string& sql) {
   MYSQL* db = mysql_init(nullptr);

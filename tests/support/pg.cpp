@@ -32,14 +32,7 @@ struct Conn {
 }  // namespace
 
 const std::map<std::string, std::string>& pg_server() {
-  static const std::map<std::string, std::string> settings = [] {
-    std::map<std::string, std::string> out;
-    for (const auto& line : read_lines(PG_TEST_ENV)) {
-      auto eq = line.find('=');
-      if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    return out;
-  }();
+  static const std::map<std::string, std::string> settings = read_settings(PG_TEST_ENV);
   return settings;
 }
 

@@ -33,10 +33,7 @@ PgServer::PgServer(std::string options)
   o.env["PG_TEST_SERVER_OPTIONS"] = options_;
   Result r = run({PG_TEST_SERVER_SCRIPT, "start", dir_}, o);
   if (r.exit_code != 0) throw std::runtime_error("cannot start a server: " + r.err);
-  for (const auto& line : read_lines(dir_ + "/env")) {
-    auto eq = line.find('=');
-    if (eq != std::string::npos) settings_[line.substr(0, eq)] = line.substr(eq + 1);
-  }
+  settings_ = read_settings(dir_ + "/env");
 }
 
 PgServer::~PgServer() {

@@ -31,7 +31,7 @@ TEST_CASE("binlog rows: integers by signedness, decimals, dates, times and label
                                   248, 1,      // set, 1 byte
                                   4, 1,        // bit: 4 bits + 1 byte
                                   0x2c, 0x01});  // varchar max 300 (2-byte length)
-  const TableMap map = table_map("db", "t", types, meta);
+  const TableMap map = table_map(types, meta);
   REQUIRE(map.types.size() == 10);
   std::vector<ColumnHint> hints(10);
   hints[0].is_unsigned = true;
@@ -72,7 +72,7 @@ TEST_CASE("binlog rows: integers by signedness, decimals, dates, times and label
 }
 
 TEST_CASE("binlog rows: NULLs and columns absent from an image, and an update's two images") {
-  const TableMap map = table_map("db", "t", bytes({3, 15}), bytes({20, 0}));
+  const TableMap map = table_map(bytes({3, 15}), bytes({20, 0}));
   const std::vector<ColumnHint> hints(2);
   // Before: both columns, v NULL. After: both, v = "hi".
   const std::string rows = bytes({0x02, 7, 0, 0, 0}) + bytes({0x00, 8, 0, 0, 0, 2}) + "hi";
@@ -90,11 +90,11 @@ TEST_CASE("binlog rows: NULLs and columns absent from an image, and an update's 
 }
 
 TEST_CASE("binlog rows: an image cut short, and a type ingestd does not read, are refused") {
-  const TableMap map = table_map("db", "t", bytes({3, 15}), bytes({20, 0}));
+  const TableMap map = table_map(bytes({3, 15}), bytes({20, 0}));
   const std::vector<ColumnHint> hints(2);
   CHECK_THROWS_WITH_AS(decode_rows(map, hints, RowChange::Kind::Insert, bytes({0x03}), "", bytes({0x00, 1, 0, 0, 0, 9})),
                        "a row image ends 9 bytes early", std::runtime_error);
-  const TableMap json = table_map("db", "t", bytes({245}), bytes({4}));
+  const TableMap json = table_map(bytes({245}), bytes({4}));
   CHECK_THROWS_AS(decode_rows(json, hints, RowChange::Kind::Insert, bytes({0x01}), "", bytes({0x00, 1, 0, 0, 0, 0})),
                   std::runtime_error);
   CHECK(labels_of("enum('a','it''s','c d')") == std::vector<std::string>{"a", "it's", "c d"});
