@@ -190,6 +190,9 @@ int main(int argc, char** argv) {
   reset_cmd->add_option("FLOWS", reset.flows, "Flow file (TOML)")->required();
   reset_cmd->add_option("--flow", reset.flow, "The flow to reset")->required();
   reset_cmd->add_option("--stream", reset.stream, "Only this stream");
+  reset_cmd->add_flag("--drop-slot", reset.drop_slot,
+                      "Also drop what the source keeps at its server for the streams (a PostgreSQL "
+                      "replication slot and the publication ingestd made), so it holds no log back");
   reset_cmd->callback([&] { command = [&] { return state_reset_command(g, reset); }; });
 
   RunsArgs runs;

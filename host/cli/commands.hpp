@@ -46,6 +46,7 @@ struct StateArgs {
   std::optional<std::string> stream;
   std::string format = "text";
   bool full = false;  // show: checkpoints whole in text
+  bool drop_slot = false;  // reset: sources release what they hold at the server
 };
 int state_show_command(const GlobalOptions& g, const StateArgs& a);
 // Needs a.flow.

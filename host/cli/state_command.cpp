@@ -99,6 +99,19 @@ int state_reset_command(const GlobalOptions& g, const StateArgs& a) {
     for (const auto& s : flow.def->streams) streams.insert(s);
   }
   std::atomic<bool> cancelled{false};
+  // Released first: when the server cannot be reached, nothing is reset and
+  // the command can simply be run again.
+  if (a.drop_slot) {
+    const ComponentPlan& source = *flow.source;
+    if (!source.plugin->release_stream) {
+      std::printf("source '%s' (plugin %s) keeps nothing at its server: no slot to drop\n", source.def->name.c_str(),
+                  source.plugin->descriptor.name.c_str());
+    } else {
+      PluginInstance instance(*source.plugin, source.def->name, INGESTD_KIND_SOURCE, source.options, plan.file.dir,
+                              &cancelled);
+      for (const auto& s : streams) instance.release_stream(*a.flow, s);
+    }
+  }
   for (const ComponentPlan* d : flow.destinations) {
     if (!d->plugin->transactional_state) continue;
     PluginInstance instance(*d->plugin, d->def->name, INGESTD_KIND_DESTINATION, d->options, plan.file.dir, &cancelled);

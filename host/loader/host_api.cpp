@@ -26,6 +26,19 @@ std::map<std::string, double> Counters::gauges() const {
   return gauges_;
 }
 
+void Counters::set_text(const std::string& name, const char* value) {
+  std::lock_guard lock(mutex_);
+  if (value)
+    texts_[name] = value;
+  else
+    texts_.erase(name);
+}
+
+std::map<std::string, std::string> Counters::texts() const {
+  std::lock_guard lock(mutex_);
+  return texts_;
+}
+
 namespace {
 
 log::Level to_level(int32_t level) {
@@ -54,7 +67,11 @@ void host_gauge_set(ingestd_host_context* ctx, const char* name, double value) {
   if (ctx && name) ctx->counters->set_gauge(name, value);
 }
 
-const ingestd_host_gauges_v1 kGauges = {sizeof(ingestd_host_gauges_v1), &host_gauge_set};
+void host_text_set(ingestd_host_context* ctx, const char* name, const char* value) {
+  if (ctx && name) ctx->counters->set_text(name, value);
+}
+
+const ingestd_host_gauges_v1 kGauges = {sizeof(ingestd_host_gauges_v1), &host_gauge_set, &host_text_set};
 
 // Plugins treat NULL as "not offered".
 const void* host_get_extension(ingestd_host_context*, const char* id) {

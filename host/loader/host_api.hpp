@@ -14,18 +14,21 @@
 namespace ingestd {
 
 // Named counters a plugin reports (rows_rejected, ...), and gauges it sets
-// (cdc_lag_bytes). Thread-safe.
+// (cdc_lag_bytes), and texts (cdc_received). Thread-safe.
 class Counters {
  public:
   void add(const std::string& name, int64_t delta);
   std::map<std::string, int64_t> snapshot() const;
   void set_gauge(const std::string& name, double value);
   std::map<std::string, double> gauges() const;
+  void set_text(const std::string& name, const char* value);  // NULL forgets it
+  std::map<std::string, std::string> texts() const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, int64_t> values_;
   std::map<std::string, double> gauges_;
+  std::map<std::string, std::string> texts_;
 };
 
 const ingestd_host_api* host_api();

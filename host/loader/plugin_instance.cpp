@@ -158,6 +158,12 @@ void PluginInstance::clear_state(const std::string& key) {
   if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "clear_state", where_);
 }
 
+void PluginInstance::release_stream(const std::string& flow, const std::string& stream) {
+  ErrorSlot err;
+  ingestd_status st = plugin_->release_stream(handle_, flow.c_str(), stream.c_str(), &err.e);
+  if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "release_stream", where_);
+}
+
 void PluginInstance::cancel() {
   if (plugin_->table.cancel) plugin_->table.cancel(handle_);
 }

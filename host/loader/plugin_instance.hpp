@@ -86,6 +86,8 @@ class PluginInstance {
   // What a transactional destination stored under `key` (stores_state() only).
   std::optional<sdk::StoredState> load_state(const std::string& key);
   void clear_state(const std::string& key);
+  // Sources with "ingestd.source-release/1" (check plugin().release_stream).
+  void release_stream(const std::string& flow, const std::string& stream);
   void cancel();  // any thread
   std::unique_ptr<OpenStream> open_stream(const StreamOpenRequest& request);
   std::unique_ptr<OpenTable> open_table(const TableOpenRequest& request);

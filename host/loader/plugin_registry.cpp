@@ -126,6 +126,10 @@ LoadResult load_plugin(const std::string& path) {
         static_cast<const ingestd_source_acks_v1*>(plugin->table.get_extension(INGESTD_EXT_SOURCE_ACKS));
     if (acks && INGESTD_HAS_MEMBER(acks, ingestd_source_acks_v1, checkpoint_saved) && acks->checkpoint_saved)
       plugin->checkpoint_saved = acks->checkpoint_saved;
+    const auto* release =
+        static_cast<const ingestd_source_release_v1*>(plugin->table.get_extension(INGESTD_EXT_SOURCE_RELEASE));
+    if (release && INGESTD_HAS_MEMBER(release, ingestd_source_release_v1, release_stream) && release->release_stream)
+      plugin->release_stream = release->release_stream;
   }
   auto missing = missing_functions(plugin->table, plugin->descriptor.kinds);
   if (!missing.empty())

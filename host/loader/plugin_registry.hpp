@@ -28,6 +28,8 @@ struct LoadedPlugin {
   std::optional<ingestd_transactional_state_v1> transactional_state;
   // "ingestd.source-acks/1", when the plugin offers it.
   void (*checkpoint_saved)(ingestd_stream*, const uint8_t*, uint64_t) = nullptr;
+  // "ingestd.source-release/1", when the plugin offers it.
+  ingestd_status (*release_stream)(ingestd_instance*, const char*, const char*, ingestd_error*) = nullptr;
 };
 
 struct LoadFailure {

@@ -540,6 +540,26 @@ Daemon::ReloadResult Daemon::reload() {
   return {true, message};
 }
 
+namespace {
+
+// A live run's streams: rows so far, and where a change stream stands in its source's log.
+json::Value live_streams_json(const std::vector<ServeMetrics::LiveStream>& streams) {
+  json::Array out;
+  for (const auto& s : streams) {
+    json::Object o;
+    o.set("stream", json::Value(s.stream));
+    o.set("rows", json::Value(s.rows));
+    if (auto it = s.texts.find(INGESTD_TEXT_CDC_RECEIVED); it != s.texts.end())
+      o.set("cdc_received", json::Value(it->second));
+    if (auto it = s.gauges.find(INGESTD_GAUGE_CDC_LAG_BYTES); it != s.gauges.end())
+      o.set("cdc_lag_bytes", json::Value(static_cast<int64_t>(it->second)));
+    out.push_back(json::Value(std::move(o)));
+  }
+  return json::Value(std::move(out));
+}
+
+}  // namespace
+
 json::Value Daemon::status() const {
   std::unique_lock lock(mutex_);
   const TimePoint now = SystemClock::now();
@@ -558,7 +578,10 @@ json::Value Daemon::status() const {
                                                                  : "idle";
     o.set("state", json::Value(state));
     o.set("continuous", json::Value(f->continuous));
-    if (f->running) o.set("running_since", json::Value(describe(f->run_started)));
+    if (f->running) {
+      o.set("running_since", json::Value(describe(f->run_started)));
+      o.set("streams", live_streams_json(metrics_.live_streams(name)));
+    }
     o.set("next_run", f->due && !f->running ? json::Value(describe(f->start_at)) : json::Value());
     o.set("runs_skipped", json::Value(f->skipped));
     if (f->last) {

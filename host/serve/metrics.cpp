@@ -165,6 +165,15 @@ void ServeMetrics::reloaded(bool ok) {
   totals_["ingestd_reloads_total"][{{"result", ok ? "ok" : "failed"}}] += 1;
 }
 
+std::vector<ServeMetrics::LiveStream> ServeMetrics::live_streams(const std::string& flow) const {
+  std::vector<LiveStream> out;
+  std::lock_guard lock(mutex_);
+  for (const RunStats* run : live_)
+    for (const auto& s : run->streams)
+      if (s->flow == flow) out.push_back({s->stream, s->rows.load(), s->counters->gauges(), s->counters->texts()});
+  return out;
+}
+
 std::string ServeMetrics::exposition() const {
   std::map<std::string, Series> values;
   std::map<std::string, DurationHistogram> durations;

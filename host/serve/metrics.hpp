@@ -31,6 +31,15 @@ class ServeMetrics : public RunObserver {
   // An alert to `sink` about `event`: sent, failed or dropped.
   void alert_delivered(const std::string& sink, const std::string& event, const std::string& result);
 
+  // What the streams of `flow`'s live run report now, for /status.
+  struct LiveStream {
+    std::string stream;
+    int64_t rows = 0;
+    std::map<std::string, double> gauges;
+    std::map<std::string, std::string> texts;
+  };
+  std::vector<LiveStream> live_streams(const std::string& flow) const;
+
   // The whole exposition, Prometheus text format 0.0.4.
   std::string exposition() const;
 

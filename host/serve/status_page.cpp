@@ -140,6 +140,12 @@ std::string status_page_html(const json::Value& status) {
                               : "-") +
             "</td><td>" + text_of(f["next_run"]) + "</td></tr>";
     details += "<div class=\"flow\" id=\"flow-" + name + "\"><h3>" + name + "</h3>" + chart(f);
+    if (f["streams"].is_array())
+      for (const json::Value& s : f["streams"].as_array())
+        details += "<p class=\"live-stream\">" + text_of(s["stream"]) + ": " + text_of(s["rows"]) + " rows this run" +
+                   (s["cdc_received"].is_string() ? " · received up to " + text_of(s["cdc_received"]) : "") +
+                   (s["cdc_lag_bytes"].is_number() ? " · " + text_of(s["cdc_lag_bytes"]) + " bytes of log held" : "") +
+                   "</p>";
     if (f["flags"].is_array())
       for (const json::Value& flag : f["flags"].as_array())
         details += "<p class=\"flag\">⚑ " + text_of(flag["at"]) + " " + text_of(flag["stream"]) + ": " +

@@ -458,6 +458,7 @@ class BinlogStream : public SourceStream {
 
   // A heartbeat: the server has nothing more for now.
   void idle() {
+    host_.text(INGESTD_TEXT_CDC_RECEIVED, position_.text());
     if (in_transaction_) return;
     if (batch_->rows().rows() > 0) return complete(last_commit_);
     if (!follow_ && !(position_ < target_)) return end();
@@ -490,6 +491,7 @@ class BinlogStream : public SourceStream {
       truncate_next_ = false;
     }
     if (checkpoint) {
+      host_.text(INGESTD_TEXT_CDC_RECEIVED, position_.text());
       out.checkpoint = checkpoint_of(*checkpoint);
       if (emitted_ < *checkpoint) emitted_ = *checkpoint;
     }

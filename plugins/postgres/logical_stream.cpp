@@ -450,6 +450,7 @@ class LogicalStream : public SourceStream {
     // How much WAL the server holds for this stream: from the saved position to the newest it told of.
     const Lsn saved = std::max(flushed, streamed_from_);
     host_.gauge(INGESTD_GAUGE_CDC_LAG_BYTES, received_ > saved ? static_cast<double>(received_ - saved) : 0.0);
+    host_.text(INGESTD_TEXT_CDC_RECEIVED, pgoutput::lsn_text(received_));
   }
 
   void send_status_when_due() {
@@ -500,6 +501,30 @@ std::string replication_name(const std::string& flow, const std::string& databas
   char suffix[20];
   std::snprintf(suffix, sizeof suffix, "_%016llx", static_cast<unsigned long long>(h));
   return name.substr(0, 63 - 17) + suffix;
+}
+
+void release_replication(const SourceSettings& settings, const std::string& flow, const std::string& stream,
+                         const Host& host) {
+  const auto [schema, table] = split_stream(stream);
+  Connection db(settings.connect);
+  const std::string database = db.exec("SELECT current_database()").text(0, 0);
+  const std::string name = replication_name(flow.empty() ? "flow" : flow, database, schema, table);
+  const std::string slot = settings.slot.empty() ? name : settings.slot;
+  Result held = db.exec_params("SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1", {slot});
+  if (held.rows() == 0) {
+    host.info("no replication slot '" + slot + "' for " + stream);
+  } else {
+    if (!held.is_null(0, 0))
+      throw config_error("replication slot '" + slot + "' of " + stream + " is in use (server process " +
+                         held.text(0, 0) + "): stop what reads it first");
+    db.exec_params("SELECT pg_drop_replication_slot($1)", {slot});
+    host.info("dropped replication slot '" + slot + "' of " + stream);
+  }
+  if (settings.publication.empty() &&
+      db.exec_params("SELECT 1 FROM pg_publication WHERE pubname = $1", {name}).rows() > 0) {
+    db.exec("DROP PUBLICATION " + quote_ident(name));
+    host.info("dropped publication '" + name + "' of " + stream);
+  }
 }
 
 std::unique_ptr<SourceStream> open_logical_stream(const SourceSettings& settings, const StreamRequest& request,

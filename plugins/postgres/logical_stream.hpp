@@ -20,6 +20,12 @@ std::unique_ptr<ingestd::sdk::SourceStream> open_logical_stream(const SourceSett
                                                                 const ingestd::sdk::StreamRequest& request,
                                                                 const ingestd::sdk::Instance& owner);
 
+// `ingestd state reset --drop-slot`: drops the stream's slot and the
+// publication ingestd made for it (a publication named in the options is the
+// user's and stays). A slot in use by a running stream is refused.
+void release_replication(const SourceSettings& settings, const std::string& flow, const std::string& stream,
+                         const ingestd::sdk::Host& host);
+
 // The name ingestd gives a flow's slot and publication for a table (at most
 // 63 bytes, as PostgreSQL allows): ingestd_<flow>_<database>_<schema>_<table>.
 std::string replication_name(const std::string& flow, const std::string& database, const std::string& schema,

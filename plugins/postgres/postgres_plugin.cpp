@@ -2,6 +2,7 @@
 // and as a destination (COPY in, every load mode, exactly-once).
 #include "destination.hpp"
 #include <ingestd/kit/pg/connection.hpp>
+#include "logical_stream.hpp"
 #include "source.hpp"
 
 #include <ingestd/sdk.hpp>
@@ -94,7 +95,7 @@ ConnectOptions connect_options(const Settings& s) {
 
 class PostgresSource : public Instance {
  public:
-  explicit PostgresSource(const Settings& s) : consistent_(s.consistent_snapshot) {
+  PostgresSource(const Settings& s, const Host& host) : host_(host), consistent_(s.consistent_snapshot) {
     settings_.connect = connect_options(s);
     settings_.schemas = s.schemas;
     settings_.tables = s.tables;
@@ -121,6 +122,10 @@ class PostgresSource : public Instance {
     return open_source_stream(settings_, r, *this, snapshot());
   }
 
+  void release_stream(const std::string& flow, const std::string& stream) override {
+    release_replication(settings_, flow, stream, host_);
+  }
+
  private:
   // With consistent_snapshot, one transaction exports its snapshot and stays
   // open while the streams read in it: every table as of the same moment.
@@ -136,6 +141,7 @@ class PostgresSource : public Instance {
   }
 
   SourceSettings settings_;
+  Host host_;
   bool consistent_ = false;
   std::mutex mutex_;
   std::unique_ptr<Connection> exporter_;
@@ -175,13 +181,14 @@ PluginInfo describe() {
   p.transactional_state = true;
   p.source_settings = INGESTD_SOURCE_WHERE;
   p.source_acks = true;  // a replication slot is told a position only once it is saved
+  p.source_release = true;  // state reset --drop-slot
   p.options = options().specs();
   return p;
 }
 
 std::unique_ptr<Instance> create(const CreateContext& ctx) {
   const Settings s = options().bind(ctx);
-  if (ctx.role == INGESTD_KIND_SOURCE) return std::make_unique<PostgresSource>(s);
+  if (ctx.role == INGESTD_KIND_SOURCE) return std::make_unique<PostgresSource>(s, ctx.host);
   return std::make_unique<PostgresDestination>(s);
 }
 

@@ -91,6 +91,11 @@ TEST_CASE("state: reset forgets checkpoints everywhere, and --full-refresh ignor
   report = w.run_with_report(r);
   CHECK(stream_of(report, "generated")["rows"].as_int() == 30000);
   CHECK(w.ingestd({"state", "reset", "flows.toml", "--flow", "nope"}).exit_code == 2);
+  // A source that keeps nothing at a server has no slot to drop, and says so.
+  Result drop = w.ingestd({"state", "reset", "flows.toml", "--flow", "inc", "--drop-slot"});
+  REQUIRE_MESSAGE(drop.exit_code == 0, dump(drop));
+  CHECK(contains(drop.out, "keeps nothing at its server"));
+  CHECK(contains(drop.out, "saved checkpoint(s) removed"));
 }
 
 TEST_CASE("state: [state] path is relative to the flow file") {

@@ -201,6 +201,44 @@ TEST_CASE("cdc: SIGKILL of a streaming daemon at random moments, 10 times, loses
   CHECK(std::stoll(src.scalar("SELECT count(*) FROM t")) > 2000);
 }
 
+TEST_CASE("cdc: state reset keeps the slot unless --drop-slot, which drops it and the publication ingestd made") {
+  PgDatabase src;
+  src.execute("CREATE TABLE t (id int PRIMARY KEY, v text, n int); INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2);");
+  Workspace w;
+  w.write("flows.toml", cdc_flow(src, sqlite_destination(), "\"lite\""));
+  run_ok(w);
+  const auto slots = [&] { return src.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = " + slot_of(src)); };
+  const auto publications = [&] { return src.scalar("SELECT count(*) FROM pg_publication WHERE pubname = " + slot_of(src)); };
+  REQUIRE(slots() == "1");
+  REQUIRE(publications() == "1");
+
+  Result plain = w.ingestd({"state", "reset", "flows.toml", "--flow", "cdc"});
+  REQUIRE_MESSAGE(plain.exit_code == 0, dump(plain));
+  CHECK(slots() == "1");  // not asked: the slot stays (the next run makes it again)
+  run_ok(w);
+  CHECK(sqlite_rows(w) == source_rows(src));
+
+  Result dropped = w.ingestd({"state", "reset", "flows.toml", "--flow", "cdc", "--drop-slot"});
+  REQUIRE_MESSAGE(dropped.exit_code == 0, dump(dropped));
+  CHECK(slots() == "0");
+  CHECK(publications() == "0");
+  CHECK(testing::contains(dropped.err, "dropped replication slot"));
+  CHECK(w.ingestd({"state", "show", "flows.toml", "--format", "json"}).out == "[]\n");
+  // Asked again, nothing is held: not an error.
+  Result again = w.ingestd({"state", "reset", "flows.toml", "--flow", "cdc", "--drop-slot"});
+  CHECK_MESSAGE(again.exit_code == 0, dump(again));
+  CHECK(testing::contains(again.err, "no replication slot"));
+
+  // The next run copies the table again into a new slot, and streams on from it.
+  src.execute("UPDATE t SET v = 'changed' WHERE id = 2; INSERT INTO t VALUES (3, 'c', 3);");
+  run_ok(w);
+  CHECK(slots() == "1");
+  CHECK(sqlite_rows(w) == source_rows(src));
+  src.execute("DELETE FROM t WHERE id = 1;");
+  run_ok(w);
+  CHECK(sqlite_rows(w) == source_rows(src));
+}
+
 TEST_CASE("cdc: serve reports how far a change stream is behind as ingestd_cdc_lag_bytes, the bytes from its saved position") {
   PgDatabase src;
   src.execute("CREATE TABLE t (id int PRIMARY KEY, v text, n int); INSERT INTO t VALUES (1, 'a', 1);");
@@ -228,6 +266,27 @@ TEST_CASE("cdc: serve reports how far a change stream is behind as ingestd_cdc_l
     CHECK(*lag < 16.0 * 1024 * 1024);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+  // /status names the newest log position the stream received: past the
+  // slot's saved one, not past the server's newest.
+  const auto lsn_value = [](const std::string& lsn) {
+    const auto slash = lsn.find('/');
+    REQUIRE(slash != std::string::npos);
+    return (std::stoull(lsn.substr(0, slash), nullptr, 16) << 32) | std::stoull(lsn.substr(slash + 1), nullptr, 16);
+  };
+  std::string received;
+  REQUIRE(testing::wait_until([&] {
+    const Value f = d.flow("cdc");
+    if (!f["streams"].is_array() || f["streams"].as_array().empty()) return false;
+    const Value& s = f["streams"].as_array().front();
+    CHECK(s["stream"].as_string() == "public.t");
+    if (!s["cdc_received"].is_string()) return false;
+    received = s["cdc_received"].as_string();
+    return true;
+  }));
+  CHECK(lsn_value(received) >= lsn_value(src.scalar("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE "
+                                                    "slot_name = " + slot_of(src))));
+  CHECK(lsn_value(received) <= lsn_value(src.scalar("SELECT pg_current_wal_lsn()")));
+  CHECK(testing::contains(d.get("/").body, "received up to " + received));
   d.signal(SIGTERM);
   CHECK(d.wait().exit_code == 0);
 }

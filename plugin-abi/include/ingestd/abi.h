@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define INGESTD_ABI_VERSION_MAJOR 1u
-#define INGESTD_ABI_VERSION_MINOR 2u
+#define INGESTD_ABI_VERSION_MINOR 3u
 
 /* Non-zero when the struct at `ptr`, as its writer sized it, holds `member`. */
 #define INGESTD_HAS_MEMBER(ptr, type, member) \
@@ -409,12 +409,20 @@ typedef struct ingestd_host_gauges_v1 {
   uint32_t struct_size;
   /* Sets the named gauge of the context (any thread). */
   void (*set)(ingestd_host_context* context, const char* name, double value);
+  /* Sets the named text of the context (any thread): a position that is no
+   * number, such as the last log position a change stream received. NULL
+   * value: forget it. \since 1.3 (check with INGESTD_HAS_MEMBER) */
+  void (*set_text)(ingestd_host_context* context, const char* name, const char* value);
 } ingestd_host_gauges_v1;
 
 /* Gauges a change stream reports: the bytes of the source's log between its
  * newest position and the position the destinations saved
  * (ingestd_cdc_lag_bytes{flow,stream}). */
 #define INGESTD_GAUGE_CDC_LAG_BYTES "cdc_lag_bytes"
+/* Texts (set_text) a change stream reports: the newest position of the
+ * source's log it has received ("0/16B3748", "binlog.000003:4711"), shown
+ * by `ingestd serve`'s /status while the run is live. \since 1.3 */
+#define INGESTD_TEXT_CDC_RECEIVED "cdc_received"
 
 /* Batch metadata (ingestd_batch.metadata_json) destinations act on. A batch
  * whose metadata has INGESTD_METADATA_TRUNCATE set to "true" begins with its
@@ -553,6 +561,25 @@ typedef struct ingestd_source_acks_v1 {
    * durable at once, only the newest is reported. Must return quickly. */
   void (*checkpoint_saved)(ingestd_stream* stream, const uint8_t* checkpoint, uint64_t checkpoint_size);
 } ingestd_source_acks_v1;
+
+/* ------------------------------------------------------------------------
+ * Extension "ingestd.source-release/1" (plugin side, sources) \since 1.3
+ *
+ * A source that holds something at its server for a stream between runs (a
+ * replication slot, which keeps the server's log until it is confirmed)
+ * offers this through get_extension, so that `ingestd state reset
+ * --drop-slot` can let go of it when the user forgets the stream's state.
+ * ------------------------------------------------------------------------ */
+#define INGESTD_EXT_SOURCE_RELEASE "ingestd.source-release/1"
+
+typedef struct ingestd_source_release_v1 {
+  uint32_t struct_size;
+  /* Control thread, no stream of the instance open. Releases what the
+   * instance holds at its server for `stream` of flow `flow`; nothing held
+   * is not an error. Says what it released through the host's log. */
+  ingestd_status (*release_stream)(ingestd_instance* instance, const char* flow, const char* stream,
+                                   ingestd_error* error);
+} ingestd_source_release_v1;
 
 /* ------------------------------------------------------------------------
  * Entry point: the one exported symbol

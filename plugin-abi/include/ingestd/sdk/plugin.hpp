@@ -64,6 +64,12 @@ class Host {
     const auto* g = static_cast<const ingestd_host_gauges_v1*>(extension(INGESTD_HOST_EXT_GAUGES));
     if (g && g->set) g->set(ctx_, name, value);
   }
+  // Sets a text (INGESTD_TEXT_*); a host without texts ignores it.
+  void text(const char* name, const std::string& value) const {
+    const auto* g = static_cast<const ingestd_host_gauges_v1*>(extension(INGESTD_HOST_EXT_GAUGES));
+    if (g && INGESTD_HAS_MEMBER(g, ingestd_host_gauges_v1, set_text) && g->set_text)
+      g->set_text(ctx_, name, value.c_str());
+  }
   bool cancelled() const { return api_ && api_->is_cancelled && api_->is_cancelled(ctx_) != 0; }
   const void* extension(const char* id) const {
     return api_ && api_->get_extension ? api_->get_extension(ctx_, id) : nullptr;
@@ -198,6 +204,8 @@ struct PluginInfo {
   // Offer "ingestd.source-acks/1": streams hear of their saved checkpoints
   // through SourceStream::checkpoint_saved.
   bool source_acks = false;
+  // Offer "ingestd.source-release/1": instances implement release_stream.
+  bool source_release = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -315,6 +323,12 @@ class Instance {
   virtual void clear_state(const std::string& key) {
     (void)key;
     throw not_supported("this destination does not store state");
+  }
+  // With PluginInfo::source_release: let go of what the source holds at its
+  // server for the stream (`ingestd state reset --drop-slot`).
+  virtual void release_stream(const std::string& flow, const std::string& stream) {
+    (void)flow, (void)stream;
+    throw not_supported("this source holds nothing at its server");
   }
   // Called from any thread; blocking work should notice cancelled() soon.
   virtual void cancel() { cancelled_.store(true); }

@@ -226,17 +226,19 @@ struct Adapter {
       p.commit = &commit;
       p.close_table = &close_table;
     }
-    p.get_extension = info.transactional_state || info.source_acks ? &get_extension : nullptr;
+    p.get_extension = info.transactional_state || info.source_acks || info.source_release ? &get_extension : nullptr;
   }
 
   static const void* get_extension(const char* id) {
     static const ingestd_transactional_state_v1 state = {sizeof(ingestd_transactional_state_v1),
                                                          &commit_with_state, &load_state, &clear_state};
     static const ingestd_source_acks_v1 acks = {sizeof(ingestd_source_acks_v1), &checkpoint_saved};
+    static const ingestd_source_release_v1 release = {sizeof(ingestd_source_release_v1), &release_stream};
     const PluginInfo& info = storage().info;
     if (!id) return nullptr;
     if (info.transactional_state && std::string_view(id) == INGESTD_EXT_TRANSACTIONAL_STATE) return &state;
     if (info.source_acks && std::string_view(id) == INGESTD_EXT_SOURCE_ACKS) return &acks;
+    if (info.source_release && std::string_view(id) == INGESTD_EXT_SOURCE_RELEASE) return &release;
     return nullptr;
   }
 
@@ -256,6 +258,14 @@ struct Adapter {
     return guarded(err, [&] {
       std::string_view data(reinterpret_cast<const char*>(state), state ? state_size : 0);
       reinterpret_cast<TableHandle*>(table)->table->commit_with_state(sequence, key ? key : "", data, generation);
+      return INGESTD_OK;
+    });
+  }
+
+  static ingestd_status release_stream(ingestd_instance* instance, const char* flow, const char* stream,
+                                       ingestd_error* err) {
+    return guarded(err, [&] {
+      handle(instance)->instance->release_stream(flow ? flow : "", stream ? stream : "");
       return INGESTD_OK;
     });
   }
