@@ -2,6 +2,8 @@
 
 #include <ingestd/sdk/values.hpp>
 
+#include <algorithm>
+
 namespace ingestd::kit::typing {
 
 using namespace ingestd::sdk;
@@ -40,6 +42,19 @@ JsonRowAppender::Result JsonRowAppender::append(const dom::object& object, Colum
     present_[f.column] = true;
     rows.column(f.column).append_string(f.value);
   }
+  return append_fields(object, columns, rows, row);
+}
+
+JsonRowAppender::Result JsonRowAppender::append(const dom::object& object, ColumnSet& columns, BatchBuilder& rows,
+                                                std::size_t caller_columns) {
+  const int64_t row = rows.rows();
+  present_.assign(rows.column_count(), false);
+  std::fill_n(present_.begin(), std::min(caller_columns, present_.size()), true);
+  return append_fields(object, columns, rows, row);
+}
+
+JsonRowAppender::Result JsonRowAppender::append_fields(const dom::object& object, ColumnSet& columns,
+                                                       BatchBuilder& rows, int64_t row) {
   bool grew = false;
   for (auto field : object) {
     int c = columns.find(field.key);

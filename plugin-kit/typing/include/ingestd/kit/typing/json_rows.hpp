@@ -43,10 +43,17 @@ class JsonRowAppender {
   // rows.column_count() of `columns`. A repeated key: the first one wins.
   Result append(const simdjson::dom::object& object, ColumnSet& columns, ingestd::sdk::BatchBuilder& rows,
                 const std::vector<Fixed>& fixed = {});
+  // The same, leaving the first `caller_columns` columns to the caller, who
+  // appends them after Appended (values from outside the record, of any
+  // type); keys of their names in the record are ignored.
+  Result append(const simdjson::dom::object& object, ColumnSet& columns, ingestd::sdk::BatchBuilder& rows,
+                std::size_t caller_columns);
   const std::string& reason() const { return reason_; }
 
  private:
   enum class Fit { Yes, No, Invalid };
+  Result append_fields(const simdjson::dom::object& object, ColumnSet& columns, ingestd::sdk::BatchBuilder& rows,
+                       int64_t row);
   Fit append_value(ingestd::sdk::ColumnBuilder& column, const simdjson::dom::element& value);
 
   std::vector<bool> present_;
