@@ -123,4 +123,30 @@ Schema ColumnSet::schema() const {
   return s;
 }
 
+json::Value learned_columns(const ColumnSet& columns) {
+  json::Array out;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].declared) continue;
+    json::Object c;
+    c.set("name", json::Value(columns[i].name));
+    c.set("type", json::Value(columns[i].type().name()));
+    out.push_back(json::Value(std::move(c)));
+  }
+  return json::Value(std::move(out));
+}
+
+void relearn_columns(ColumnSet& columns, const json::Value& saved) {
+  if (!saved.is_array()) return;
+  std::vector<DeclaredColumn> learned;
+  try {
+    learned = parse_declared_columns(saved, "the saved columns");
+  } catch (const std::exception&) {
+    return;  // a state from another version: the columns are learned again
+  }
+  for (const auto& c : learned) {
+    Column& col = columns[columns.index_or_add(c.name)];
+    if (!col.declared) col.shape = widen(col.shape, shape_of(c.type));
+  }
+}
+
 }  // namespace ingestd::kit::typing

@@ -77,7 +77,7 @@ class TopicStream : public SourceStream {
       if (!saved) throw data_error("the saved state of " + r.stream + " holds no Kafka offsets");
       offsets_ = std::move(*saved);
       emitted_ = offsets_;
-      relearn_columns(*r.state);
+      kit::typing::relearn_columns(columns_, json::Value::parse(*r.state)["columns"]);
     }
     client_ = ClientOwner{host_, this};
     schema_ = columns_.schema();
@@ -179,27 +179,10 @@ class TopicStream : public SourceStream {
   std::string checkpoint() const {
     json::Object offsets;
     for (const auto& [p, next] : offsets_) offsets.set(std::to_string(p), json::Value(next));
-    json::Array learned;
-    for (std::size_t i = 0; i < columns_.size(); ++i) {
-      if (columns_[i].declared) continue;
-      json::Object c;
-      c.set("name", json::Value(columns_[i].name));
-      c.set("type", json::Value(columns_[i].type().name()));
-      learned.push_back(json::Value(std::move(c)));
-    }
     json::Object cp;
     cp.set("offsets", json::Value(std::move(offsets)));
-    cp.set("columns", json::Value(std::move(learned)));
+    cp.set("columns", kit::typing::learned_columns(columns_));
     return json::Value(std::move(cp)).dump();
-  }
-
-  void relearn_columns(const std::string& state) {
-    const json::Value v = json::Value::parse(state);
-    if (!v["columns"].is_array()) return;
-    for (const auto& c : kit::typing::parse_declared_columns(v["columns"], "the saved columns")) {
-      kit::typing::Column& col = columns_[columns_.index_or_add(c.name)];
-      if (!col.declared) col.shape = kit::typing::widen(col.shape, kit::typing::shape_of(c.type));
-    }
   }
 
   // Tells the group what ingestd saved, for the partitions this consumer

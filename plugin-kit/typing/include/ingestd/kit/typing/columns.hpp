@@ -77,4 +77,12 @@ class ColumnSet {
   std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index_;
 };
 
+// The columns a stream learned from its records (declared ones left out),
+// as [{"name", "type"}, ...], for a checkpoint: a source of untyped records
+// that starts the next run with them does not announce them again as new.
+ingestd::json::Value learned_columns(const ColumnSet& columns);
+// Takes back what learned_columns saved: each column added, or widened to
+// at least its saved type. Anything else in `saved` is ignored.
+void relearn_columns(ColumnSet& columns, const ingestd::json::Value& saved);
+
 }  // namespace ingestd::kit::typing
