@@ -56,6 +56,8 @@ KafkaHandle make_handle(rd_kafka_type_t type, Conf conf);
 
 // The topics the cluster has (internal ones left out), sorted.
 std::vector<std::string> list_topics(rd_kafka_t* rk, int timeout_ms);
+// The same through a short-lived client of its own (check, discover).
+std::vector<std::string> cluster_topics(const ClientSettings& settings);
 // The partitions of `topic`; empty when the cluster does not have it.
 std::vector<int32_t> partitions_of(rd_kafka_t* rk, const std::string& topic, int timeout_ms);
 

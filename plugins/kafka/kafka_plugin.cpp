@@ -161,11 +161,8 @@ class KafkaSource : public Instance {
  private:
   // The cluster's topics that `topics` selects.
   std::vector<std::string> topics() {
-    ClientOwner quiet{};
-    Conf conf = make_conf(settings_.client, &quiet);
-    KafkaHandle rk = make_handle(RD_KAFKA_PRODUCER, std::move(conf));
     std::vector<std::string> out;
-    for (const std::string& t : list_topics(rk.get(), 10'000))
+    for (const std::string& t : cluster_topics(settings_.client))
       if (selected(t)) out.push_back(t);
     return out;
   }
@@ -196,11 +193,7 @@ class KafkaDestination : public Instance {
       throw config_error("format = \"" + s.format + "\" sends one column as the value: set value_column");
   }
 
-  void check() override {
-    ClientOwner quiet{};
-    KafkaHandle rk = make_handle(RD_KAFKA_PRODUCER, make_conf(settings_.client, &quiet));
-    list_topics(rk.get(), 10'000);
-  }
+  void check() override { cluster_topics(settings_.client); }
 
   std::unique_ptr<DestinationTable> open_table(const TableRequest& r) override {
     return open_producer_table(settings_, r, *this);

@@ -13,17 +13,10 @@ using namespace ingestd::sdk;
 
 namespace {
 
-std::string topic_for(std::string pattern, const TableRequest& r) {
-  for (const auto& [name, value] : {std::pair<std::string, std::string>{"{stream}", r.stream}, {"{table}", r.table}})
-    for (auto at = pattern.find(name); at != std::string::npos; at = pattern.find(name, at + value.size()))
-      pattern.replace(at, name.size(), value);
-  return pattern;
-}
-
 class ProducerTable : public DestinationTable {
  public:
   ProducerTable(const DestinationSettings& s, const TableRequest& r, const Instance& owner)
-      : settings_(s), host_(r.host), owner_(owner), topic_(topic_for(s.topic, r)) {
+      : settings_(s), host_(r.host), owner_(owner), topic_(name_for(s.topic, r)) {
     if (topic_.empty()) throw config_error("topic names no topic for stream " + r.stream);
     client_ = ClientOwner{host_, this};
     Conf conf = make_conf(s.client, &client_);

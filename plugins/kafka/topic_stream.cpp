@@ -4,11 +4,11 @@
 #include <ingestd/sdk/builder.hpp>
 #include <ingestd/sdk/error.hpp>
 #include <ingestd/sdk/json.hpp>
+#include <ingestd/sdk/polled_stream.hpp>
 
 #include <algorithm>
 #include <exception>
 #include <utility>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,7 +21,6 @@ namespace dom = simdjson::dom;
 
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
 using Offsets = std::map<int32_t, int64_t>;  // partition -> next offset
 
 // Columns before the message's own: partition, offset, timestamp, key, headers.
@@ -61,11 +60,11 @@ std::string headers_json(rd_kafka_message_t* m) {
   return json::Value(std::move(o)).dump();
 }
 
-class TopicStream : public SourceStream {
+class TopicStream : public PolledStream {
  public:
   TopicStream(const SourceSettings& s, const StreamRequest& r, const Instance& owner)
-      : settings_(s), topic_(r.stream), host_(r.host), owner_(owner), follow_(r.settings.follow),
-        batch_rows_(std::max<int64_t>(1, r.batch_rows)), columns_(s.columns) {
+      : PolledStream(r.host, owner, r.batch_rows, s.max_batch_age), settings_(s), topic_(r.stream),
+        follow_(r.settings.follow), columns_(s.columns) {
     for (const Field& f : metadata_columns(s.format).fields) columns_.add(f.name);
     for (std::size_t i = 0; i < kMetadataColumns; ++i) columns_[i].declared = true;
     const Schema meta = metadata_columns(s.format);
@@ -103,7 +102,7 @@ class TopicStream : public SourceStream {
     const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), subscription);
     rd_kafka_topic_partition_list_destroy(subscription);
     if (err) throw io_error("kafka: cannot subscribe to " + topic_ + ": " + rd_kafka_err2str(err), true);
-    opened_at_ = SteadyClock::now();
+    opened_at_ = Clock::now();
     host_.debug("reading topic " + topic_ + " in group " + group);
   }
 
@@ -119,49 +118,6 @@ class TopicStream : public SourceStream {
 
   Schema schema() override { return schema_; }
 
-  bool next(Batch& out) override {
-    for (;;) {
-      if (!ready_.empty()) {
-        out = std::move(ready_.front());
-        ready_.pop_front();
-        return true;
-      }
-      if (ended_) return false;
-      if (owner_.cancelled() || host_.cancelled()) {
-        finish();
-        ended_ = true;
-        continue;
-      }
-      if (!follow_ && caught_up()) {
-        finish();
-        ended_ = true;
-        continue;
-      }
-      if (!pending_.empty() && (static_cast<int64_t>(pending_.size()) >= batch_rows_ ||
-                                SteadyClock::now() - first_pending_at_ >= settings_.max_batch_age)) {
-        finish();
-        continue;
-      }
-      if (!assigned_once_ && SteadyClock::now() - opened_at_ > settings_.assignment_timeout)
-        throw io_error("kafka: no partition of " + topic_ + " was assigned to this consumer within " +
-                           std::to_string(settings_.assignment_timeout.count() / 1000) + " s",
-                       true);
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), pending_.empty() ? 100 : 20);
-      if (callback_error_) {
-        if (m) rd_kafka_message_destroy(m);
-        std::rethrow_exception(std::exchange(callback_error_, nullptr));
-      }
-      if (!m) continue;
-      try {
-        handle(m);
-      } catch (...) {
-        rd_kafka_message_destroy(m);
-        throw;
-      }
-      rd_kafka_message_destroy(m);
-    }
-  }
-
   void checkpoint_saved(std::string_view checkpoint) override {
     auto saved = offsets_of_checkpoint(checkpoint);
     if (!saved) return;
@@ -173,6 +129,31 @@ class TopicStream : public SourceStream {
   }
 
  private:
+  bool poll(std::chrono::milliseconds wait) override {
+    if (!follow_ && caught_up()) return false;
+    if (!assigned_once_ && Clock::now() - opened_at_ > settings_.assignment_timeout)
+      throw io_error("kafka: no partition of " + topic_ + " was assigned to this consumer within " +
+                         std::to_string(settings_.assignment_timeout.count() / 1000) + " s",
+                     true);
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), static_cast<int>(wait.count()));
+    if (callback_error_) {
+      if (m) rd_kafka_message_destroy(m);
+      std::rethrow_exception(std::exchange(callback_error_, nullptr));
+    }
+    if (m) {
+      try {
+        handle(m);
+      } catch (...) {
+        rd_kafka_message_destroy(m);
+        throw;
+      }
+      rd_kafka_message_destroy(m);
+    }
+    return follow_ || !caught_up();
+  }
+
+  std::size_t held() const override { return pending_.size(); }
+
   // The state: the next offset of every partition, and the columns learned
   // from the messages so far, so that the next run starts with them rather
   // than announcing them again as new.
@@ -262,7 +243,7 @@ class TopicStream : public SourceStream {
   // (delivered at least once); the partition's offsets leave the checkpoint,
   // so that getting it back starts where the group's last owner committed.
   void revoking(rd_kafka_topic_partition_list_t* parts) {
-    finish();
+    send_held();
     std::lock_guard lock(mutex_);
     for (int i = 0; i < parts->cnt; ++i) {
       const int32_t p = parts->elems[i].partition;
@@ -301,7 +282,6 @@ class TopicStream : public SourceStream {
     if (m->key) p.key.emplace(static_cast<const char*>(m->key), m->key_len);
     if (m->payload) p.value.emplace(static_cast<const char*>(m->payload), m->len);
     p.headers = headers_json(m);
-    if (pending_.empty()) first_pending_at_ = SteadyClock::now();
     offsets_[p.partition] = p.offset + 1;
     if (!follow_) {
       auto end = end_.find(p.partition);
@@ -311,15 +291,15 @@ class TopicStream : public SourceStream {
   }
 
   // The messages in hand as one batch, checkpointed at the offsets after them.
-  void finish() {
-    if (pending_.empty() && offsets_ == emitted_) return;
+  std::optional<Batch> take_batch() override {
+    if (pending_.empty() && offsets_ == emitted_) return std::nullopt;
     Batch out;
     if (settings_.format == Format::Json) build_json(out);
     else build_plain(out);
     out.checkpoint = checkpoint();
     emitted_ = offsets_;
     pending_.clear();
-    ready_.push_back(std::move(out));
+    return out;
   }
 
   static void append_metadata(BatchBuilder& rows, const Pending& p) {
@@ -428,10 +408,7 @@ class TopicStream : public SourceStream {
 
   const SourceSettings settings_;
   const std::string topic_;
-  Host host_;
-  const Instance& owner_;
   const bool follow_;
-  const int64_t batch_rows_;
   kit::typing::ColumnSet columns_;
   Schema schema_;
   ClientOwner client_;
@@ -445,9 +422,8 @@ class TopicStream : public SourceStream {
   std::map<int32_t, int64_t> end_;  // ingestd run: each assigned partition's end when assigned
   std::set<int32_t> done_;          // ingestd run: partitions read to that end
   std::vector<Pending> pending_;
-  std::deque<Batch> ready_;
-  SteadyClock::time_point first_pending_at_{}, opened_at_{};
-  bool assigned_once_ = false, ended_ = false;
+  Clock::time_point opened_at_{};
+  bool assigned_once_ = false;
   int64_t rejected_ = 0;
 
   std::mutex mutex_;  // checkpoint_saved comes from another thread

@@ -4,6 +4,7 @@
 #include <ingestd/sdk/builder.hpp>
 #include <ingestd/sdk/error.hpp>
 #include <ingestd/sdk/json.hpp>
+#include <ingestd/sdk/polled_stream.hpp>
 
 #include <algorithm>
 #include <deque>
@@ -18,7 +19,6 @@ namespace typing = ingestd::kit::typing;
 
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
 constexpr const char* kIdColumn = "_redis_id";
 constexpr int kReadCount = 1000;  // entries per read
 
@@ -61,11 +61,11 @@ const redisReply* entries_of_read(const redisReply* r) {
   return stream->element[1];
 }
 
-class StreamReader : public SourceStream {
+class StreamReader : public PolledStream {
  public:
   StreamReader(const SourceSettings& s, const StreamRequest& r, const Instance& owner)
-      : settings_(s), key_(r.stream), host_(r.host), owner_(owner), follow_(r.settings.follow),
-        batch_rows_(std::max<int64_t>(1, r.batch_rows)), columns_(s.columns),
+      : PolledStream(r.host, owner, r.batch_rows, s.max_batch_age), settings_(s), key_(r.stream),
+        follow_(r.settings.follow), columns_(s.columns),
         group_(s.group.empty() ? "ingestd_" + (r.settings.flow.empty() ? std::string("flow") : r.settings.flow) : s.group),
         consumer_(s.consumer.empty() ? default_consumer() : s.consumer), reader_(s.address, s.timeout),
         acker_(s.address, s.timeout) {
@@ -98,33 +98,6 @@ class StreamReader : public SourceStream {
 
   Schema schema() override { return schema_; }
 
-  bool next(Batch& out) override {
-    for (;;) {
-      if (!ready_.empty()) {
-        out = std::move(ready_.front());
-        ready_.pop_front();
-        return true;
-      }
-      if (ended_) return false;
-      if (owner_.cancelled() || host_.cancelled()) {
-        finish();
-        ended_ = true;
-        continue;
-      }
-      if (!pending_.empty() && (static_cast<int64_t>(pending_.size()) >= batch_rows_ ||
-                                SteadyClock::now() - first_pending_at_ >= settings_.max_batch_age)) {
-        finish();
-        continue;
-      }
-      if (!read_more()) {
-        if (!follow_) {
-          finish();
-          ended_ = true;
-        }
-      }
-    }
-  }
-
   void checkpoint_saved(std::string_view checkpoint) override {
     int64_t batch = 0;
     try {
@@ -153,9 +126,12 @@ class StreamReader : public SourceStream {
   }
 
  private:
+  std::size_t held() const override { return pending_.size(); }
+
   // Reads the next entries: this consumer's own pending ones first, then
-  // idle ones of other consumers, then new ones. False when there was nothing.
-  bool read_more() {
+  // idle ones of other consumers, then new ones. Under `ingestd run`, false
+  // once nothing new is left or the newest entry of the start was read.
+  bool poll(std::chrono::milliseconds wait) override {
     std::vector<Entry> got;
     const Phase was = phase_;
     if (phase_ == Phase::Own) {
@@ -175,38 +151,28 @@ class StreamReader : public SourceStream {
       if (claim_cursor_ == "0-0" || r->type != REDIS_REPLY_ARRAY) {
         phase_ = Phase::New;
         claim_cursor_ = "0-0";
-        last_claim_ = SteadyClock::now();
+        last_claim_ = Clock::now();
       }
     } else {
-      if (follow_ && SteadyClock::now() - last_claim_ >= settings_.claim_idle) {
+      if (follow_ && Clock::now() - last_claim_ >= settings_.claim_idle) {
         phase_ = Phase::Claim;
         return true;
       }
       std::vector<std::string> argv = {"XREADGROUP", "GROUP", group_, consumer_, "COUNT", std::to_string(kReadCount)};
-      if (follow_) {
-        auto wait = std::chrono::milliseconds(100);
-        if (!pending_.empty())
-          wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                settings_.max_batch_age - (SteadyClock::now() - first_pending_at_)),
-                            std::chrono::milliseconds(1), wait);
-        argv.insert(argv.end(), {"BLOCK", std::to_string(wait.count())});
-      }
+      if (follow_) argv.insert(argv.end(), {"BLOCK", std::to_string(wait.count())});
       argv.insert(argv.end(), {"STREAMS", key_, ">"});
       Reply r = reader_.command(argv);
       read_entries(entries_of_read(r.get()), got);
       if (!follow_ && !got.empty() && id_value(got.back().id) >= target_) reached_target_ = true;
     }
-    for (auto& e : got) {
-      if (pending_.empty()) first_pending_at_ = SteadyClock::now();
-      pending_.push_back(std::move(e));
-    }
-    if (!follow_ && reached_target_) return false;
-    return !got.empty() || was != Phase::New;
+    for (auto& e : got) pending_.push_back(std::move(e));
+    if (follow_) return true;
+    return !reached_target_ && (!got.empty() || was != Phase::New);
   }
 
   // The entries in hand as one batch; their ids wait for its checkpoint.
-  void finish() {
-    if (pending_.empty()) return;
+  std::optional<Batch> take_batch() override {
+    if (pending_.empty()) return std::nullopt;
     Batch out;
     build(out);
     ++batch_;
@@ -222,7 +188,7 @@ class StreamReader : public SourceStream {
     cp.set("columns", typing::learned_columns(columns_));
     out.checkpoint = json::Value(std::move(cp)).dump();
     pending_.clear();
-    ready_.push_back(std::move(out));
+    return out;
   }
 
   void build(Batch& out) {
@@ -280,10 +246,7 @@ class StreamReader : public SourceStream {
 
   const SourceSettings settings_;
   const std::string key_;
-  Host host_;
-  const Instance& owner_;
   const bool follow_;
-  const int64_t batch_rows_;
   typing::ColumnSet columns_;
   Schema schema_;
   const std::string group_, consumer_;
@@ -291,10 +254,9 @@ class StreamReader : public SourceStream {
   Phase phase_ = Phase::Own;
   std::string own_after_ = "0", claim_cursor_ = "0-0";
   std::pair<uint64_t, uint64_t> target_{0, 0};
-  bool reached_target_ = false, ended_ = false;
+  bool reached_target_ = false;
   std::vector<Entry> pending_;
-  std::deque<Batch> ready_;
-  SteadyClock::time_point first_pending_at_{}, last_claim_{};
+  Clock::time_point last_claim_{};
   int64_t batch_ = 0, rejected_ = 0;
 
   std::mutex mutex_;  // checkpoint_saved comes from another thread

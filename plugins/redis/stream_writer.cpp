@@ -15,17 +15,10 @@ namespace {
 // Replies read back while writing, so that neither side's buffers grow without bound.
 constexpr int64_t kMaxUnread = 1000;
 
-std::string key_for(std::string pattern, const TableRequest& r) {
-  for (const auto& [name, value] : {std::pair<std::string, std::string>{"{stream}", r.stream}, {"{table}", r.table}})
-    for (auto at = pattern.find(name); at != std::string::npos; at = pattern.find(name, at + value.size()))
-      pattern.replace(at, name.size(), value);
-  return pattern;
-}
-
 class StreamWriter : public DestinationTable {
  public:
   StreamWriter(const DestinationSettings& s, const TableRequest& r)
-      : settings_(s), host_(r.host), key_(key_for(s.stream, r)), db_(s.address, s.timeout), schema_(r.schema) {
+      : settings_(s), host_(r.host), key_(name_for(s.stream, r)), db_(s.address, s.timeout), schema_(r.schema) {
     if (key_.empty()) throw config_error("stream names no key for stream " + r.stream);
     const std::string type = text_of(db_.command({"TYPE", key_}).get());
     if (type != "none" && type != "stream") throw config_error("redis key '" + key_ + "' is a " + type + ", not a stream");

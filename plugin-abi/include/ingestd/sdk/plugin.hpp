@@ -261,6 +261,15 @@ struct TableRequest {
   Host host;
 };
 
+// `pattern` with "{stream}" and "{table}" replaced by the request's: where a
+// destination that writes to named places (topics, keys) puts a stream.
+inline std::string name_for(std::string pattern, const TableRequest& r) {
+  for (const auto& [name, value] : {std::pair<std::string, std::string>{"{stream}", r.stream}, {"{table}", r.table}})
+    for (auto at = pattern.find(name); at != std::string::npos; at = pattern.find(name, at + value.size()))
+      pattern.replace(at, name.size(), value);
+  return pattern;
+}
+
 // A batch a source produces.
 struct Batch {
   OwnedArray array;
