@@ -88,6 +88,10 @@ class TopicStream : public PolledStream {
     set_property(conf.get(), "auto.offset.reset", s.start_earliest ? "earliest" : "latest");
     set_property(conf.get(), "enable.partition.eof", "true");
     set_property(conf.get(), "partition.assignment.strategy", "cooperative-sticky");
+    // librdkafka prefetches up to 64 MB a consumer by default; a batch needs far less.
+    const bool prefetch_set = std::any_of(s.client.properties.begin(), s.client.properties.end(),
+                                          [](const auto& p) { return p.first == "queued.max.messages.kbytes"; });
+    if (!prefetch_set) set_property(conf.get(), "queued.max.messages.kbytes", "16384");
     rd_kafka_conf_set_rebalance_cb(conf.get(), &TopicStream::on_rebalance);
     rk_ = make_handle(RD_KAFKA_CONSUMER, std::move(conf));
     rd_kafka_poll_set_consumer(rk_.get());
@@ -348,27 +352,24 @@ class TopicStream : public PolledStream {
 
   void build_json(Batch& out) {
     // Every message first widens the columns, so that the batch is built
-    // once under its final schema.
-    std::vector<dom::document> docs(pending_.size());
-    std::vector<bool> usable(pending_.size(), false), tombstone(pending_.size(), false);
+    // once under its final schema. Each is parsed again to be appended: one
+    // parser's buffers serve the whole batch, rather than a document each.
+    std::vector<bool> usable(pending_.size(), false);
     for (std::size_t i = 0; i < pending_.size(); ++i) {
       const Pending& p = pending_[i];
       if (!key_fits(p)) continue;
-      if (!p.value) {  // a tombstone: the metadata alone
-        tombstone[i] = true;
-        continue;
-      }
-      dom::element e;
-      if (auto err = parser_.parse_into_document(docs[i], *p.value).get(e)) {
-        reject(p, std::string("not JSON: ") + simdjson::error_message(err));
-        continue;
-      }
-      if (!e.is_object()) {
-        reject(p, "a JSON value that is not an object");
-        continue;
-      }
       usable[i] = true;
-      kit::typing::sample_object(dom::object(e), columns_);
+      if (!p.value) continue;  // a tombstone: the metadata alone
+      dom::element e;
+      if (auto err = parser_.parse(*p.value).get(e)) {
+        reject(p, std::string("not JSON: ") + simdjson::error_message(err));
+        usable[i] = false;
+      } else if (!e.is_object()) {
+        reject(p, "a JSON value that is not an object");
+        usable[i] = false;
+      } else {
+        kit::typing::sample_object(dom::object(e), columns_);
+      }
     }
     // Sampling made room for every value; a column widened while appending
     // (a value its sampled type cannot hold after all) starts the batch over.
@@ -382,13 +383,13 @@ class TopicStream : public PolledStream {
       bool again = false;
       for (std::size_t i = 0; i < pending_.size() && !again; ++i) {
         const Pending& p = pending_[i];
-        if (tombstone[i]) {
+        if (!usable[i]) continue;
+        if (!p.value) {
           for (std::size_t c = kMetadataColumns; c < schema_.size(); ++c) rows.column(c).append_null();
           append_metadata(rows, p);
           continue;
         }
-        if (!usable[i]) continue;
-        dom::element e = docs[i].root();
+        dom::element e = parser_.parse(*p.value).value_unsafe();  // parsed once above without error
         switch (appender_.append(dom::object(e), columns_, rows, kMetadataColumns)) {
           case kit::typing::JsonRowAppender::Result::Appended: append_metadata(rows, p); break;
           case kit::typing::JsonRowAppender::Result::ColumnsChanged: again = true; break;

@@ -10,6 +10,8 @@
 //                                     keyed "k<id>" (partitioned by key)
 //   send TOPIC PARTITION KEY VALUE    one message; KEY "-" for none, VALUE the rest of the line
 //   committed GROUP TOPIC             the group's committed offsets: "ok 0=120 1=-1001 ..."
+//   count TOPIC                       the messages the topic holds now (the mock
+//                                     cluster drops its oldest past some 80,000 a partition)
 //   dump TOPIC FILE                   every message of the topic, one line each:
 //                                     "PARTITION<TAB>OFFSET<TAB>KEY<TAB>VALUE"; "ok COUNT"
 //   down BROKER | up BROKER           take a broker down or bring it back
@@ -90,6 +92,28 @@ std::string committed(const std::string& bootstrap, const std::string& group, co
     rd_kafka_topic_partition_list_destroy(list);
   } else {
     out = "error no topic " + topic;
+  }
+  if (md) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(t);
+  rd_kafka_destroy(consumer);
+  return out;
+}
+
+std::string count(const std::string& bootstrap, const std::string& topic) {
+  rd_kafka_t* consumer = client(RD_KAFKA_CONSUMER, bootstrap, {{"group.id", "kafka-mock-cluster-count"}});
+  rd_kafka_topic_t* t = rd_kafka_topic_new(consumer, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  std::string out;
+  if (rd_kafka_metadata(consumer, 0, t, &md, 10'000) || md->topic_cnt != 1) {
+    out = "error no topic " + topic;
+  } else {
+    int64_t total = 0;
+    for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
+      int64_t low = 0, high = 0;
+      rd_kafka_query_watermark_offsets(consumer, topic.c_str(), p, &low, &high, 10'000);
+      total += high - low;
+    }
+    out = "ok " + std::to_string(total);
   }
   if (md) rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(t);
@@ -206,6 +230,10 @@ int main(int argc, char** argv) {
       std::string group, topic;
       in >> group >> topic;
       answer = committed(bootstrap, group, topic);
+    } else if (verb == "count") {
+      std::string topic;
+      in >> topic;
+      answer = count(bootstrap, topic);
     } else if (verb == "dump") {
       std::string topic, path;
       in >> topic >> path;
