@@ -243,16 +243,16 @@ class TopicStream : public PolledStream {
     host_.debug("kafka: " + std::to_string(parts->cnt) + " partition(s) of " + topic_ + " assigned");
   }
 
-  // Rows read from a partition given up go out with the batch in hand
-  // (delivered at least once); the partition's offsets leave the checkpoint,
-  // so that getting it back starts where the group's last owner committed.
+  // Rows read from a partition given up go out with the batch in hand, and
+  // its offset stays in the checkpoint: should the partition come back, this
+  // consumer goes on from there (exactly once while one process reads the
+  // topic; with several, a partition that moved may be read again: merge).
   void revoking(rd_kafka_topic_partition_list_t* parts) {
     send_held();
     std::lock_guard lock(mutex_);
     for (int i = 0; i < parts->cnt; ++i) {
       const int32_t p = parts->elems[i].partition;
       assigned_.erase(p);
-      offsets_.erase(p);
       end_.erase(p);
       done_.erase(p);
     }

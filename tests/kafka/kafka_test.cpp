@@ -32,8 +32,9 @@ std::string kafka_source(const KafkaCluster& k, const std::string& extra = "") {
          "\", topics = [\"events\"], properties = { " + kGroupTimings + " }" + extra + " }\n";
 }
 
-std::string flow(const std::string& to, const std::string& load, const std::string& extra = "") {
-  return "[[flows]]\nname = \"ev\"\nfrom = \"k\"\nto = " + to +
+std::string flow(const std::string& to, const std::string& load, const std::string& extra = "",
+                 const std::string& name = "ev") {
+  return "[[flows]]\nname = \"" + name + "\"\nfrom = \"k\"\nto = " + to +
          "\nstreams = [\"events\"]\nextract = \"incremental-appends\"\nload = \"" + load + "\"\n" + extra;
 }
 
@@ -122,9 +123,13 @@ TEST_CASE("source: SIGKILL of a streaming daemon at random moments, 10 times: ex
   KafkaCluster k;
   k.create("events", 6);
   Workspace w;
+  // Two flows, each its own consumer group: a run resumes from the oldest
+  // checkpoint of its destinations, so SQLite alone in its flow is loaded
+  // from exactly where it committed.
   w.write("flows.toml", kafka_source(k) + kSqlite +
                             "[destinations.files]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n" +
-                            flow("[\"lite\", \"files\"]", "append", "batch_rows = 500\n"));
+                            flow("\"lite\"", "append", "batch_rows = 500\n", "to_lite") +
+                            flow("\"files\"", "append", "batch_rows = 500\n", "to_files"));
   long produced = 0;
   const auto produce = [&](long n) {
     k.produce("events", n, produced + 1);
