@@ -103,7 +103,11 @@ std::vector<std::string> list_topics(rd_kafka_t* rk, int timeout_ms) {
 std::vector<std::string> cluster_topics(const ClientSettings& settings) {
   ClientOwner quiet{};
   KafkaHandle rk = make_handle(RD_KAFKA_PRODUCER, make_conf(settings, &quiet));
-  return list_topics(rk.get(), 10'000);
+  try {
+    return list_topics(rk.get(), 10'000);
+  } catch (const std::exception& e) {
+    throw io_error(std::string(e.what()) + " (brokers " + settings.brokers + ")", true);
+  }
 }
 
 std::vector<int32_t> partitions_of(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {

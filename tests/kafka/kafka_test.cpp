@@ -6,6 +6,7 @@
 #include "e2e.hpp"
 #include "serve/serve.hpp"
 #include "support/kafka.hpp"
+#include "support/net.hpp"
 #include "support/pg.hpp"
 #include "support/sqlite_query.hpp"
 #include "support/wait.hpp"
@@ -309,4 +310,14 @@ TEST_CASE("config: a topic the cluster lacks, a secret in properties and a prope
   if (reserved.exit_code == 0) reserved = w.ingestd({"run", "flows.toml", "--no-progress"});
   CHECK(reserved.exit_code != 0);
   CHECK_MESSAGE(contains(reserved.err, "enable.auto.commit"), dump(reserved));
+
+  // No broker listening: check fails naming the brokers, and not the password.
+  const std::string nowhere = "127.0.0.1:" + std::to_string(testing::free_port());
+  w.write("flows.toml", "[sources.k]\nplugin = \"kafka\"\nconfig = { brokers = \"" + nowhere +
+                            "\", sasl_password = \"hunter2\" }\n" + kSqlite + flow("\"lite\"", "append"));
+  const Result unreachable = w.ingestd({"check", "flows.toml"});
+  CHECK(unreachable.exit_code == 1);
+  CHECK_MESSAGE(contains(unreachable.out + unreachable.err, "cannot read the cluster's topics"), dump(unreachable));
+  CHECK(contains(unreachable.out + unreachable.err, nowhere));
+  CHECK_FALSE(contains(unreachable.out + unreachable.err, "hunter2"));
 }
