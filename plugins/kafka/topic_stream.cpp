@@ -8,11 +8,11 @@
 
 #include <algorithm>
 #include <exception>
-#include <utility>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <utility>
 
 namespace ingestd::plugins::kafka {
 
@@ -65,10 +65,11 @@ class TopicStream : public PolledStream {
   TopicStream(const SourceSettings& s, const StreamRequest& r, const Instance& owner)
       : PolledStream(r.host, owner, r.batch_rows, s.max_batch_age), settings_(s), topic_(r.stream),
         follow_(r.settings.follow), columns_(s.columns) {
-    for (const Field& f : metadata_columns(s.format).fields) columns_.add(f.name);
-    for (std::size_t i = 0; i < kMetadataColumns; ++i) columns_[i].declared = true;
-    const Schema meta = metadata_columns(s.format);
-    for (std::size_t i = 0; i < meta.size(); ++i) columns_[i].declared_type = meta[i].type;
+    for (const Field& f : metadata_columns(s.format).fields) {
+      kit::typing::Column& c = columns_[columns_.add(f.name)];
+      c.declared = true;
+      c.declared_type = f.type;
+    }
     columns_.add_declared();
     columns_.report_widenings_to(host_, r.stream);
     if (r.state) {

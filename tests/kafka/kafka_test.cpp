@@ -118,6 +118,14 @@ TEST_CASE("source: a message that is not JSON fails the run with its place, or i
   CHECK(contains(r.err, "offset 10"));
   run_ok(w);
   CHECK(lite(w, "SELECT count(*) FROM events") == "20");
+
+  // format = "raw": every message, the bad one too, its value as bytes.
+  w.write("flows.toml", kafka_source(k, ", format = \"raw\"") +
+                            "[destinations.lite]\nplugin = \"sqlite\"\nconfig = { path = \"raw.db\" }\n" +
+                            flow("\"lite\"", "append", "", "raw"));
+  run_ok(w);
+  CHECK(testing::scalar(w.path("raw.db"), "SELECT count(*) || ':' || sum(typeof(value) = 'blob') || ':' || "
+                                          "sum(CAST(value AS TEXT) LIKE '%not json') FROM events") == "21:21:1");
 }
 
 TEST_CASE("source: SIGKILL of a streaming daemon at random moments, 10 times: exactly once into SQLite, at least once into files") {
