@@ -37,10 +37,27 @@ int64_t now_us_since_2000() {
   return unix_us - 946684800LL * 1000000LL;
 }
 
-std::string checkpoint_of(Lsn lsn) {
+// The position, and the columns the first copy widened (kept by later runs).
+std::string checkpoint_of(Lsn lsn, const std::map<std::string, DataType>& widened) {
   json::Object o;
   o.set("lsn", json::Value(pgoutput::lsn_text(lsn)));
+  if (!widened.empty()) {
+    json::Object w;
+    for (const auto& [name, type] : widened) w.set(name, json::Value(type.name()));
+    o.set("widened", json::Value(std::move(w)));
+  }
   return json::Value(std::move(o)).dump();
+}
+
+std::map<std::string, DataType> widened_of_checkpoint(std::string_view checkpoint) {
+  std::map<std::string, DataType> out;
+  try {
+    const json::Value v = json::Value::parse(checkpoint);
+    if (v["widened"].is_object())
+      for (const auto& [name, type] : v["widened"].as_object()) out[name] = DataType::from_name(type.as_string());
+  } catch (const std::exception&) {
+  }
+  return out;
 }
 
 std::optional<Lsn> lsn_of_checkpoint(std::string_view checkpoint) {
@@ -78,6 +95,7 @@ class LogicalStream : public SourceStream {
     publication_ =
         settings.publication.empty() ? replication_name(flow, database, schema, table) : settings.publication;
     ensure_publication();
+    if (r.state) widened_ = widened_of_checkpoint(*r.state);
     batch_ = std::make_unique<EvolvingBatch>(stream_schema());
     if (!follow_) target_ = pgoutput::parse_lsn(db_.exec("SELECT pg_current_wal_lsn()").text(0, 0)).value_or(0);
 
@@ -139,7 +157,10 @@ class LogicalStream : public SourceStream {
       }
       if (copy_) {
         if (stopping()) throw cancelled_error();  // a copy half done is no position to resume from
-        if (copy_->next(out)) return true;
+        if (copy_->next(out)) {
+          if (out.new_schema) keep_widened(*out.new_schema);
+          return true;
+        }
         copy_.reset();
         // The copy is complete up to the slot's consistent point: from there on the stream.
         start_streaming(consistent_);
@@ -289,9 +310,22 @@ class LogicalStream : public SourceStream {
     announce_ = true;
   }
 
+  // The first copy widened a column (a NaN in a numeric one is text): the
+  // changes that follow keep the wider type, or their batches would not be
+  // what the destinations were told.
+  void keep_widened(const Schema& copied) {
+    for (const Field& f : copied.fields)
+      for (const SourceColumn& c : table_.columns)
+        if (c.name == f.name && c.type != f.type) widened_[c.name] = f.type;
+    batch_ = std::make_unique<EvolvingBatch>(stream_schema());
+  }
+
   Schema stream_schema() const {
     Schema columns;
-    for (const SourceColumn& c : table_.columns) columns.fields.push_back({c.name, c.type, true});
+    for (const SourceColumn& c : table_.columns) {
+      const auto w = widened_.find(c.name);
+      columns.fields.push_back({c.name, w != widened_.end() ? w->second : c.type, true});
+    }
     columns.fields.push_back({INGESTD_COLUMN_DELETED, TypeId::Bool, false});
     return columns;
   }
@@ -411,7 +445,7 @@ class LogicalStream : public SourceStream {
       truncate_next_ = false;
     }
     if (checkpoint) {
-      out.checkpoint = checkpoint_of(*checkpoint);
+      out.checkpoint = checkpoint_of(*checkpoint, widened_);
       emitted_ = std::max(emitted_, *checkpoint);
     }
     ready_.push_back(std::move(out));
@@ -470,6 +504,7 @@ class LogicalStream : public SourceStream {
   std::vector<std::string> key_;
   std::string slot_, publication_;
   std::unique_ptr<EvolvingBatch> batch_;
+  std::map<std::string, DataType> widened_;  // by the first copy, kept by the changes after it
   bool announce_ = false;
   std::deque<Batch> ready_;  // completed batches, in order
   bool truncate_next_ = false;
