@@ -40,7 +40,7 @@ TEST_CASE("conformance: the installed ingestd finds its installed plugins") {
     names += p["name"].as_string() + " ";
     CHECK(contains(p["path"].as_string(), "test-install/lib/ingestd/plugins/"));
   }
-  CHECK(names == "airbyte files generate github http mysql null postgres singer sqlite webhook ");
+  CHECK(names == "airbyte files generate github http kafka mysql null postgres redis singer sqlite webhook ");
 }
 
 TEST_CASE("conformance: plugins that are refused are reported with their path and why") {
