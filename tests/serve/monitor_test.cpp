@@ -252,5 +252,6 @@ TEST_CASE("status page: headless Chromium shows every flow, a chart of its runs,
   REQUIRE(std::filesystem::exists(png));
   CHECK(std::filesystem::file_size(png) > 10000);
   d.signal(SIGTERM);
-  CHECK(d.wait().exit_code == 0);
+  const e2e::Result stopped = d.wait();
+  CHECK_MESSAGE(stopped.exit_code == 0, d.log());
 }
