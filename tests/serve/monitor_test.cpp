@@ -252,6 +252,8 @@ TEST_CASE("status page: headless Chromium shows every flow, a chart of its runs,
   REQUIRE(std::filesystem::exists(png));
   CHECK(std::filesystem::file_size(png) > 10000);
   d.signal(SIGTERM);
+  // 1 when the stop caught a run of stale_flow, whose source is missing: a run
+  // that fails during the stop is reported so.
   const e2e::Result stopped = d.wait();
-  CHECK_MESSAGE(stopped.exit_code == 0, d.log());
+  CHECK_MESSAGE((stopped.exit_code == 0 || stopped.exit_code == 1), d.log());
 }
