@@ -4,6 +4,7 @@
 #include "types.hpp"
 
 #include <ingestd/kit/sql/table_shape.hpp>
+#include <ingestd/kit/sql/typed_widening.hpp>
 #include <ingestd/sdk/values.hpp>
 
 #include <algorithm>
@@ -67,7 +68,7 @@ class PgDialect : public kit::sql::Dialect {
   DataType widened(const DataType& had, const DataType& in) const override {
     // timestamp and timestamptz take each other's text as they are.
     const auto timestamp = [](const DataType& t) { return t.id == TypeId::TimestampUs || t.id == TypeId::TimestampUsLocal; };
-    return timestamp(had) && timestamp(in) ? had : wider(had, in);
+    return timestamp(had) && timestamp(in) ? had : kit::sql::typed_wider(had, in);
   }
   std::string widen_column(const std::string& target, const std::string& column, const DataType& to) const override {
     const std::string type = pg_type_for(to);

@@ -27,7 +27,4 @@ std::string pg_type_for(const ingestd::sdk::DataType& type);
 // What an existing destination column of this PostgreSQL type holds.
 ingestd::sdk::DataType type_of_pg(const std::string& pg_type);
 
-// The narrowest type holding both without loss (text when nothing else does).
-ingestd::sdk::DataType wider(const ingestd::sdk::DataType& a, const ingestd::sdk::DataType& b);
-
 }  // namespace ingestd::plugins::postgres

@@ -111,7 +111,7 @@ class ColumnReader {
 class BatchReader {
  public:
   BatchReader(const ArrowArray& batch, const Schema& schema, std::string_view metadata_json = {})
-      : schema_(&schema), rows_(batch.length), metadata_json_(metadata_json) {
+      : array_(&batch), schema_(&schema), rows_(batch.length), metadata_json_(metadata_json) {
     if (static_cast<std::size_t>(batch.n_children) != schema.size())
       throw std::invalid_argument("batch has " + std::to_string(batch.n_children) +
                                   " columns, schema has " + std::to_string(schema.size()));
@@ -124,6 +124,8 @@ class BatchReader {
   std::size_t column_count() const { return columns_.size(); }
   const ColumnReader& column(std::size_t i) const { return columns_[i]; }
   const Schema& schema() const { return *schema_; }
+  // The batch as the host lent it, for a destination that hands Arrow on.
+  const ArrowArray& array() const { return *array_; }
   // The batch's metadata as the source sent it (a JSON object, or empty).
   std::string_view metadata_json() const { return metadata_json_; }
   // Whether the batch begins with its source table emptied (INGESTD_METADATA_TRUNCATE).
@@ -139,6 +141,7 @@ class BatchReader {
   }
 
  private:
+  const ArrowArray* array_;
   const Schema* schema_;
   int64_t rows_;
   std::string_view metadata_json_;
