@@ -68,15 +68,15 @@ RerunDestination parquet_destination() {
 
 }  // namespace
 
-TEST_CASE("lake rerun: sqlite -> duckdb, every mode: an idle rerun succeeds and rewrites nothing") {
+TEST_CASE("rerun: sqlite -> duckdb, every mode: an idle rerun succeeds and rewrites nothing") {
   run_rerun_matrix(sqlite_source(), duckdb_destination());
 }
 
-TEST_CASE("lake rerun: sqlite -> parquet, every mode: an idle rerun succeeds and rewrites nothing") {
+TEST_CASE("rerun: sqlite -> parquet, every mode: an idle rerun succeeds and rewrites nothing") {
   run_rerun_matrix(sqlite_source(), parquet_destination());
 }
 
-TEST_CASE("lake rerun: duckdb -> sqlite, every mode: an idle rerun succeeds and rewrites nothing") {
+TEST_CASE("rerun: duckdb -> sqlite, every mode: an idle rerun succeeds and rewrites nothing") {
   RerunSource s = sqlite_source();
   s.label = "duckdb";
   s.source_toml = [] { return std::string("[sources.src]\nplugin = \"duckdb\"\nconfig = { path = \"src.duckdb\" }\n"); };
