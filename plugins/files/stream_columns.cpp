@@ -31,11 +31,12 @@ bool BatchAssembler::finish(Batch& out) {
     out.new_schema = schema_;
     announce_ = false;
   }
-  if (checkpoint_due_) {
+  if (checkpoint_due_ && out.array.get()->length == rows_at_file_end_) {
     out.checkpoint = progress_->checkpoint();
     checkpoint_due_ = false;
     last_checkpoint_ = std::chrono::steady_clock::now();
   }
+  rows_at_file_end_ = 0;
   dead_letter_.flush();
   follow_columns();
   return true;
@@ -51,6 +52,7 @@ bool BatchAssembler::finish_file(Batch& out, const std::string& path) {
 void BatchAssembler::skip_file(const std::string& path) {
   progress_->complete(path);
   checkpoint_due_ = true;
+  rows_at_file_end_ = builder_->rows();
 }
 
 }  // namespace ingestd::plugins::files

@@ -55,6 +55,11 @@ class BatchAssembler {
   FileProgress* progress_;
   int64_t batch_rows_;
   bool checkpoint_due_ = false;  // files completed since the last checkpoint
+  // Rows of the batch being built that belong to completed files. A
+  // checkpoint rides only on a batch holding no row of a file still being
+  // read: a rerun from it reads that file again from its start, so those
+  // rows would arrive twice.
+  int64_t rows_at_file_end_ = 0;
   std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
   ingestd::sdk::Schema schema_;
   std::unique_ptr<ingestd::sdk::BatchBuilder> builder_;

@@ -40,7 +40,7 @@ TEST_CASE("cli: plugins list --format json describes the installed plugins") {
     CHECK_FALSE(p["description"].as_string().empty());
     CHECK(testing::file_exists(p["path"].as_string()));
   }
-  CHECK(names == std::vector<std::string>{"airbyte", "files", "generate", "github", "http", "kafka", "mysql", "null", "postgres", "redis", "singer", "sqlite", "webhook"});
+  CHECK(names == std::vector<std::string>{"airbyte", "duckdb", "files", "generate", "github", "http", "kafka", "mysql", "null", "parquet", "postgres", "redis", "singer", "sqlite", "webhook"});
   Value files = list.as_array()[1];
   CHECK(files["kinds"].dump() == "[\"source\",\"destination\"]");
 }
@@ -80,7 +80,7 @@ TEST_CASE("cli: plugins inspect of an unknown plugin lists the installed ones") 
   Result r = w.ingestd({"plugins", "inspect", "postgress"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "unknown plugin 'postgress'"));
-  CHECK(contains(r.err, "installed plugins: airbyte, files, generate, github, http, kafka, mysql, null, postgres, redis, singer, sqlite, webhook"));
+  CHECK(contains(r.err, "installed plugins: airbyte, duckdb, files, generate, github, http, kafka, mysql, null, parquet, postgres, redis, singer, sqlite, webhook"));
 }
 
 TEST_CASE("cli: discover prints columns, types and cursor candidates as text, JSON and YAML") {
