@@ -107,17 +107,12 @@ class DuckDestination : public Instance {
   }
 
  private:
-  // Held for the instance's life once opened: tables share one database.
-  std::shared_ptr<Database> database() {
-    std::lock_guard guard(open_lock_);
-    if (!db_) db_ = Database::open(settings_);
-    return db_;
-  }
+  // Open while a table (or a state lookup) uses it, and closed after: between
+  // the runs of `ingestd serve` other processes can open the file.
+  std::shared_ptr<Database> database() { return Database::open(settings_); }
 
   DatabaseSettings settings_;
   WriterLock writer_;
-  std::mutex open_lock_;
-  std::shared_ptr<Database> db_;
 };
 
 PluginInfo describe() {

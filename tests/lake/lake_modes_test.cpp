@@ -203,3 +203,29 @@ TEST_CASE("duckdb: merge with delete_stale marks rows a complete snapshot lacks;
                     "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '\\_ingestd\\_stage%' ESCAPE '\\'") ==
         "0");
 }
+
+TEST_CASE("duckdb and parquet: a new column and a wider type evolve the table; the lake's files differ in columns") {
+  Workspace w;
+  w.write("in/a.csv", "id,amount\n1,5\n2,6\n");
+  w.write("flows.toml",
+          "[sources.src]\nplugin = \"files\"\nconfig = { path = \"in/*.csv\", stream = \"items\" }\n"
+          "[destinations.db]\nplugin = \"duckdb\"\nconfig = { path = \"dst.duckdb\" }\n"
+          "[destinations.lake]\nplugin = \"parquet\"\nconfig = { path = \"lake\" }\n"
+          "[[flows]]\nname = \"d\"\nfrom = \"src\"\nto = \"db\"\nextract = \"incremental-appends\"\n"
+          "[[flows]]\nname = \"l\"\nfrom = \"src\"\nto = \"lake\"\nextract = \"incremental-appends\"\n");
+  Result r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(duck_scalar(w.path("dst.duckdb"), "SELECT data_type FROM duckdb_columns() WHERE column_name = 'amount'") ==
+        "BIGINT");
+  w.write("in/b.csv", "id,amount,note\n3,7.25,late\n");
+  r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  const std::string select = "SELECT id, amount, note FROM items ORDER BY id";
+  const Rows expected{{"1", "5.0", "NULL"}, {"2", "6.0", "NULL"}, {"3", "7.25", "late"}};
+  CHECK(duck_query(w.path("dst.duckdb"), select) == expected);
+  CHECK(duck_query(w.path("dst.duckdb"), "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = "
+                                          "'items' AND column_name IN ('amount', 'note') ORDER BY 1") ==
+        Rows{{"amount", "DOUBLE"}, {"note", "VARCHAR"}});
+  CHECK(lake_query(w.path("lake/items"), "SELECT id, amount, note FROM t ORDER BY id") == expected);
+  CHECK(lake_files(w.path("lake/items")).size() == 2);
+}
