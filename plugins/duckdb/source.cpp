@@ -6,7 +6,7 @@
 #include <ingestd/sdk/reader.hpp>
 #include <ingestd/sdk/values.hpp>
 
-#include <fnmatch.h>
+#include <ingestd/kit/sql/name_filter.hpp>
 
 namespace ingestd::plugins::duck {
 
@@ -14,13 +14,6 @@ using namespace ingestd::sdk;
 namespace json = ingestd::json;
 
 namespace {
-
-bool included(const std::string& name, const std::vector<std::string>& include) {
-  if (include.empty()) return true;
-  for (const auto& pattern : include)
-    if (fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
-  return false;
-}
 
 const char* kRowid = "_ingestd_rowid";
 
@@ -224,7 +217,7 @@ std::vector<Relation> list_relations(Connection& c, const std::vector<std::strin
     if (name.rfind("_ingestd_", 0) == 0) continue;
     Relation r;
     r.stream = schema == "main" ? name : schema + "." + name;
-    if (!included(r.stream, include)) continue;
+    if (!kit::sql::name_selected(include, {r.stream, schema + "." + name})) continue;
     r.from = quote(schema) + "." + quote(name);
     r.has_rowid = list.text(2, i) == "true";
     Result cols = c.query("SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "

@@ -351,14 +351,6 @@ class LakeTable : public DestinationTable {
   std::unique_ptr<duck::ArrowInput> input_;
 };
 
-std::vector<fs::path> table_dirs(const LakeSettings& s) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(s.path, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
-    if (it->is_directory() && has_manifest(it->path())) out.push_back(it->path());
-  return out;
-}
-
 }  // namespace
 
 std::unique_ptr<DestinationTable> open_lake_table(const LakeSettings& settings, std::shared_ptr<duck::Database> db,
@@ -367,7 +359,7 @@ std::unique_ptr<DestinationTable> open_lake_table(const LakeSettings& settings, 
 }
 
 std::optional<StoredState> load_lake_state(const LakeSettings& settings, const std::string& key) {
-  for (const fs::path& dir : table_dirs(settings)) {
+  for (const fs::path& dir : lake_tables(settings.path)) {
     Manifest m = load_manifest(dir);
     auto it = m.checkpoints.find(key);
     if (it != m.checkpoints.end()) return StoredState{it->second.data, it->second.generation};
@@ -376,7 +368,7 @@ std::optional<StoredState> load_lake_state(const LakeSettings& settings, const s
 }
 
 void clear_lake_state(const LakeSettings& settings, const std::string& key) {
-  for (const fs::path& dir : table_dirs(settings)) {
+  for (const fs::path& dir : lake_tables(settings.path)) {
     Manifest m = load_manifest(dir);
     if (m.checkpoints.erase(key)) save_manifest(dir, m);
   }

@@ -3,6 +3,7 @@
 #include <ingestd/sdk/error.hpp>
 #include <ingestd/sdk/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -69,6 +70,15 @@ int64_t Manifest::rows() const {
 bool has_manifest(const fs::path& table_dir) {
   std::error_code ec;
   return fs::exists(table_dir / kManifestName, ec);
+}
+
+std::vector<fs::path> lake_tables(const fs::path& lake) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(lake, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (it->is_directory() && has_manifest(it->path())) out.push_back(it->path());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Manifest load_manifest(const fs::path& table_dir) {

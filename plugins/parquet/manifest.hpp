@@ -40,6 +40,8 @@ inline constexpr const char* kManifestName = "_ingestd_manifest.json";
 // The manifest of `table_dir`, empty when there is none yet.
 Manifest load_manifest(const std::filesystem::path& table_dir);
 bool has_manifest(const std::filesystem::path& table_dir);
+// The table folders of a lake (those with a manifest), in name order.
+std::vector<std::filesystem::path> lake_tables(const std::filesystem::path& lake);
 // Writes a temporary file, syncs it, renames it over the manifest, syncs the folder.
 void save_manifest(const std::filesystem::path& table_dir, const Manifest& m);
 

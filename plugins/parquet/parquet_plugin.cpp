@@ -12,7 +12,7 @@
 #include <ingestd/sdk/bound_options.hpp>
 #include <ingestd/sdk/paths.hpp>
 
-#include <fnmatch.h>
+#include <ingestd/kit/sql/name_filter.hpp>
 
 namespace ingestd::plugins::parquet {
 namespace {
@@ -58,13 +58,6 @@ std::shared_ptr<duck::Database> open_memory_db(const Settings& s) {
   return duck::Database::open(d);
 }
 
-bool included(const std::string& name, const std::vector<std::string>& include) {
-  if (include.empty()) return true;
-  for (const auto& pattern : include)
-    if (fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
-  return false;
-}
-
 // A lake table read through the files its manifest lists.
 duck::Relation lake_relation(duck::Connection& c, const fs::path& dir) {
   duck::Relation r;
@@ -96,8 +89,8 @@ class LakeSource : public Instance {
     check();
     duck::Connection c(open_memory_db(settings_));
     std::vector<StreamInfo> out;
-    for (const fs::path& dir : tables())
-      if (included(dir.filename().string(), settings_.tables)) out.push_back(duck::stream_info(lake_relation(c, dir)));
+    for (const fs::path& dir : lake_tables(settings_.path))
+      if (kit::sql::name_selected(settings_.tables, {dir.filename().string()})) out.push_back(duck::stream_info(lake_relation(c, dir)));
     return out;
   }
 
@@ -111,15 +104,6 @@ class LakeSource : public Instance {
   }
 
  private:
-  std::vector<fs::path> tables() const {
-    std::vector<fs::path> out;
-    std::error_code ec;
-    for (auto it = fs::directory_iterator(settings_.path, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
-      if (it->is_directory() && has_manifest(it->path())) out.push_back(it->path());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
   Settings settings_;
 };
 
