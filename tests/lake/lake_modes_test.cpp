@@ -105,7 +105,7 @@ TEST_CASE("parquet: partitions by the run's date and id are reserved names") {
                 dump(bad));
 }
 
-TEST_CASE("parquet: a replace swaps the table whole; one that fails halfway leaves the old table and no file behind") {
+TEST_CASE("parquet: a replace swaps the table whole, and one that fails halfway leaves the old table and no file behind") {
   Workspace w;
   w.write("in/items_1.csv", day_csv(1));
   w.write("flows.toml", lake_flow("", "load = \"replace\"\nbatch_rows = 50\n"));
@@ -130,7 +130,7 @@ TEST_CASE("parquet: a replace swaps the table whole; one that fails halfway leav
   CHECK_FALSE(contains(w.read("lake/items/_ingestd_manifest.json"), "replacing"));
 }
 
-TEST_CASE("parquet: merge keeps the latest version per key; deletes mark or remove; an unchanged snapshot rewrites no file") {
+TEST_CASE("parquet: merge keeps the latest version per key, deletes mark or remove, an unchanged snapshot rewrites no file") {
   Workspace w;
   testing::execute(w.path("src.db"),
                    "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, version INTEGER, gone INTEGER DEFAULT 0);"
@@ -177,7 +177,7 @@ TEST_CASE("parquet: merge keeps the latest version per key; deletes mark or remo
   CHECK(lake_query(w.path("lake/items"), "SELECT * FROM t ORDER BY id") == table);
 }
 
-TEST_CASE("duckdb: merge with delete_stale marks rows a complete snapshot lacks; a failed replace keeps the old table") {
+TEST_CASE("duckdb: merge with delete_stale marks rows a complete snapshot lacks, and a failed replace keeps the old table") {
   Workspace w;
   testing::execute(w.path("src.db"), "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);"
                                      "INSERT INTO items VALUES (1, 'a'), (2, 'b'), (3, 'c');");
@@ -204,7 +204,7 @@ TEST_CASE("duckdb: merge with delete_stale marks rows a complete snapshot lacks;
         "0");
 }
 
-TEST_CASE("duckdb and parquet: a new column and a wider type evolve the table; the lake's files differ in columns") {
+TEST_CASE("duckdb and parquet: a new column and a wider type evolve the table, and the lake's files differ in columns") {
   Workspace w;
   w.write("in/a.csv", "id,amount\n1,5\n2,6\n");
   w.write("flows.toml",
