@@ -44,6 +44,7 @@ std::shared_ptr<Database> Database::open(const DatabaseSettings& s) {
   Config config;
   if (!s.memory_limit.empty()) config.set("memory_limit", s.memory_limit);
   if (s.threads > 0) config.set("threads", std::to_string(s.threads));
+  if (!s.temp_directory.empty()) config.set("temp_directory", s.temp_directory);
   if (s.read_only) config.set("access_mode", "READ_ONLY");
   // Nothing is fetched at run time: the extensions ingestd needs are built in.
   config.set("autoinstall_known_extensions", "false");

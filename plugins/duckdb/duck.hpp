@@ -16,6 +16,7 @@ struct DatabaseSettings {
   std::string path;          // ":memory:" for a private in-memory database
   std::string memory_limit;  // DuckDB's memory_limit, e.g. "256MB"; empty: DuckDB's default
   int threads = 0;           // 0: DuckDB's default (the machine's cores)
+  std::string temp_directory;  // where work beyond memory_limit spills; empty: DuckDB's default
   bool read_only = false;
 };
 

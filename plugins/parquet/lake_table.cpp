@@ -80,7 +80,9 @@ class LakeTable : public DestinationTable {
     if (by_run_date_) sql += ", CURRENT_DATE";
     sql += " FROM _ingestd_batch";
     duck::run_over_batch(conn_, *input_, schema_, batch.array(), sql);
-    if (load_ != INGESTD_LOAD_MERGE) kit::sql::count_changes(host_, batch.rows(), 0, 0);
+    if (load_ == INGESTD_LOAD_MERGE) return;  // a merge compares a whole commit with the table
+    kit::sql::count_changes(host_, batch.rows(), 0, 0);
+    if (buffered_bytes() >= settings_.flush_bytes) flush_pending();
   }
 
   void commit(uint64_t sequence) override { commit_files(sequence, std::nullopt); }
@@ -167,11 +169,18 @@ class LakeTable : public DestinationTable {
     for (const auto& k : key_)
       if (load_ == INGESTD_LOAD_MERGE && std::find(data_columns_.begin(), data_columns_.end(), k) == data_columns_.end())
         throw config_error("primary key column '" + k + "' is not a column of " + dir_.filename().string());
+    pending_columns_ = columns + quote(INGESTD_COLUMN_SYNCED_AT) + " TIMESTAMPTZ, " + quote(INGESTD_COLUMN_DELETED) +
+                       " BOOLEAN, " + quote(INGESTD_COLUMN_RUN_ID) + " VARCHAR" +
+                       (by_run_date_ ? ", " + quote(kRunDate) + " DATE" : std::string());
+    if (!pending_.empty()) conn_.exec("DROP TABLE " + pending_);
     pending_ = quote("_ingestd_pending_" + std::to_string(++generation_));
-    conn_.exec("CREATE TEMP TABLE " + pending_ + " (" + columns + quote(INGESTD_COLUMN_SYNCED_AT) + " TIMESTAMPTZ, " +
-               quote(INGESTD_COLUMN_DELETED) + " BOOLEAN, " + quote(INGESTD_COLUMN_RUN_ID) + " VARCHAR" +
-               (by_run_date_ ? ", " + quote(kRunDate) + " DATE" : std::string()) + ")");
+    conn_.exec("CREATE TEMP TABLE " + pending_ + " (" + pending_columns_ + ")");
     input_ = std::make_unique<duck::ArrowInput>(conn_, schema_);
+  }
+
+  int64_t buffered_bytes() {
+    return conn_.query("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'")
+        .integer(0, 0);
   }
 
   int64_t pending_rows() { return conn_.query("SELECT count(*) FROM " + pending_).integer(0, 0); }
@@ -189,7 +198,9 @@ class LakeTable : public DestinationTable {
       std::vector<DataFile> added = copy_out("SELECT * FROM " + pending_, next_name());
       view_.insert(view_.end(), added.begin(), added.end());
     }
-    conn_.exec("DELETE FROM " + pending_);
+    // Dropped and made anew: DuckDB frees a dropped table's memory, not a deleted row's.
+    conn_.exec("DROP TABLE " + pending_);
+    conn_.exec("CREATE TEMP TABLE " + pending_ + " (" + pending_columns_ + ")");
   }
 
   // Makes the pending rows and the checkpoint durable together: files
@@ -340,7 +351,7 @@ class LakeTable : public DestinationTable {
   Manifest manifest_;
   Schema schema_;
   std::vector<std::string> data_columns_;
-  std::string deleted_col_, pending_, seen_;
+  std::string deleted_col_, pending_, pending_columns_, seen_;
   bool by_run_date_ = false;
   int generation_ = 0;
   uint64_t sequence_ = 0;

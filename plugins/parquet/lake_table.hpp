@@ -21,6 +21,10 @@ struct LakeSettings {
   std::vector<std::string> partition_by;  // columns, or _ingestd_run_date / _ingestd_run_id
   std::string compression = "zstd";
   int64_t target_file_size = int64_t{128} << 20;
+  // Rows gathered for an append or a replace go out as a file (listed at the
+  // next commit) once DuckDB holds this much: memory stays bounded whatever
+  // the commits' size.
+  int64_t flush_bytes = int64_t{32} << 20;
 };
 
 inline constexpr const char* kRunDate = "_ingestd_run_date";

@@ -26,8 +26,10 @@ struct Settings {
   std::vector<std::string> partition_by;
   std::string compression = "zstd";
   Bytes target_file_size{int64_t{128} << 20};
-  Bytes memory_limit{int64_t{256} << 20};
-  int64_t threads = 0;
+  Bytes memory_limit{int64_t{64} << 20};
+  // One: the Parquet writer runs beside ingestd's reader and pump threads,
+  // and more threads measured slower and larger on 2 cores (see tools/bench/lake).
+  int64_t threads = 1;
 };
 
 const BoundOptions<Settings>& options() {
@@ -43,7 +45,7 @@ const BoundOptions<Settings>& options() {
         .only_for(INGESTD_KIND_DESTINATION);
     b.add("target_file_size", &Settings::target_file_size, "A file is closed and the next begun near this size")
         .only_for(INGESTD_KIND_DESTINATION);
-    b.add("memory_limit", &Settings::memory_limit, "The memory DuckDB may use for buffering and merging");
+    b.add("memory_limit", &Settings::memory_limit, "The memory DuckDB may use; an append or replace writes a file once half of it holds rows, a merge spills beyond it");
     b.add("threads", &Settings::threads, "DuckDB's worker threads (0: one per core)");
     return b;
   }();
@@ -55,6 +57,8 @@ std::shared_ptr<duck::Database> open_memory_db(const Settings& s) {
   d.path = ":memory:";
   d.memory_limit = std::to_string(s.memory_limit.value >> 10) + "KiB";
   d.threads = static_cast<int>(s.threads);
+  // Rows a commit gathers beyond memory_limit spill here rather than grow the process.
+  d.temp_directory = (s.path / "_ingestd_spill").string();
   return duck::Database::open(d);
 }
 
@@ -114,6 +118,7 @@ class LakeDestination : public Instance {
     lake_.partition_by = s.partition_by;
     lake_.compression = s.compression;
     lake_.target_file_size = s.target_file_size.value;
+    lake_.flush_bytes = s.memory_limit.value / 2;
   }
 
   void check() override { check_can_write((lake_.path / "_ingestd_check").string()); }
