@@ -59,7 +59,7 @@ class LakeTable : public DestinationTable {
     fs::create_directories(dir_);
     manifest_ = load_manifest(dir_);
     recover();
-    view_ = load_ == INGESTD_LOAD_REPLACE ? manifest_.replacing_files : manifest_.files;
+    if (load_ != INGESTD_LOAD_REPLACE) view_ = manifest_.files;
     reconcile(r.schema);
   }
 
@@ -124,7 +124,8 @@ class LakeTable : public DestinationTable {
   void recover() {
     std::error_code ec;
     fs::remove_all(dir_ / kStaging, ec);
-    if (load_ == INGESTD_LOAD_REPLACE && !manifest_.replacing_run.empty() && manifest_.replacing_run != run_id_) {
+    // A replace starts over, as the SQL destinations' staging tables do.
+    if (load_ == INGESTD_LOAD_REPLACE && !manifest_.replacing_run.empty()) {
       manifest_.replacing_files.clear();
       manifest_.replacing_run.clear();
       save_manifest(dir_, manifest_);
@@ -301,9 +302,20 @@ class LakeTable : public DestinationTable {
     if (inserted + updated + deleted == 0) return;  // nothing changes: no file is rewritten
     std::string keep = "SELECT c.* FROM " + current + " c WHERE NOT EXISTS (SELECT 1 FROM " + changed_table +
                        " l WHERE " + on + ")";
-    std::string fresh = "SELECT * EXCLUDE (_ingestd_existed) FROM " + changed_table;
-    if (hard_delete_) fresh += " WHERE NOT " + quote(INGESTD_COLUMN_DELETED);
-    view_ = copy_out(keep + " UNION ALL BY NAME " + fresh, name);
+    const std::string del = quote(INGESTD_COLUMN_DELETED);
+    std::string fresh = "SELECT * EXCLUDE (_ingestd_existed) FROM " + changed_table + " WHERE NOT " + del;
+    if (!hard_delete_) {
+      // A row deleted at the source keeps its last values, marked deleted;
+      // a delete of a row never loaded leaves the delete's own row.
+      fresh += " UNION ALL BY NAME SELECT c.* REPLACE (true AS " + del + ", l." + quote(INGESTD_COLUMN_SYNCED_AT) +
+               " AS " + quote(INGESTD_COLUMN_SYNCED_AT) + ", l." + quote(INGESTD_COLUMN_RUN_ID) + " AS " +
+               quote(INGESTD_COLUMN_RUN_ID) + ") FROM " + current + " c JOIN " + changed_table + " l ON (" + on +
+               ") WHERE l." + del + " UNION ALL BY NAME SELECT * EXCLUDE (_ingestd_existed) FROM " + changed_table +
+               " WHERE " + del + " AND NOT _ingestd_existed";
+    }
+    std::vector<DataFile> rewritten = copy_out(keep + " UNION ALL BY NAME " + fresh, name);
+    remove_unlisted(view_);  // an earlier rewrite of this commit, never listed
+    view_ = std::move(rewritten);
     kit::sql::count_changes(host_, inserted, updated, deleted);
     conn_.exec("DROP TABLE " + changed_table);
   }
