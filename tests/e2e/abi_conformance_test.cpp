@@ -40,7 +40,7 @@ TEST_CASE("conformance: the installed ingestd finds its installed plugins") {
     names += p["name"].as_string() + " ";
     CHECK(contains(p["path"].as_string(), "test-install/lib/ingestd/plugins/"));
   }
-  CHECK(names == "airbyte files generate github http kafka mysql null postgres redis singer sqlite webhook ");
+  CHECK(names == "airbyte duckdb files generate github http kafka mysql null parquet postgres redis singer sqlite webhook ");
 }
 
 TEST_CASE("conformance: plugins that are refused are reported with their path and why") {
