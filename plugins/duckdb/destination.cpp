@@ -6,10 +6,8 @@
 
 #include <ingestd/kit/sql/table_shape.hpp>
 #include <ingestd/kit/sql/typed_widening.hpp>
-#include <ingestd/sdk/values.hpp>
 
 #include <algorithm>
-#include <chrono>
 
 namespace ingestd::plugins::duck {
 
@@ -20,15 +18,6 @@ using kit::sql::TableShape;
 namespace {
 
 const char* kStateTable = "_ingestd_state";
-
-std::string now_literal() {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  std::string out;
-  format_timestamp(us, out, true);
-  return "TIMESTAMPTZ " + literal(out);
-}
 
 class DuckDialect : public kit::sql::Dialect {
  public:
@@ -390,15 +379,12 @@ std::unique_ptr<DestinationTable> open_destination_table(std::shared_ptr<Databas
 std::optional<StoredState> load_stored_state(const std::shared_ptr<Database>& db, const std::string& key) {
   Connection c(db);
   if (!has_state_table(c)) return std::nullopt;
-  Result r = Prepared(c, std::string("SELECT hex(checkpoint), generation FROM ") + kStateTable + " WHERE key = $1")
+  Result r = Prepared(c, std::string("SELECT checkpoint, generation FROM ") + kStateTable + " WHERE key = $1")
                  .text(1, key)
                  .run();
   if (r.rows() == 0) return std::nullopt;
-  const std::string hex = r.text(0, 0);
   StoredState s;
-  auto nibble = [](char h) { return h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10; };
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    s.data.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  s.data = r.blob(0, 0);
   s.generation = r.integer(1, 0);
   return s;
 }

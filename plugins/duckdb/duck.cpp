@@ -1,6 +1,9 @@
 #include "duck.hpp"
 
 #include <ingestd/sdk/error.hpp>
+#include <ingestd/sdk/values.hpp>
+
+#include <chrono>
 
 #include <map>
 #include <mutex>
@@ -92,6 +95,13 @@ std::string Result::text(std::size_t col, int64_t row) {
   return out;
 }
 
+std::string Result::blob(std::size_t col, int64_t row) {
+  duckdb_blob b = duckdb_value_blob(&r_, col, static_cast<idx_t>(row));
+  std::string out(static_cast<const char*>(b.data), b.size);
+  duckdb_free(b.data);
+  return out;
+}
+
 Connection::Connection(std::shared_ptr<Database> db) : db_(std::move(db)) {
   if (duckdb_connect(db_->handle(), &c_) != DuckDBSuccess) throw sdk::io_error("duckdb: cannot connect to " + db_->path());
   // Timestamps with a zone read back as UTC, the zone ingestd's types carry.
@@ -128,6 +138,15 @@ std::string literal(std::string_view text) {
   }
   out.push_back('\'');
   return out;
+}
+
+std::string now_literal() {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  std::string out;
+  sdk::format_timestamp(us, out, true);
+  return "TIMESTAMPTZ " + literal(out);
 }
 
 void fail(const std::string& message) {

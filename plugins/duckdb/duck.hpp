@@ -51,6 +51,7 @@ class Result {
   std::size_t columns();
   bool is_null(std::size_t col, int64_t row);
   std::string text(std::size_t col, int64_t row);
+  std::string blob(std::size_t col, int64_t row);
   int64_t integer(std::size_t col, int64_t row);
   int64_t rows_changed();
   duckdb_result* raw() { return &r_; }
@@ -82,6 +83,8 @@ class Connection {
 std::string quote(std::string_view identifier);
 // 'it''s' for it's
 std::string literal(std::string_view text);
+// TIMESTAMPTZ '2026-...Z': the current time, for _ingestd_synced_at.
+std::string now_literal();
 
 // Throws the ingestd error for a DuckDB failure: conflicts and I/O are
 // transient (a retry may pass), the rest are not.

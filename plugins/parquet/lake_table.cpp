@@ -7,10 +7,8 @@
 #include <types.hpp>
 
 #include <ingestd/kit/sql/table_shape.hpp>
-#include <ingestd/sdk/values.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <set>
 
 namespace ingestd::plugins::parquet {
@@ -23,15 +21,6 @@ using duck::quote;
 namespace {
 
 const char* kStaging = "_ingestd_tmp";
-
-std::string now_text() {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  std::string out;
-  format_timestamp(us, out, true);
-  return out;
-}
 
 std::string joined(const std::vector<std::string>& names, const std::string& prefix = "") {
   std::string out;
@@ -76,7 +65,7 @@ class LakeTable : public DestinationTable {
     const std::string deleted =
         deleted_col_.empty() ? std::string("false") : "coalesce(" + quote(deleted_col_) + ", false)";
     std::string sql = "INSERT INTO " + pending_ + " SELECT " + (data_columns_.empty() ? "" : joined(data_columns_) + ", ") +
-                      "TIMESTAMPTZ " + literal(now_text()) + ", " + deleted + ", " + literal(run_id_);
+                      duck::now_literal() + ", " + deleted + ", " + literal(run_id_);
     if (by_run_date_) sql += ", CURRENT_DATE";
     sql += " FROM _ingestd_batch";
     duck::run_over_batch(conn_, *input_, schema_, batch.array(), sql);
