@@ -11,9 +11,14 @@ namespace ingestd {
 
 namespace {
 
+// Sent by the destructor to the watcher itself, so that a run ends without
+// waiting for the watcher's next timeout.
+int wake_signal() { return SIGRTMIN; }
+
 sigset_t watched_signals(bool reload) {
   sigset_t set;
   sigemptyset(&set);
+  sigaddset(&set, wake_signal());
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   if (reload) sigaddset(&set, SIGHUP);
@@ -30,9 +35,9 @@ SignalWatcher::SignalWatcher(std::function<void(int)> on_stop, std::function<voi
     sigset_t wait_set = watched_signals(reload_);
     int received = 0;
     while (!done_) {
-      timespec timeout{0, 100 * 1000 * 1000};
+      timespec timeout{1, 0};
       int sig = sigtimedwait(&wait_set, nullptr, &timeout);
-      if (sig <= 0) continue;
+      if (sig <= 0 || sig == wake_signal()) continue;
       if (sig == SIGHUP) {
         log::info("received SIGHUP: reloading the flow file");
         on_reload();
@@ -52,6 +57,7 @@ SignalWatcher::SignalWatcher(std::function<void(int)> on_stop, std::function<voi
 
 SignalWatcher::~SignalWatcher() {
   done_ = true;
+  pthread_kill(thread_.native_handle(), wake_signal());
   thread_.join();
   sigset_t set = watched_signals(reload_);
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);

@@ -33,10 +33,24 @@ bool leading_zero(std::string_view s) {
   return s.size() > 1 && s[0] == '0' && s[1] >= '0' && s[1] <= '9';
 }
 
+// An optional sign and decimal digits, within int64 (leading zeros allowed).
 bool parse_int(std::string_view s, int64_t& v) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty();
+  std::size_t i = 0;
+  const bool negative = !s.empty() && s[0] == '-';
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) i = 1;
+  if (i == s.size()) return false;
+  uint64_t magnitude = 0;
+  for (; i < s.size(); ++i) {
+    const unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
+    if (digit > 9) return false;
+    if (__builtin_mul_overflow(magnitude, uint64_t{10}, &magnitude) ||
+        __builtin_add_overflow(magnitude, uint64_t{digit}, &magnitude))
+      return false;
+  }
+  constexpr uint64_t kMaxPositive = static_cast<uint64_t>(INT64_MAX);
+  if (magnitude > kMaxPositive + (negative ? 1 : 0)) return false;
+  v = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
+  return true;
 }
 
 // Finite decimal numbers only: "NaN" and "inf" are left to strings.
@@ -50,11 +64,11 @@ bool parse_float(std::string_view s, double& v) {
 }
 
 bool parse_bool(std::string_view s, bool& v) {
-  static const char* truthy[] = {"true", "t", "yes", "y", "1"};
-  static const char* falsy[] = {"false", "f", "no", "n", "0"};
-  for (const char* t : truthy)
+  static constexpr std::string_view truthy[] = {"true", "t", "yes", "y", "1"};
+  static constexpr std::string_view falsy[] = {"false", "f", "no", "n", "0"};
+  for (std::string_view t : truthy)
     if (iequals(s, t)) return v = true, true;
-  for (const char* f : falsy)
+  for (std::string_view f : falsy)
     if (iequals(s, f)) return v = false, true;
   return false;
 }

@@ -20,10 +20,11 @@ namespace {
 constexpr std::size_t kChunk = 1 << 20;
 }
 
-CsvReader::CsvReader(const std::string& path, char delimiter, char quote, std::size_t max_record)
-    : path_(path), delimiter_(delimiter), quote_(quote), max_record_(max_record) {
+CsvReader::CsvReader(const std::string& path, char delimiter, char quote, std::size_t max_record,
+                     const CsvScanner& scanner)
+    : path_(path), delimiter_(delimiter), quote_(quote), max_record_(max_record), scanner_(scanner) {
   fd_ = open_for_reading(path);
-  buffer_.resize(std::min(kChunk, max_record_ + 1));
+  buffer_.resize(std::min(kChunk, max_record_ + 1) + kPadding);
 }
 
 CsvReader::~CsvReader() {
@@ -39,16 +40,17 @@ bool CsvReader::fill() {
     consumed_ += static_cast<int64_t>(pos_);
     pos_ = 0;
   }
-  if (end_ == buffer_.size()) {  // a record longer than the buffer
+  block_valid_ = false;
+  if (end_ == capacity()) {  // a record longer than the buffer
     if (end_ > max_record_)
       throw data_error(path_ + ":" + std::to_string(record_line_ ? record_line_ : line_) +
                        ": a record longer than max_record_bytes (" + std::to_string(max_record_) +
                        " bytes): not CSV, or a quote never closed; raise max_record_bytes if records are this large");
-    buffer_.resize(std::min(buffer_.size() * 2, max_record_ + 1));
+    buffer_.resize(std::min(capacity() * 2, max_record_ + 1) + kPadding);
   }
   ssize_t n;
   do {
-    n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+    n = ::read(fd_, buffer_.data() + end_, capacity() - end_);
   } while (n < 0 && errno == EINTR);
   if (n < 0) throw io_error(path_ + ": " + std::strerror(errno), false);
   if (n == 0) {
@@ -119,7 +121,7 @@ CsvReader::Scan CsvReader::scan(std::vector<CsvField>& fields) {
                          "' after a closing quote (quotes inside a field must be doubled)");
     } else {
       std::size_t start = p;
-      while (p < end_ && buf[p] != delimiter_ && buf[p] != '\n') ++p;
+      p = field_end(p);
       std::size_t stop = p;
       if (p < end_ && buf[p] == '\n' && stop > start && buf[stop - 1] == '\r') --stop;
       field.text = std::string_view(buf + start, stop - start);
@@ -144,9 +146,43 @@ CsvReader::Scan CsvReader::scan(std::vector<CsvField>& fields) {
     ++line;
     break;
   }
+  record_ascii_ = ascii_span(pos_, p);
   pos_ = p;
   line_ = line;
   return Scan::Record;
+}
+
+std::size_t CsvReader::field_end(std::size_t p) {
+  for (;;) {
+    if (!block_valid_ || p < block_ || p >= block_ + 64) {
+      block_ = p;
+      block_bits_ = scanner_.separators(buffer_.data() + p, delimiter_);
+      if (end_ - p < 64) block_bits_ &= (uint64_t{1} << (end_ - p)) - 1;
+      block_valid_ = true;
+    }
+    const uint64_t ahead = block_bits_ & (~uint64_t{0} << (p - block_));
+    if (ahead) return block_ + static_cast<std::size_t>(__builtin_ctzll(ahead));
+    if (block_ + 64 >= end_) return end_;
+    p = block_ + 64;
+  }
+}
+
+bool CsvReader::ascii_span(std::size_t begin, std::size_t end) {
+  const int64_t first = consumed_ + static_cast<int64_t>(begin);
+  const int64_t last = consumed_ + static_cast<int64_t>(end);
+  if (non_ascii_ >= 0 && non_ascii_ < first) {  // passed: search again from here
+    non_ascii_ = -1;
+    ascii_checked_ = first;
+  }
+  if (non_ascii_ < 0 && ascii_checked_ < last) {
+    // Search the whole buffer at once: later records need not search again.
+    const char* from = buffer_.data() + (std::max(ascii_checked_, first) - consumed_);
+    const char* to = buffer_.data() + end_;
+    const char* hit = scanner_.non_ascii(from, to);
+    if (hit < to) non_ascii_ = consumed_ + (hit - buffer_.data());
+    ascii_checked_ = consumed_ + static_cast<int64_t>(end_);
+  }
+  return non_ascii_ < 0 || last <= non_ascii_;
 }
 
 // Collapses doubled quotes in place (the text only gets shorter).

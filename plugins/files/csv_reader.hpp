@@ -3,6 +3,8 @@
 // newline. Fields are views into the read buffer, valid until the next call.
 #pragma once
 
+#include "csv_scan.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,7 +22,8 @@ class CsvReader {
   // Throws ingestd::sdk::Error (config) when the file cannot be opened. A
   // record longer than `max_record` bytes fails the read (data), naming its
   // line: a file that is not CSV (one huge "line") must not take the memory.
-  CsvReader(const std::string& path, char delimiter, char quote, std::size_t max_record = kDefaultMaxRecord);
+  CsvReader(const std::string& path, char delimiter, char quote, std::size_t max_record = kDefaultMaxRecord,
+            const CsvScanner& scanner = best_csv_scanner());
   static constexpr std::size_t kDefaultMaxRecord = std::size_t{16} << 20;
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
@@ -29,6 +32,8 @@ class CsvReader {
   // Reads the next record; false at the end of the file. Blank lines are
   // skipped. Throws ingestd::sdk::Error (data) on malformed quoting.
   bool next(std::vector<CsvField>& fields);
+  // The last record holds only ASCII bytes (so it is valid UTF-8 as it is).
+  bool record_is_ascii() const { return record_ascii_; }
   // Line on which the last record started (1-based).
   int64_t line() const { return record_line_; }
   const std::string& path() const { return path_; }
@@ -40,6 +45,14 @@ class CsvReader {
   Scan scan(std::vector<CsvField>& fields);
   bool fill();  // false at end of file
   void unescape(CsvField& field);
+  // Whether buffer_[begin, end) is all ASCII; each byte is looked at about once.
+  bool ascii_span(std::size_t begin, std::size_t end);
+  // The first delimiter or '\n' at or after buffer_[p], or end_.
+  std::size_t field_end(std::size_t p);
+  std::size_t capacity() const { return buffer_.size() - kPadding; }
+  // buffer_ holds kPadding bytes past its capacity, so that a 64-byte
+  // separator block starting anywhere below end_ is readable.
+  static constexpr std::size_t kPadding = 64;
 
   std::string path_;
   int fd_ = -1;
@@ -55,6 +68,17 @@ class CsvReader {
   int64_t line_ = 1;
   int64_t record_line_ = 0;
   std::vector<bool> escaped_;  // per field: holds doubled quotes
+  const CsvScanner& scanner_;
+  // Separator bits of the 64 bytes from buffer_[block_] (bits at or past
+  // end_ cleared); block_valid_ is false once the buffer changes.
+  std::size_t block_ = 0;
+  uint64_t block_bits_ = 0;
+  bool block_valid_ = false;
+  bool record_ascii_ = false;
+  // File offsets: the bytes before ascii_checked_ were searched for a
+  // non-ASCII byte, and the first one found there is at non_ascii_ (-1: none).
+  int64_t ascii_checked_ = 0;
+  int64_t non_ascii_ = -1;
 };
 
 }  // namespace ingestd::plugins::files

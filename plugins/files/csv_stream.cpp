@@ -234,9 +234,12 @@ class CsvStream : public SourceStream {
     if (file_.has_first) {
       file_.has_first = false;
       record_ = file_.first;
+      record_ascii_ = false;  // checked field by field
       return true;
     }
-    return file_.reader->next(record_);
+    if (!file_.reader->next(record_)) return false;
+    record_ascii_ = file_.reader->record_is_ascii();
+    return true;
   }
 
   // Appends the current record; false when a column must widen first.
@@ -248,17 +251,18 @@ class CsvStream : public SourceStream {
       reject(line, "expected " + std::to_string(map_.size()) + " fields, found " + std::to_string(record_.size()));
       return true;
     }
-    present_.assign(rows.column_count(), false);
+    const bool fills_every_column = map_.size() == static_cast<std::size_t>(rows.column_count());
+    if (!fills_every_column) present_.assign(rows.column_count(), false);
     for (std::size_t i = 0; i < record_.size(); ++i) {
       std::size_t c = map_[i];
-      present_[c] = true;
+      if (!fills_every_column) present_[c] = true;
       ColumnBuilder& col = rows.column(c);
       const CsvField& f = record_[i];
       if (is_null(o_, f)) {
         col.append_null();
         continue;
       }
-      if (!valid_utf8(f.text)) {
+      if (!record_ascii_ && !valid_utf8(f.text)) {
         rows.truncate(row);
         reject(line, "invalid UTF-8 in column '" + columns_[c].name + "'");
         return true;
@@ -278,8 +282,9 @@ class CsvStream : public SourceStream {
       columns_.widen_to(c, wider, f.text);
       return false;
     }
-    for (std::size_t c = 0; c < present_.size(); ++c)
-      if (!present_[c]) rows.column(c).append_null();  // a column this file lacks
+    if (!fills_every_column)
+      for (std::size_t c = 0; c < present_.size(); ++c)
+        if (!present_[c]) rows.column(c).append_null();  // a column this file lacks
     return true;
   }
 
@@ -303,6 +308,7 @@ class CsvStream : public SourceStream {
   std::vector<std::size_t> map_;
   std::vector<CsvField> record_;
   std::vector<bool> present_;
+  bool record_ascii_ = false;
   bool pending_ = false;
 };
 
