@@ -293,6 +293,7 @@ Result Connection::result(const char* phase) {
 
 Result Connection::exec(const std::string& sql) {
   const std::string phase = phase_of(sql);
+  end_open_copy(phase == "ROLLBACK");
   if (!PQsendQuery(conn_, sql.c_str())) fail(nullptr, phase);
   Result r;
   try {
@@ -310,6 +311,7 @@ Result Connection::exec(const std::string& sql) {
 
 Result Connection::exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
   const std::string phase = phase_of(sql);
+  end_open_copy(false);
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0))
@@ -329,11 +331,16 @@ std::string Connection::literal(std::string_view value) const {
   return out;
 }
 
-void Connection::copy_in_start(const std::string& sql) {
+bool Connection::copy_in_start(const std::string& sql, std::string_view trailer) {
+  if (!open_copy_.empty() && open_copy_ == sql) return false;
+  end_open_copy(false);
   if (!PQsendQuery(conn_, sql.c_str())) fail(nullptr, "COPY");
   flush("COPY");
   Result r = result("COPY");
   if (!r.get() || PQresultStatus(r.get()) != PGRES_COPY_IN) fail(r.get(), "");
+  open_copy_ = sql;
+  copy_trailer_ = trailer;
+  return true;
 }
 
 void Connection::copy_in_send(std::string_view data) {
@@ -351,19 +358,26 @@ void Connection::copy_in_send(std::string_view data) {
   flush("COPY");
 }
 
-void Connection::copy_in_end() {
+void Connection::copy_in_end() { end_open_copy(false); }
+
+void Connection::end_open_copy(bool abandon) {
+  if (open_copy_.empty()) return;
+  open_copy_.clear();
+  if (!abandon && !copy_trailer_.empty()) copy_in_send(copy_trailer_);
   for (;;) {
-    int r = PQputCopyEnd(conn_, nullptr);
+    int r = PQputCopyEnd(conn_, abandon ? "abandoned by ingestd" : nullptr);
     if (r < 0) fail(nullptr, "COPY");
     if (r == 1) break;
     wait(true, "COPY");
   }
   flush("COPY");
   Result r = result("COPY");
+  if (abandon) return;
   if (!r.get() || PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(r.get(), "");
 }
 
 void Connection::copy_out_start(const std::string& sql) {
+  end_open_copy(false);
   if (!PQsendQuery(conn_, sql.c_str())) fail(nullptr, "COPY");
   flush("COPY");
   Result r = result("COPY");
@@ -395,6 +409,7 @@ bool Connection::copy_out_row(std::string_view& row) {
 }
 
 void Connection::copy_both_start(const std::string& command) {
+  end_open_copy(false);
   if (!PQsendQuery(conn_, command.c_str())) fail(nullptr, "START_REPLICATION");
   flush("START_REPLICATION");
   Result r = result("START_REPLICATION");

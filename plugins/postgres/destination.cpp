@@ -1,5 +1,6 @@
 #include "destination.hpp"
 
+#include "copy_binary.hpp"
 #include "copy_text.hpp"
 #include "types.hpp"
 
@@ -162,29 +163,42 @@ class PgTable : public DestinationTable {
     std::vector<std::string> names = shape_->write_names();
     if (any_deleted) names.push_back(INGESTD_COLUMN_DELETED);
     if (merge) names.push_back("_ingestd_seq");
-    db_.copy_in_start("COPY " + (merge ? std::string(kStage) : target()) + " (" + join(names, ", ") + ") FROM STDIN");
+    std::vector<const ColumnReader*> columns;
+    for (int c : write_cols) columns.push_back(&batch.column(static_cast<std::size_t>(c)));
+    const std::optional<CopyBinaryRows> binary = binary_rows(columns);
+    const std::string copy = "COPY " + (merge ? std::string(kStage) : target()) + " (" + join(names, ", ") +
+                             ") FROM STDIN" + (binary ? " (FORMAT binary)" : "");
     out_.clear();
+    if (db_.copy_in_start(copy, binary ? CopyBinaryRows::trailer() : std::string_view()) && binary)
+      out_.append(CopyBinaryRows::header());
+    const ColumnReader* deleted = any_deleted ? &batch.column(static_cast<std::size_t>(deleted_col)) : nullptr;
     for (int64_t r = 0; r < batch.rows(); ++r) {
-      for (std::size_t i = 0; i < write_cols.size(); ++i) {
-        if (i) out_.push_back('\t');
-        append_copy_value(out_, batch.column(static_cast<std::size_t>(write_cols[i])), r, scratch_);
+      const bool row_deleted = deleted && !deleted->is_null(r) && deleted->bool_value(r);
+      if (binary) {
+        CopyBinaryRows::begin_row(out_, static_cast<int>(names.size()));
+        binary->append_columns(out_, columns, r);
+        if (deleted) CopyBinaryRows::append_bool(out_, row_deleted);
+        if (merge) CopyBinaryRows::append_bigint(out_, ++seq_);
+      } else {
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+          if (i) out_.push_back('\t');
+          append_copy_value(out_, *columns[i], r, scratch_);
+        }
+        if (deleted) out_ += row_deleted ? "\tt" : "\tf";
+        if (merge) {
+          out_.push_back('\t');
+          format_int(++seq_, out_);
+        }
+        out_.push_back('\n');
       }
-      if (any_deleted) {
-        const ColumnReader& d = batch.column(static_cast<std::size_t>(deleted_col));
-        out_ += !d.is_null(r) && d.bool_value(r) ? "\tt" : "\tf";
-      }
-      if (merge) {
-        out_.push_back('\t');
-        format_int(++seq_, out_);
-      }
-      out_.push_back('\n');
       if (out_.size() >= kCopyChunk) {
         db_.copy_in_send(out_);
         out_.clear();
       }
     }
+    // The COPY stays open for the next batch; the next other statement (at
+    // the latest the commit) ends it.
     db_.copy_in_send(out_);
-    db_.copy_in_end();
     if (!merge) kit::sql::count_changes(host_, batch.rows(), 0, 0);
   }
 
@@ -261,6 +275,21 @@ class PgTable : public DestinationTable {
   }
 
   // Columns of a table in this schema (format_type), in order.
+  // The binary form of the batch's written columns for the table's types,
+  // when every one has one (the table's columns are known by now).
+  std::optional<CopyBinaryRows> binary_rows(const std::vector<const ColumnReader*>& columns) const {
+    std::vector<ingestd::sdk::DataType> from;
+    std::vector<std::string> to;
+    const std::vector<std::string>& names = shape_->write_names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      auto it = std::find_if(existing_.begin(), existing_.end(), [&](const auto& c) { return c.first == names[i]; });
+      if (it == existing_.end()) return std::nullopt;
+      from.push_back(columns[i]->type());
+      to.push_back(it->second);
+    }
+    return CopyBinaryRows::plan(from, to, names);
+  }
+
   Columns columns_of(const std::string& table) {
     Result r = db_.exec_params(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = "

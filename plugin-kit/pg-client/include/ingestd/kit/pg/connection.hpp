@@ -88,7 +88,14 @@ class Connection {
   std::string literal(std::string_view value) const;  // 'value', safely quoted
 
   // COPY ... FROM STDIN: start, send chunks, finish (throws on failure).
-  void copy_in_start(const std::string& sql);
+  // A COPY stays open until copy_in_end or the next statement, so that the
+  // rows of many batches go in one COPY (the server never waits for a
+  // round trip between batches): copy_in_start with the statement already
+  // open goes on with it. Any other statement ends it first (a server error
+  // in its rows is thrown then); a ROLLBACK abandons it.
+  // Returns true when a new COPY started (its data must begin with any
+  // header its format has); `trailer` is sent when the COPY ends.
+  bool copy_in_start(const std::string& sql, std::string_view trailer = {});
   void copy_in_send(std::string_view data);
   void copy_in_end();
   // COPY ... TO STDOUT: start, then read rows until false.
@@ -129,8 +136,14 @@ class Connection {
   // first that is an error; a COPY start returns at once.
   Result result(const char* phase);
 
+  // Ends the COPY left open by copy_in_start, if any; `abandon` cancels it
+  // and ignores the outcome.
+  void end_open_copy(bool abandon);
+
   ConnectOptions options_;
   PGconn* conn_ = nullptr;
+  std::string open_copy_;  // the COPY FROM STDIN statement still open
+  std::string copy_trailer_;
   char* copy_buffer_ = nullptr;
 };
 
