@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstdio>
+
 #include <ingestd/sdk/builder.hpp>
 #include <ingestd/sdk/values.hpp>
 
@@ -77,4 +79,28 @@ TEST_CASE("values: text and JSON forms of a column") {
   json.clear();
   append_json(r.column(0), 1, json);
   CHECK(json == "null");
+}
+
+TEST_CASE("values: dates and times print as printf would, across years 0 to 9999 and beyond") {
+  for (int64_t days = -800000; days <= 3000000; days += 997) {
+    const CivilDate c = civil_from_days(days);
+    char expected[40];
+    std::snprintf(expected, sizeof expected, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month, c.day);
+    std::string out;
+    format_date(days, out);
+    REQUIRE(out == expected);
+  }
+  for (int64_t micros = 0; micros <= kMicrosPerDay; micros += 86399 * 999 + 7) {
+    const int64_t secs = micros / kMicrosPerSecond, frac = micros % kMicrosPerSecond;
+    char expected[40];
+    int n = std::snprintf(expected, sizeof expected, "%02lld:%02lld:%02lld.%06lld", static_cast<long long>(secs / 3600),
+                          static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60),
+                          static_cast<long long>(frac));
+    std::string want(expected, static_cast<std::size_t>(n));
+    while (want.back() == '0' && want.find('.') != std::string::npos) want.pop_back();
+    if (want.back() == '.') want.pop_back();
+    std::string out;
+    format_time(micros, out);
+    REQUIRE(out == want);
+  }
 }

@@ -206,9 +206,28 @@ inline bool parse_decimal(std::string_view s, int scale, __int128& out) {
   return true;
 }
 
+namespace detail {
+// Writes `v` (0 <= v < 10^width) as exactly `width` digits at `at`.
+inline void put_digits(char* at, uint64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+}
+}  // namespace detail
+
 inline void format_date(int64_t days, std::string& out) {
   CivilDate c = civil_from_days(days);
   char buf[32];
+  if (c.year >= 0 && c.year <= 9999) {  // the common case, without printf
+    detail::put_digits(buf, static_cast<uint64_t>(c.year), 4);
+    buf[4] = '-';
+    detail::put_digits(buf + 5, c.month, 2);
+    buf[7] = '-';
+    detail::put_digits(buf + 8, c.day, 2);
+    out.append(buf, 10);
+    return;
+  }
   int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month,
                         c.day);
   out.append(buf, static_cast<std::size_t>(n));
@@ -218,6 +237,22 @@ inline void format_time(int64_t micros, std::string& out) {
   int64_t secs = micros / kMicrosPerSecond;
   int64_t frac = micros % kMicrosPerSecond;
   char buf[32];
+  if (secs >= 0 && secs / 3600 < 100 && frac >= 0) {  // the common case, without printf
+    detail::put_digits(buf, static_cast<uint64_t>(secs / 3600), 2);
+    buf[2] = ':';
+    detail::put_digits(buf + 3, static_cast<uint64_t>(secs / 60 % 60), 2);
+    buf[5] = ':';
+    detail::put_digits(buf + 6, static_cast<uint64_t>(secs % 60), 2);
+    std::size_t len = 8;
+    if (frac) {
+      buf[8] = '.';
+      detail::put_digits(buf + 9, static_cast<uint64_t>(frac), 6);
+      len = 15;
+      while (buf[len - 1] == '0') --len;  // shortest exact fraction
+    }
+    out.append(buf, len);
+    return;
+  }
   int n = std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(secs / 3600),
                         static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
   out.append(buf, static_cast<std::size_t>(n));
