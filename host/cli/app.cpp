@@ -99,6 +99,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--full-refresh,--resnapshot", run.full_refresh,
                     "Ignore stored state for this run: read every stream from the start (state is saved again); a "
                     "change-data-capture stream copies its table again with a new slot");
+  run_cmd->add_flag("--rediscover", run.rediscover,
+                    "Ask each source for its streams and columns again rather than use the catalog kept in the state "
+                    "store");
   run_cmd->add_flag("--wait", run.wait, "When another run is running one of the flows, wait for it (default: exit 3)");
   run_cmd->add_option("--wait-timeout", run.wait_for, "Wait at most this long (30s, 10m, 2h) for busy flows, then exit 3")
       ->type_name("DURATION");

@@ -24,6 +24,7 @@ struct RunArgs {
   std::string report;
   bool no_progress = false;
   bool full_refresh = false;
+  bool rediscover = false;
   bool wait = false;                    // --wait: for a flow another run holds
   std::optional<std::string> wait_for;  // --wait-timeout DURATION (implies --wait)
 };

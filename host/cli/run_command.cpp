@@ -17,6 +17,7 @@ int run_command(const GlobalOptions& g, const RunArgs& a) {
   options.progress = !a.no_progress && g.log_format == "text" && isatty(STDERR_FILENO);
   options.report_path = a.report;
   options.full_refresh = a.full_refresh;
+  options.rediscover = a.rediscover;
   if (a.wait_for) {
     std::optional<int64_t> ms = parse_duration_ms(*a.wait_for);
     if (!ms || *ms < 0)

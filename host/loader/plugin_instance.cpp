@@ -134,6 +134,8 @@ std::vector<CatalogStream> PluginInstance::discover() {
       cs.cursor_candidates = strings(s->cursor_candidates, s->cursor_candidate_count);
     if (INGESTD_HAS_MEMBER(s, ingestd_stream_info, extract_modes)) cs.extract_modes = s->extract_modes;
     if (INGESTD_HAS_MEMBER(s, ingestd_stream_info, flags)) cs.flags = s->flags;
+    if (INGESTD_HAS_MEMBER(s, ingestd_stream_info, catalog_entry) && s->catalog_entry)
+      cs.catalog_entry = s->catalog_entry;
     if (cs.extract_modes == 0) cs.extract_modes = plugin_->descriptor.extract_modes;
     out.push_back(std::move(cs));
   }

@@ -31,6 +31,7 @@ struct CatalogStream {
   std::vector<std::string> cursor_candidates;
   uint32_t extract_modes = 0;
   uint32_t flags = 0;  // INGESTD_STREAM_*
+  std::string catalog_entry;  // the source's own form of the entry, for open_stream
   bool continuous() const { return flags & INGESTD_STREAM_CONTINUOUS; }
   bool cursor_required() const { return flags & INGESTD_STREAM_CURSOR_REQUIRED; }
 };

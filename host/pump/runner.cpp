@@ -6,6 +6,7 @@
 #include "monitor/run_checks.hpp"
 #include "monitor/touched_keys.hpp"
 #include "pump/signals.hpp"
+#include "pump/catalog_cache.hpp"
 #include "pump/stream_checks.hpp"
 #include "pump/stream_job.hpp"
 #include "report/progress.hpp"
@@ -114,20 +115,20 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
                                     const std::atomic<bool>* cancelled, StateStore& store, const RunOptions& options) {
   const bool full_refresh = options.full_refresh;
   const FlowDef& f = *fp.def;
-  std::vector<CatalogStream> catalog;
-  bool discovered = true;
-  try {
-    catalog = source->discover();
-  } catch (const sdk::Error& e) {
-    if (e.status() != INGESTD_ERROR_NOT_SUPPORTED) throw;
-    discovered = false;
-  }
+  SourceCatalog catalog = source_catalog(*fp.source, *source, store, options.rediscover);
   // Which streams, checked against the catalog: every mistake at once.
   std::vector<std::string> names;
   std::vector<const CatalogStream*> found_streams;
-  if (discovered) {
+  if (catalog.listed) {
     ErrorCollector errors;
-    found_streams = check_flow_streams(f, catalog, errors);
+    found_streams = check_flow_streams(f, catalog.streams, errors);
+    if (!errors.empty() && catalog.kept) {
+      // The flow asks for what the kept catalog lacks: the source may have it now.
+      log::info("flow " + f.name + ": the kept catalog of source '" + f.from + "' lacks what the flow names; asking the source");
+      catalog = discover_and_keep(*fp.source, *source, store);
+      errors = ErrorCollector();
+      found_streams = check_flow_streams(f, catalog.streams, errors);
+    }
     errors.throw_if_any();
     for (const auto* s : found_streams) names.push_back(s->name);
     if (f.streams.empty() && names.empty()) log::warn("flow " + f.name + ": source '" + f.from + "' has no streams");
@@ -161,6 +162,25 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
                         "merge loads need a primary key and stream '" + name +
                             "' declares none; set primary_key = [\"...\"]");
     job.continuous = found && found->continuous();
+    if (found) {
+      job.catalog_entry = found->catalog_entry;
+      // A stream whose columns came out other than the kept catalog says
+      // has changed at the source: the next run asks the source again.
+      std::vector<std::string> known;
+      for (const auto& field : found->schema.fields) known.push_back(field.name);
+      job.schema_seen = [&store, source_name = f.from, stream = name, known](const sdk::Schema& seen) {
+        std::vector<std::string> now;
+        for (const auto& field : seen.fields) now.push_back(field.name);
+        if (known.empty() || now == known) return;
+        log::info("source '" + source_name + "': stream '" + stream +
+                  "' has other columns than its kept catalog says; the next run asks the source again");
+        try {
+          store.forget_catalog(source_name);
+        } catch (const std::exception& e) {
+          log::warn("source '" + source_name + "': cannot forget its kept catalog: " + e.what());
+        }
+      };
+    }
     job.follow = options.follow;
     job.run_id = run_id;
     job.run_cancelled = cancelled;

@@ -32,6 +32,9 @@ struct RunOptions {
   // Sources that can follow changes (CDC) keep following until stopped
   // (ingestd serve) instead of ending once caught up (ingestd run).
   bool follow = false;
+  // Ask each source for its catalog rather than use the one kept in the
+  // state store (pump/catalog_cache.hpp).
+  bool rediscover = false;
 };
 
 class StateStore;

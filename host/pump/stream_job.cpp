@@ -161,6 +161,7 @@ std::unique_ptr<OpenStream> open_source_stream(const StreamJob& job, StreamContr
   req.settings = job.settings->source;
   req.settings.flow = job.flow->def->name;
   req.settings.follow = job.follow;
+  req.settings.catalog_entry = job.catalog_entry;
   req.context = control.stream_context();
   return job.source->open_stream(req);
 }
@@ -309,7 +310,10 @@ StreamOutcome run_stream_job(const StreamJob& job, StreamStats& stats) {
     lane->stats->queued_bytes = 0;
   }
   // A stream that never said its columns (nothing new) tells history nothing.
-  if (const auto schema = stream->schema(); schema && !schema->fields.empty()) stats.set_columns(columns_json(*schema));
+  if (const auto schema = stream->schema(); schema && !schema->fields.empty()) {
+    stats.set_columns(columns_json(*schema));
+    if (job.schema_seen) job.schema_seen(*schema);
+  }
   stream.reset();
 
   if (!outcome.stream_failure && at.save_failure) outcome.stream_failure = at.save_failure;

@@ -47,6 +47,10 @@ struct StreamJob {
   // (monitor/touched_keys.hpp); a failure to record them is logged only.
   std::function<void(const std::vector<uint64_t>& hashes)> touched;
   std::function<void()> touched_end;  // the stream's attempts are over
+  // The source's own catalog entry for the stream, handed back to open_stream.
+  std::string catalog_entry;
+  // When set, told the stream's columns once an attempt has read them.
+  std::function<void(const sdk::Schema& schema)> schema_seen;
 };
 
 // Runs one attempt at the job to its end on the calling thread and says how

@@ -46,6 +46,8 @@ class PostgresStateStore : public StateStore {
         "NULL, sketch bytea NOT NULL, PRIMARY KEY (flow, stream, month))");
     run("CREATE TABLE IF NOT EXISTS " + s + ".leases (name text PRIMARY KEY, owner text NOT NULL, pid bigint NOT NULL, "
         "host text NOT NULL, since text NOT NULL, expires_at timestamptz NOT NULL)");
+    run("CREATE TABLE IF NOT EXISTS " + s + ".catalogs (source text PRIMARY KEY, fingerprint text NOT NULL, catalog "
+        "text NOT NULL, saved_at timestamptz NOT NULL)");
   }
 
   std::vector<CheckpointRecord> checkpoints(const std::optional<std::string>& flow,
@@ -193,6 +195,28 @@ class PostgresStateStore : public StateStore {
   void release_lease(const std::string& name, const std::string& owner) override {
     std::lock_guard lock(mutex_);
     query("DELETE FROM " + table("leases") + " WHERE name = $1 AND owner = $2", {name, owner});
+  }
+
+  std::optional<KeptCatalog> kept_catalog(const std::string& source) override {
+    std::lock_guard lock(mutex_);
+    PgResult r = query("SELECT fingerprint, catalog, to_char(saved_at AT TIME ZONE 'UTC', "
+                       "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM " + table("catalogs") + " WHERE source = $1",
+                       {source});
+    if (r.rows() == 0) return std::nullopt;
+    return KeptCatalog{r.text(0, 0), r.text(0, 1), r.text(0, 2)};
+  }
+
+  void keep_catalog(const std::string& source, const std::string& fingerprint, const std::string& catalog) override {
+    std::lock_guard lock(mutex_);
+    query("INSERT INTO " + table("catalogs") + " (source, fingerprint, catalog, saved_at) VALUES ($1, $2, $3, now()) "
+          "ON CONFLICT (source) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, catalog = EXCLUDED.catalog, "
+          "saved_at = EXCLUDED.saved_at",
+          {source, fingerprint, catalog});
+  }
+
+  void forget_catalog(const std::string& source) override {
+    std::lock_guard lock(mutex_);
+    query("DELETE FROM " + table("catalogs") + " WHERE source = $1", {source});
   }
 
   std::string describe() const override {

@@ -65,6 +65,12 @@ CREATE TABLE IF NOT EXISTS key_sketches (
   sketch BLOB NOT NULL,
   PRIMARY KEY (flow, stream, month)
 );
+CREATE TABLE IF NOT EXISTS catalogs (
+  source TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  catalog TEXT NOT NULL,
+  saved_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS leases (
   name TEXT PRIMARY KEY,
   owner TEXT NOT NULL,
@@ -326,6 +332,31 @@ class SqliteStateStore : public StateStore {
     std::lock_guard lock(mutex_);
     Statement del(db_, "DELETE FROM leases WHERE name = ?1 AND owner = ?2");
     del.bind(1, name).bind(2, owner);
+    del.run();
+  }
+
+  std::optional<KeptCatalog> kept_catalog(const std::string& source) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT fingerprint, catalog, saved_at FROM catalogs WHERE source = ?1");
+    q.bind(1, source);
+    if (!q.step()) return std::nullopt;
+    return KeptCatalog{q.text(0), q.text(1), q.text(2)};
+  }
+
+  void keep_catalog(const std::string& source, const std::string& fingerprint, const std::string& catalog) override {
+    std::lock_guard lock(mutex_);
+    Statement up(db_,
+                 "INSERT INTO catalogs (source, fingerprint, catalog, saved_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "
+                 "(source) DO UPDATE SET fingerprint = excluded.fingerprint, catalog = excluded.catalog, saved_at = "
+                 "excluded.saved_at");
+    up.bind(1, source).bind(2, fingerprint).bind(3, catalog).bind(4, utc_timestamp());
+    up.run();
+  }
+
+  void forget_catalog(const std::string& source) override {
+    std::lock_guard lock(mutex_);
+    Statement del(db_, "DELETE FROM catalogs WHERE source = ?1");
+    del.bind(1, source);
     del.run();
   }
 

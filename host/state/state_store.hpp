@@ -113,6 +113,16 @@ class StateStore {
   // Drops the lease if `owner` holds it.
   virtual void release_lease(const std::string& name, const std::string& owner) = 0;
 
+  // The catalog a source's last discover returned (JSON, see
+  // pump/catalog_cache.hpp), kept with the fingerprint of the source's
+  // settings it was discovered with; nullopt when none is kept.
+  struct KeptCatalog {
+    std::string fingerprint, catalog, saved_at;
+  };
+  virtual std::optional<KeptCatalog> kept_catalog(const std::string& source) = 0;
+  virtual void keep_catalog(const std::string& source, const std::string& fingerprint, const std::string& catalog) = 0;
+  virtual void forget_catalog(const std::string& source) = 0;
+
   // Where it lives, for messages.
   virtual std::string describe() const = 0;
 };

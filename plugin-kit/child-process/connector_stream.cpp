@@ -35,9 +35,9 @@ ConnectorStream::~ConnectorStream() = default;
 void ConnectorStream::start(const std::vector<std::string>& args,
                             std::function<void(const Host&, std::string_view)> on_stderr) {
   process_ = std::make_unique<Process>(connector_.process_options(args, host_, std::move(on_stderr)));
-  while (pending_.empty() && !ended_) read_message();
+  while (!builder_ && !ended_) read_message();
   schema_ = columns_.schema();
-  if (!builder_) builder_ = std::make_unique<BatchBuilder>(schema_);
+  if (!builder_) restart_builders();
 }
 
 std::vector<std::string> ConnectorStream::file_arguments(const std::string& catalog,
@@ -83,27 +83,58 @@ bool ConnectorStream::read_message() {
 
 void ConnectorStream::pump() {
   read_message();
+  if (!builder_) return;
   const bool old = first_row_at_ && Clock::now() - *first_row_at_ > std::chrono::milliseconds(connector_.max_batch_age_ms);
-  if (static_cast<int64_t>(pending_.size()) >= batch_rows_ || old) {
-    // A batch leaves without a checkpoint: no state covers these rows yet.
+  if (builder_->rows() + pending_->rows() >= batch_rows_ || old) {
+    // The rows a state covers leave with it; those after it without one.
     emit_ready();
-    take_pending();
-    emit(std::nullopt);
+    emit_pending();
   }
 }
 
-void ConnectorStream::record(std::string object_json) {
-  if (!first_row_at_) first_row_at_ = Clock::now();
-  pending_.emplace_back(std::move(object_json), line_number_);
+// The builders, made on the first record (so that a schema announced before
+// it is the stream's from the start) or anew for new columns.
+BatchBuilder& ConnectorStream::pending_rows() {
+  if (!builder_) {
+    schema_ = columns_.schema();
+    restart_builders();
+  }
+  return *pending_;
 }
 
-void ConnectorStream::record_of(std::string_view stream, std::string_view ours, std::string object_json) {
-  if (stream == ours) record(std::move(object_json));
+void ConnectorStream::record(const dom::object& record) {
+  if (!first_row_at_) first_row_at_ = Clock::now();
+  pending_rows();
+  if (!cursor_field_.empty()) {
+    std::string cursor = kit::typing::cursor_of(record, cursor_field_);
+    if (!cursor.empty() && at_cursor_.seen_before(record, cursor)) {
+      host_.count("records_seen_before", 1);
+      return;
+    }
+  }
+  for (;;) {
+    switch (appender_.append(record, columns_, *pending_)) {
+      case kit::typing::JsonRowAppender::Result::Appended: return;
+      case kit::typing::JsonRowAppender::Result::Rejected:
+        throw data_error(connector_.redact("connector output line " + std::to_string(line_number_) + ": " +
+                                           appender_.reason()));
+      case kit::typing::JsonRowAppender::Result::ColumnsChanged:
+        // A key no schema named: rows so far go out, then the wider schema.
+        emit_ready();
+        emit_pending();
+        restart_builders();
+        break;
+    }
+  }
+}
+
+void ConnectorStream::record_of(std::string_view stream, std::string_view ours, const dom::object& record) {
+  if (stream == ours) this->record(record);
   else host_.count("records_other_streams", 1);
 }
 
 void ConnectorStream::state(std::string checkpoint) {
-  if (!builder_) builder_ = std::make_unique<BatchBuilder>(columns_.schema());
+  pending_rows();
   take_pending();
   state_ = checkpoint_of(std::move(checkpoint), cursor_field_.empty() ? json::Value() : at_cursor_.to_json());
   if (builder_->rows() >= batch_rows_) emit_ready();
@@ -120,75 +151,60 @@ void ConnectorStream::declare(const std::vector<kit::typing::DeclaredColumn>& de
   take_pending();
   emit_ready();
   columns_ = std::move(next);
-  restart_builder();
+  restart_builders();
 }
 
+// The rows after the last state are covered by the newest one: they join
+// the rows before it (in bulk; an empty builder is swapped instead).
 void ConnectorStream::take_pending() {
-  for (const auto& p : pending_) append(p);
-  pending_.clear();
+  if (pending_->rows() == 0) return;
+  if (builder_->rows() == 0) {
+    std::swap(builder_, pending_);
+    return;
+  }
+  builder_->append_rows(*pending_);
+  pending_ = std::make_unique<BatchBuilder>(schema_);
 }
 
-void ConnectorStream::append(const std::pair<std::string, int64_t>& p) {
-  dom::element e;
-  if (parser_.parse(p.first).get(e) || !e.is_object()) malformed(p.first, "unreadable record");
-  if (!cursor_field_.empty()) {
-    std::string cursor = kit::typing::cursor_of(dom::object(e), cursor_field_);
-    if (!cursor.empty() && at_cursor_.seen_before(dom::object(e), cursor)) {
-      host_.count("records_seen_before", 1);
-      return;
-    }
-  }
-  for (;;) {
-    switch (appender_.append(dom::object(e), columns_, *builder_)) {
-      case kit::typing::JsonRowAppender::Result::Appended: return;
-      case kit::typing::JsonRowAppender::Result::Rejected:
-        throw data_error(connector_.redact("connector output line " + std::to_string(p.second) + ": " +
-                                           appender_.reason()));
-      case kit::typing::JsonRowAppender::Result::ColumnsChanged:
-        // A key no schema named: rows so far go out, then the wider schema.
-        emit(std::nullopt);
-        restart_builder();
-        break;
-    }
-  }
-}
-
-void ConnectorStream::restart_builder() {
+void ConnectorStream::restart_builders() {
   Schema now = columns_.schema();
   if (now != schema_) {
     schema_ = std::move(now);
     schema_changed_ = true;
   }
   builder_ = std::make_unique<BatchBuilder>(schema_);
+  pending_ = std::make_unique<BatchBuilder>(schema_);
 }
 
 // The rows up to the last state, with that state.
 void ConnectorStream::emit_ready() {
-  if (builder_->rows() > 0 || state_) emit(std::move(state_));
+  if (builder_->rows() > 0 || state_) emit(*builder_, std::move(state_));
   state_.reset();
 }
 
-void ConnectorStream::emit(std::optional<std::string> checkpoint) {
-  if (builder_->rows() == 0 && !checkpoint && !schema_changed_) return;
+// The rows after the last state, without one: a later state covers them.
+void ConnectorStream::emit_pending() { emit(*pending_, std::nullopt); }
+
+void ConnectorStream::emit(BatchBuilder& rows, std::optional<std::string> checkpoint) {
+  if (rows.rows() == 0 && !checkpoint && !schema_changed_) return;
   Batch b;
-  b.array = builder_->finish();
+  b.array = rows.finish();
   b.checkpoint = std::move(checkpoint);
   if (schema_changed_) b.new_schema = schema_;
   schema_changed_ = false;
   ready_.push_back(std::move(b));
-  builder_ = std::make_unique<BatchBuilder>(schema_);
   first_row_at_.reset();
 }
 
 void ConnectorStream::finish_process() {
   ended_ = true;
   const int status = process_->wait();
-  if (!builder_) builder_ = std::make_unique<BatchBuilder>(columns_.schema());
+  pending_rows();
   if (status != 0) {
     // What the last state covers still goes out with it; the records after
     // it do not. Then the stream fails and the host reruns it from there.
     emit_ready();
-    pending_.clear();
+    pending_ = std::make_unique<BatchBuilder>(schema_);
     failure_.emplace(failure(status));
     return;
   }

@@ -57,6 +57,7 @@ class AirbyteSource : public Instance {
       if (s["default_cursor_field"].is_array() && !s["default_cursor_field"].as_array().empty())
         info.cursor_candidates.push_back(s["default_cursor_field"].as_array()[0].as_string());
       info.extract_modes = supports(s, "incremental") ? 0 : INGESTD_EXTRACT_SNAPSHOT;
+      info.catalog_entry = s.dump();  // a later run reads with it, without a discover
       out.push_back(std::move(info));
     }
     return out;
@@ -64,12 +65,25 @@ class AirbyteSource : public Instance {
 
   std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
     const Value* stream = nullptr;
-    std::vector<std::string> names;
-    for (const auto& s : catalog()["streams"].as_array()) {
-      names.push_back(s["name"].as_string());
-      if (s["name"].as_string() == r.stream) stream = &s;
+    // The stream's entry as a discover gave it (kept by the host), else the source's catalog now.
+    Value kept;
+    if (!r.settings.catalog_entry.empty()) {
+      try {
+        kept = Value::parse(r.settings.catalog_entry);
+        if (kept["name"].is_string() && kept["name"].as_string() == r.stream && kept["json_schema"].is_object())
+          stream = &kept;
+      } catch (const std::exception&) {
+      }
     }
-    if (!stream) throw config_error("the Airbyte source has no stream '" + r.stream + "' (its streams: " + join(names) + ")");
+    if (!stream) {
+      std::vector<std::string> names;
+      for (const auto& s : catalog()["streams"].as_array()) {
+        names.push_back(s["name"].as_string());
+        if (s["name"].as_string() == r.stream) stream = &s;
+      }
+      if (!stream)
+        throw config_error("the Airbyte source has no stream '" + r.stream + "' (its streams: " + join(names) + ")");
+    }
     auto run = std::make_unique<ReadRun>();
     run->connector = &connector_;
     run->stream = r.stream;

@@ -50,7 +50,7 @@ class ReadStream : public ingestd::kit::child::ConnectorStream {
     }
     switch (m.type) {
       case Message::Type::NotJson: host().info(connector().redact(line)); return;  // the protocol allows it
-      case Message::Type::Record: record_of(m.stream, run_.stream, std::move(m.json)); return;
+      case Message::Type::Record: record_of(m.stream, run_.stream, m.record); return;
       case Message::Type::State: state(states_.keep(Value::parse(m.json))); return;
       case Message::Type::TraceError:
         trace_failure_type_ = m.kind;

@@ -18,12 +18,10 @@ Message decode_message(std::string_view line, dom::parser& parser) {
   if (msg["type"].get(type)) type = {};
   if (type == "RECORD") {
     std::string_view stream;
-    dom::object data;
-    if (msg["record"]["stream"].get(stream) || msg["record"]["data"].get(data))
+    if (msg["record"]["stream"].get(stream) || msg["record"]["data"].get(m.record))
       throw MalformedMessage("RECORD without record.stream and record.data");
     m.type = Message::Type::Record;
     m.stream = std::string(stream);
-    m.json = simdjson::minify(data);
   } else if (type == "STATE") {
     dom::object s;
     if (msg["state"].get(s)) throw MalformedMessage("STATE without a \"state\" object");

@@ -19,7 +19,9 @@ struct Message {
   enum class Type { NotJson, Record, State, TraceError, TraceEstimate, Log, Other };
   Type type = Type::Other;
   std::string stream;  // Record
-  std::string json;    // Record: record.data; State: the state object
+  std::string json;    // State: the state object
+  // Record: record.data, read in place: valid until the parser parses again.
+  simdjson::dom::object record;
   std::string text;    // Log: the message; TraceError: the error message
   std::string kind;    // Log: the level; TraceError: the failure_type
   int64_t rows = 0;    // TraceEstimate: row_estimate

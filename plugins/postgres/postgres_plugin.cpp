@@ -30,6 +30,7 @@ struct Settings {
   std::vector<std::string> schemas;  // empty: all
   std::vector<std::string> tables;   // empty: all
   bool consistent_snapshot = false;
+  int64_t partitions = 1;
   std::string capture = "none";
   std::string slot;
   std::string publication;
@@ -58,6 +59,10 @@ const BoundOptions<Settings>& options() {
           "Tables and views to read, as globs on \"table\" or \"schema.table\"; \"!glob\" excludes (default: all)")
         .only_for(kSource);
     b.add("consistent_snapshot", &S::consistent_snapshot, "Read every stream of a run in one REPEATABLE READ snapshot")
+        .only_for(kSource);
+    b.add("partitions", &S::partitions,
+          "Snapshot reads of a table: connections reading it at once, each a range of its pages, all in one "
+          "snapshot (a table gets at most one per 8 MiB)")
         .only_for(kSource);
     b.add("capture", &S::capture,
           "none: read tables with queries; logical: every insert, update and delete from a logical replication slot "
@@ -103,6 +108,8 @@ class PostgresSource : public Instance {
     settings_.slot = s.slot;
     settings_.publication = s.publication;
     settings_.create_slot = s.create_slot;
+    if (s.partitions < 1 || s.partitions > 64) throw config_error("partitions must be from 1 to 64");
+    settings_.partitions = static_cast<int>(s.partitions);
     if (settings_.capture == Capture::Logical && consistent_)
       throw config_error("consistent_snapshot applies to capture = \"none\" (each table's first copy is read in its "
                          "slot's own snapshot)");

@@ -2,6 +2,7 @@
 
 #include "copy_text.hpp"
 #include "logical_stream.hpp"
+#include "partitioned_copy.hpp"
 #include "table_info.hpp"
 #include "types.hpp"
 
@@ -9,6 +10,7 @@
 #include <ingestd/sdk/evolving_batch.hpp>
 #include <ingestd/sdk/values.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace ingestd::plugins::postgres {
@@ -114,9 +116,27 @@ class TableStream : public SourceStream {
     }
     std::string copy = plain ? "COPY " + quote_table(schema, table) + " (" + columns + ") TO STDOUT"
                              : "COPY (" + sql + ") TO STDOUT";
+    batch_ = std::make_unique<EvolvingBatch>(std::move(stream_schema));
+    const int partitions = settings.partitions > 1 && t.kind == 'r' && !incremental_ && !change_snapshot
+                               ? partitions_for(schema, table, settings.partitions)
+                               : 1;
+    if (partitions > 1) {
+      // Every range in this transaction's snapshot (or the run's shared one).
+      const std::string shared = snapshot.empty() ? db_.exec("SELECT pg_export_snapshot()").text(0, 0) : snapshot;
+      std::vector<std::string> copies;
+      const std::string base = "SELECT " + select + " FROM " + quote_table(schema, table) + " WHERE ";
+      std::string filter;
+      for (const auto& w : where) filter += w + " AND ";
+      for (const auto& range : PartitionedCopy::page_ranges(pages_, partitions))
+        copies.push_back("COPY (" + base + filter + range + ") TO STDOUT");
+      host_.debug("reading " + r.stream + " in " + std::to_string(partitions) + " page ranges at once: " +
+                  copies.front() + " ...");
+      partitioned_ = std::make_unique<PartitionedCopy>(
+          settings.connect, [host = r.host, &owner] { return owner.cancelled() || host.cancelled(); }, shared, copies);
+      return;
+    }
     host_.debug("reading " + r.stream + ": " + copy);
     db_.copy_out_start(copy);
-    batch_ = std::make_unique<EvolvingBatch>(std::move(stream_schema));
   }
 
   Schema schema() override { return batch_->schema(); }
@@ -126,7 +146,7 @@ class TableStream : public SourceStream {
       if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
       if (!pending_) {
         std::string_view row;
-        if (done_ || !db_.copy_out_row(row)) {
+        if (done_ || !(partitioned_ ? partitioned_->next(row) : db_.copy_out_row(row))) {
           done_ = true;
           return finish(out);
         }
@@ -146,6 +166,16 @@ class TableStream : public SourceStream {
   }
 
  private:
+  // How many page ranges to read the table in: at most `wanted`, each of
+  // at least kMinPartitionPages (a small table is not worth the connections).
+  int partitions_for(const std::string& schema, const std::string& table, int wanted) {
+    static constexpr int64_t kMinPartitionPages = 1024;  // 8 MiB of 8 KiB pages
+    pages_ = db_.exec("SELECT pg_relation_size(" + db_.literal(quote_table(schema, table)) +
+                      "::regclass) / current_setting('block_size')::bigint")
+                 .integer(0, 0);
+    return static_cast<int>(std::clamp<int64_t>(pages_ / kMinPartitionPages, 1, wanted));
+  }
+
   static json::Value parse_state(const std::string& text) {
     try {
       return json::Value::parse(text);
@@ -222,6 +252,8 @@ class TableStream : public SourceStream {
   std::string last_cursor_;
   std::vector<std::string> last_key_;
   bool pending_ = false, done_ = false;
+  int64_t pages_ = 0;
+  std::unique_ptr<PartitionedCopy> partitioned_;  // set when read in page ranges
 };
 
 }  // namespace

@@ -23,6 +23,9 @@ struct SourceSettings {
   std::string slot;         // "": ingestd_<flow>_<database>_<schema>_<table>
   std::string publication;  // "": the same name, made for the table
   bool create_slot = true;
+  // Snapshot reads of a plain table: connections reading it at once, each a
+  // range of its pages (partitioned_copy.hpp).
+  int partitions = 1;
 };
 
 std::vector<ingestd::sdk::StreamInfo> discover_streams(Connection& db, const SourceSettings& settings);

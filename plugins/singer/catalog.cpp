@@ -71,6 +71,7 @@ std::vector<sdk::StreamInfo> Catalog::stream_infos() const {
     const bool full_table_only =
         md["forced-replication-method"].is_string() && md["forced-replication-method"].as_string() == "FULL_TABLE";
     s.extract_modes = full_table_only ? INGESTD_EXTRACT_SNAPSHOT : 0;
+    s.catalog_entry = e.dump();  // a later run reads with it, without a --discover
     out.push_back(std::move(s));
   }
   return out;

@@ -13,10 +13,8 @@ Message decode_message(std::string_view line, dom::parser& parser) {
   Message m;
   m.stream = std::string(stream);
   if (type == "RECORD") {
-    dom::object rec;
-    if (msg["record"].get(rec)) throw MalformedMessage("RECORD without a \"record\" object");
+    if (msg["record"].get(m.record)) throw MalformedMessage("RECORD without a \"record\" object");
     m.type = Message::Type::Record;
-    m.json = simdjson::minify(rec);
   } else if (type == "STATE") {
     dom::element value;
     if (msg["value"].get(value)) throw MalformedMessage("STATE without a \"value\"");

@@ -14,7 +14,9 @@ struct Message {
   enum class Type { Record, State, Schema, ActivateVersion, Other };
   Type type = Type::Other;
   std::string stream;  // Record, Schema, ActivateVersion (may be empty)
-  std::string json;    // Record: the record object; State: the value; Schema: the schema
+  std::string json;    // State: the value; Schema: the schema
+  // Record: the record, read in place: valid until the parser parses again.
+  simdjson::dom::object record;
 };
 
 // Why a line is not a Singer message.

@@ -30,7 +30,9 @@ class SingerSource : public Instance {
   std::vector<StreamInfo> discover() override { return catalog().stream_infos(); }
 
   std::unique_ptr<SourceStream> open_stream(const StreamRequest& r) override {
-    const Catalog& c = catalog();
+    // The stream's entry as a discover gave it (kept by the host), else the tap's catalog now.
+    std::unique_ptr<Catalog> kept = kept_entry(r);
+    const Catalog& c = kept ? *kept : catalog();
     const ingestd::json::Value* entry = c.find(r.stream);
     if (!entry) {
       std::string names;
@@ -50,6 +52,21 @@ class SingerSource : public Instance {
   }
 
  private:
+  // A catalog of the one entry the host kept for the stream, when it is
+  // that stream's and the flow gives no catalog file (which always wins).
+  std::unique_ptr<Catalog> kept_entry(const StreamRequest& r) const {
+    if (r.settings.catalog_entry.empty() || !catalog_path_.empty()) return nullptr;
+    try {
+      ingestd::json::Value entry = ingestd::json::Value::parse(r.settings.catalog_entry);
+      if (!entry.is_object() || stream_name(entry) != r.stream) return nullptr;
+      ingestd::json::Object wrapper;
+      wrapper.set("streams", ingestd::json::Value(ingestd::json::Array{std::move(entry)}));
+      return std::make_unique<Catalog>(ingestd::json::Value(std::move(wrapper)));
+    } catch (const std::exception&) {
+      return nullptr;
+    }
+  }
+
   // The catalog file, or what `tap --discover` printed (asked once).
   const Catalog& catalog() {
     std::lock_guard lock(mutex_);

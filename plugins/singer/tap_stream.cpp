@@ -63,7 +63,7 @@ class TapStream : public ingestd::kit::child::ConnectorStream {
       malformed(line, e.what());
     }
     switch (m.type) {
-      case Message::Type::Record: record_of(m.stream, run_.stream, std::move(m.json)); return;
+      case Message::Type::Record: record_of(m.stream, run_.stream, m.record); return;
       case Message::Type::State: state(std::move(m.json)); return;
       case Message::Type::Schema:
         if (m.stream != run_.stream) return;

@@ -154,6 +154,9 @@ def main():
         sys.stderr.write("INFO config: %s\n" % json.dumps(config))
     if config.get("echo_env"):
         sys.stderr.write("INFO env: %s=%s\n" % (config["echo_env"], os.environ.get(config["echo_env"], "")))
+    if config.get("invocations"):
+        with open(config["invocations"], "a") as f:
+            f.write("discover\n" if a.discover else "read\n")
     if a.discover:
         json.dump(catalog(), out, indent=2)
         out.write("\n")

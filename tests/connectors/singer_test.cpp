@@ -92,6 +92,42 @@ TEST_CASE("singer: schema and records into SQLite, the state passed back, only n
   CHECK(stream_of(second, "orders")["counters"]["activate_versions"].as_int() == 2);
 }
 
+TEST_CASE("singer: the catalog is kept between runs: a rerun runs the tap's --discover no more") {
+  Workspace w;
+  const std::string log = w.path("invocations.log");
+  auto count = [&](const std::string& what) {
+    std::ifstream in(log);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += line == what;
+    return n;
+  };
+  w.write("flows.toml", singer_flow("users = 20, orders = 5, invocations = \"" + log + "\""));
+  Result r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(count("discover") == 1);  // once for the source's two flows
+  CHECK(count("read") == 2);
+  r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(count("discover") == 1);
+  CHECK(count("read") == 4);
+  CHECK(scalar(w.path("out.db"), "SELECT count(*) FROM users") == "20");
+  r = w.ingestd({"run", "flows.toml", "--rediscover"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(count("discover") == 2);
+  // Other settings of the source: discovered again, then kept.
+  w.write("flows.toml", singer_flow("users = 25, orders = 5, invocations = \"" + log + "\""));
+  r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(count("discover") == 3);
+  r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(count("discover") == 3);
+  CHECK(scalar(w.path("out.db"), "SELECT count(*) FROM users") == "25");
+  // The kept catalog holds no secret.
+  CHECK_FALSE(contains(scalar(w.path(".ingestd/state.db"), "SELECT group_concat(catalog) FROM catalogs"),
+                       "tok-3f9a77c1-secret"));
+}
+
 TEST_CASE("singer: a tap that crashes mid-read is rerun from its last committed STATE and nothing is lost") {
   Workspace w;
   w.write("crash.marker", "");

@@ -49,7 +49,7 @@ TEST_CASE("conformance: plugins that are refused are reported with their path an
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(contains(r.out, "c_counter"));
   CHECK(contains(r.out, "faulty"));
-  CHECK(contains(r.err, "abi_v2.so: plugin ABI 2.0, host ABI 1.3"));
+  CHECK(contains(r.err, "abi_v2.so: plugin ABI 2.0, host ABI 1.4"));
   CHECK(contains(r.err, "missing_function.so: plugin 'incomplete' lacks required function next_batch"));
   CHECK(contains(r.err, "not_a_plugin.so: not an ingestd plugin (it exports no ingestd_plugin_entry function)"));
   CHECK(r.signal == 0);
@@ -60,7 +60,7 @@ TEST_CASE("conformance: plugins that are refused are reported with their path an
   const Value listing = Value::parse(r.out);
   for (const auto& f : listing["refused"].as_array())
     refused += f["path"].as_string() + ": " + f["reason"].as_string() + "\n";
-  CHECK(contains(refused, "abi_v2.so: plugin ABI 2.0, host ABI 1.3"));
+  CHECK(contains(refused, "abi_v2.so: plugin ABI 2.0, host ABI 1.4"));
   CHECK(contains(refused, "missing_function.so: plugin 'incomplete' lacks required function next_batch"));
 }
 
@@ -102,13 +102,13 @@ TEST_CASE("conformance: a flow naming a refused plugin explains the refusal") {
   Result r = installed(w, {"run", "flows.toml"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "unknown plugin 'abi_v2': "));
-  CHECK(contains(r.err, "abi_v2.so was refused: plugin ABI 2.0, host ABI 1.3"));
+  CHECK(contains(r.err, "abi_v2.so was refused: plugin ABI 2.0, host ABI 1.4"));
   w.write("flows.toml",
           "[sources.s]\nplugin = \"" + std::string(ABI_PLUGIN_DIR) + "/abi_v2.so\"\n[destinations.d]\nplugin = \"null\"\n"
           "[[flows]]\nname = \"f\"\nfrom = \"s\"\nto = \"d\"\n");
   r = installed(w, {"validate", "flows.toml"});
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.err, "plugin ABI 2.0, host ABI 1.3"));
+  CHECK(contains(r.err, "plugin ABI 2.0, host ABI 1.4"));
 }
 
 TEST_CASE("conformance: a plain C plugin produces Arrow batches the host reads correctly") {

@@ -285,3 +285,37 @@ TEST_CASE("sqlite: metadata columns in a source's data are never obeyed: a table
   CHECK(query(w.path("dst.db"), "SELECT id, _source_ingestd_deleted, _ingestd_deleted FROM \"in\" ORDER BY id") ==
         Rows{{"1", "1", "0"}, {"2", "0", "0"}});
 }
+
+TEST_CASE("sqlite: the kept catalog serves reruns and is asked for again when the source's tables change") {
+  Workspace w;
+  testing::execute(w.path("src.db"), "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO a VALUES (1, 'x');"
+                                     "CREATE TABLE b (id INTEGER PRIMARY KEY); INSERT INTO b VALUES (1);");
+  w.write("flows.toml", sqlite_flow("streams = [\"a\"]\nload = \"merge\"\n"));
+  const std::string asked = "asking the source";
+  const std::string kept = "using its catalog kept since";
+  Result r = run_ok(w, {"--log-level", "debug"});
+  CHECK_FALSE(contains(r.err, kept));
+  r = run_ok(w, {"--log-level", "debug"});
+  CHECK(contains(r.err, kept));
+  CHECK(scalar(w.path(".ingestd/state.db"), "SELECT count(*) FROM catalogs WHERE source = 'src'") == "1");
+  // A stream the kept catalog has: no question; one it lacks: the source is asked.
+  w.write("flows.toml", sqlite_flow("streams = [\"a\", \"b\"]\nload = \"merge\"\n"));
+  r = run_ok(w, {"--log-level", "debug"});
+  CHECK_FALSE(contains(r.err, asked));
+  testing::execute(w.path("src.db"), "CREATE TABLE c (id INTEGER PRIMARY KEY); INSERT INTO c VALUES (7);");
+  w.write("flows.toml", sqlite_flow("streams = [\"a\", \"b\", \"c\"]\nload = \"merge\"\n"));
+  r = run_ok(w, {"--log-level", "debug"});
+  CHECK(contains(r.err, asked));
+  CHECK(scalar(w.path("dst.db"), "SELECT id FROM c") == "7");
+  // A column added at the source: this run reads it; the next one asks the source again.
+  testing::execute(w.path("src.db"), "ALTER TABLE a ADD COLUMN extra INTEGER; UPDATE a SET extra = 5;");
+  r = run_ok(w, {"--log-level", "debug"});
+  CHECK(contains(r.err, kept));
+  CHECK(contains(r.err, "stream 'a' has other columns than its kept catalog says"));
+  CHECK(scalar(w.path("dst.db"), "SELECT extra FROM a") == "5");
+  r = run_ok(w, {"--log-level", "debug"});
+  CHECK_FALSE(contains(r.err, kept));
+  r = run_ok(w, {"--log-level", "debug"});
+  CHECK(contains(r.err, kept));
+  CHECK_FALSE(contains(r.err, "has other columns"));
+}

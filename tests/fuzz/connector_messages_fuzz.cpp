@@ -19,18 +19,15 @@ namespace {
 struct Rows {
   ingestd::kit::typing::ColumnSet columns;
   ingestd::kit::typing::JsonRowAppender appender;
-  simdjson::dom::parser parser;
   std::unique_ptr<ingestd::sdk::BatchBuilder> builder = std::make_unique<ingestd::sdk::BatchBuilder>(columns.schema());
 
   void declare(const std::string& schema) {
     columns = columns.redeclared(ingestd::kit::typing::columns_from_json_schema(ingestd::json::Value::parse(schema)));
     builder = std::make_unique<ingestd::sdk::BatchBuilder>(columns.schema());
   }
-  void record(const std::string& json) {
-    simdjson::dom::element e;
-    if (parser.parse(json).get(e) || !e.is_object()) return;
+  void record(const simdjson::dom::object& record) {
     for (int attempt = 0; attempt < 4; ++attempt) {
-      if (appender.append(simdjson::dom::object(e), columns, *builder) !=
+      if (appender.append(record, columns, *builder) !=
           ingestd::kit::typing::JsonRowAppender::Result::ColumnsChanged)
         break;
       builder->finish();
@@ -43,7 +40,7 @@ void singer_line(std::string_view line, simdjson::dom::parser& parser, Rows& row
   try {
     ingestd::plugins::singer::Message m = ingestd::plugins::singer::decode_message(line, parser);
     if (m.type == ingestd::plugins::singer::Message::Type::Schema) rows.declare(m.json);
-    if (m.type == ingestd::plugins::singer::Message::Type::Record) rows.record(m.json);
+    if (m.type == ingestd::plugins::singer::Message::Type::Record) rows.record(m.record);
     if (m.type == ingestd::plugins::singer::Message::Type::State) (void)ingestd::json::Value::parse(m.json).dump();
   } catch (const ingestd::plugins::singer::MalformedMessage&) {
   } catch (const std::exception&) {  // a schema or state the SDK's JSON refuses
@@ -54,7 +51,7 @@ void airbyte_line(std::string_view line, simdjson::dom::parser& parser, Rows& ro
                   ingestd::plugins::airbyte::StateKeeper& states) {
   try {
     ingestd::plugins::airbyte::Message m = ingestd::plugins::airbyte::decode_message(line, parser);
-    if (m.type == ingestd::plugins::airbyte::Message::Type::Record) rows.record(m.json);
+    if (m.type == ingestd::plugins::airbyte::Message::Type::Record) rows.record(m.record);
     if (m.type == ingestd::plugins::airbyte::Message::Type::State)
       (void)ingestd::plugins::airbyte::state_argument(states.keep(ingestd::json::Value::parse(m.json)));
   } catch (const ingestd::plugins::airbyte::MalformedMessage&) {

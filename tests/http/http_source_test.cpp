@@ -69,6 +69,35 @@ TEST_CASE("source: every pagination style reads every record exactly once and st
   }
 }
 
+TEST_CASE("source: the catalog is kept between runs: a rerun asks only for the data pages") {
+  Workspace w;
+  ApiServer api(w.dir.path(), {"--items", "95"});
+  const std::string stream = "path = \"/page/items\"\nrecords = \"/data\"\npagination = { style = \"page\", total_path = \"/total\" }\n";
+  w.write("flows.toml", http_flow(api, "", stream + "params = { per_page = 10 }"));
+  // The first run samples page 1 to discover the stream, then reads 10 pages.
+  Result r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(api.requests("/page/items") == 11);
+  // The rerun discovers nothing: the kept catalog serves.
+  r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(api.requests("/page/items") == 21);
+  check_items(w, 95);
+  // Asked to, it discovers again.
+  r = w.ingestd({"run", "flows.toml", "--rediscover"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(api.requests("/page/items") == 32);
+  // Other settings of the source: another catalog (and then kept again).
+  w.write("flows.toml", http_flow(api, "", stream + "params = { per_page = 19 }"));
+  r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(api.requests("/page/items") == 32 + 1 + 5);
+  r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(api.requests("/page/items") == 32 + 1 + 5 + 5);
+  check_items(w, 95);
+}
+
 TEST_CASE("source: each auth kind is accepted by the server, and wrong credentials fail with the server's answer") {
   const std::vector<std::pair<std::string, std::string>> kinds = {
       {"/auth/bearer/items", "auth = \"bearer\"\ntoken = \"t0ken-secret\""},

@@ -125,3 +125,49 @@ TEST_CASE("host checks: malformed batches are refused with the reason") {
   array.get()->length = 5;
   CHECK_THROWS_WITH(ingestd::check_batch(*array.get(), schema), "column 'a' (int64): has 1 values for 5 rows");
 }
+
+TEST_CASE("builder: rows appended in bulk from another builder read back as if appended one by one") {
+  Schema schema;
+  schema.fields = {{"i", TypeId::Int64, true}, {"s", TypeId::Utf8, true}, {"b", TypeId::Bool, true},
+                   {"d", DataType::decimal(10, 2), true}, {"n", TypeId::Null, true}};
+  auto fill = [](BatchBuilder& rows, int from, int to) {
+    for (int k = from; k < to; ++k) {
+      if (k % 3 == 0) rows.column(0).append_null();
+      else rows.column(0).append_int(k);
+      if (k % 5 == 0) rows.column(1).append_null();
+      else rows.column(1).append_string(std::string(static_cast<std::size_t>(k % 7), static_cast<char>('a' + k % 26)));
+      if (k % 4 == 0) rows.column(2).append_null();
+      else rows.column(2).append_bool(k % 2 == 0);
+      rows.column(3).append_decimal(static_cast<__int128>(k) * 100 - 7);
+      rows.column(4).append_null();
+    }
+  };
+  // Splits at every point of 0..23 rows: validity bitmaps in either, neither or both.
+  for (int split = 0; split <= 23; ++split) {
+    BatchBuilder whole(schema), first(schema), second(schema);
+    fill(whole, 1, 24);
+    fill(first, 1, 1 + split);
+    fill(second, 1 + split, 24);
+    first.append_rows(second);
+    OwnedArray a = whole.finish(), b = first.finish();
+    BatchReader ra(*a.get(), schema), rb(*b.get(), schema);
+    REQUIRE(ra.rows() == rb.rows());
+    for (std::size_t c = 0; c < schema.size(); ++c) {
+      CAPTURE(split);
+      CAPTURE(c);
+      CHECK(a.get()->children[c]->null_count == b.get()->children[c]->null_count);
+      for (int64_t r = 0; r < ra.rows(); ++r) {
+        REQUIRE(ra.column(c).is_null(r) == rb.column(c).is_null(r));
+        if (ra.column(c).is_null(r)) continue;
+        if (c == 0) CHECK(ra.column(c).int_value(r) == rb.column(c).int_value(r));
+        if (c == 1) CHECK(ra.column(c).string_value(r) == rb.column(c).string_value(r));
+        if (c == 2) CHECK(ra.column(c).bool_value(r) == rb.column(c).bool_value(r));
+        if (c == 3) CHECK(ra.column(c).decimal_value(r) == rb.column(c).decimal_value(r));
+      }
+    }
+  }
+  Schema other;
+  other.fields = {{"i", TypeId::Int32, true}};
+  BatchBuilder x(schema), y(other);
+  CHECK_THROWS(x.append_rows(y));
+}

@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define INGESTD_ABI_VERSION_MAJOR 1u
-#define INGESTD_ABI_VERSION_MINOR 3u
+#define INGESTD_ABI_VERSION_MINOR 4u
 
 /* Non-zero when the struct at `ptr`, as its writer sized it, holds `member`. */
 #define INGESTD_HAS_MEMBER(ptr, type, member) \
@@ -196,6 +196,7 @@ typedef struct ingestd_host_api {
 #define INGESTD_SETTING_DELETE_STALE "delete_stale"     /* boolean: see ingestd_table_request */
 #define INGESTD_SETTING_FLOW "flow"                     /* the flow's name (naming what a source keeps at the source, a replication slot). \since 1.2 */
 #define INGESTD_SETTING_FOLLOW "follow"                 /* boolean: a stream that can follow changes (CDC) keeps following instead of ending once caught up (ingestd serve). \since 1.2 */
+#define INGESTD_SETTING_CATALOG_ENTRY "catalog_entry"   /* string: the stream's catalog_entry from a discover (possibly of an earlier run); absent when the source gave none. \since 1.4 */
 #define INGESTD_DEFAULT_BATCH_ROWS 16384
 
 /* Option types. The host validates flow-file values against them and hands the
@@ -284,6 +285,11 @@ typedef struct ingestd_stream_info {
   uint32_t extract_modes; /* modes this stream supports; 0 = the descriptor's */
   /* INGESTD_STREAM_* bits. \since 1.1 */
   uint32_t flags;
+  /* What the source needs again to read this stream without discovering
+   * anew (its own form of the stream's catalog entry), or NULL. The host
+   * keeps the catalog between runs and gives this back to open_stream as
+   * the "catalog_entry" stream option. \since 1.4 */
+  const char* catalog_entry;
 } ingestd_stream_info;
 
 /* Stream flags (a bit set). */
@@ -322,7 +328,8 @@ typedef struct ingestd_stream_request {
    * there are none. Keys: "lookback_ms" (integer) or "lookback" (a number in
    * cursor units): re-read that far behind the stored cursor; "start": the
    * cursor value to begin from when there is no state; "deleted_column": a
-   * boolean column whose true rows are deletes. */
+   * boolean column whose true rows are deletes; "catalog_entry": see
+   * ingestd_stream_info. */
   const char* options_json;
   ingestd_host_context* context; /* logs and counters of this stream */
 } ingestd_stream_request;

@@ -211,6 +211,46 @@ class ColumnBuilder {
     ++length_;
   }
 
+  // Appends every value `other` holds (a builder of the same type), in bulk.
+  void append_column(const ColumnBuilder& other) {
+    if (other.type_ != type_) type_mismatch(("the values of a " + other.type_.name() + " column").c_str());
+    const int64_t n = other.length_;
+    if (n == 0) return;
+    if (type_.id != TypeId::Null && (has_validity_ || other.has_validity_)) {
+      materialize_validity();
+      validity_.resize(static_cast<std::size_t>((length_ + n + 7) / 8));
+      for (int64_t i = 0; i < n; ++i)
+        if (!other.has_validity_ || (other.validity_.data()[i >> 3] & (1u << (i & 7))))
+          validity_.data()[(length_ + i) >> 3] |= static_cast<uint8_t>(1u << ((length_ + i) & 7));
+    }
+    if (type_.id == TypeId::Bool) {
+      values_.resize(static_cast<std::size_t>((length_ + n + 7) / 8));
+      for (int64_t i = 0; i < n; ++i)
+        if (other.values_.data()[i >> 3] & (1u << (i & 7)))
+          values_.data()[(length_ + i) >> 3] |= static_cast<uint8_t>(1u << ((length_ + i) & 7));
+    } else if (is_var()) {
+      const int64_t base = static_cast<int64_t>(data_.size());
+      for (int64_t i = 1; i <= n; ++i) {
+        int64_t end;
+        if (large()) std::memcpy(&end, other.offsets_.data() + i * 8, 8);
+        else {
+          int32_t e32;
+          std::memcpy(&e32, other.offsets_.data() + i * 4, 4);
+          end = e32;
+        }
+        if (!large() && base + end > INT32_MAX)
+          throw std::length_error("string column exceeds 2 GiB in one batch; use smaller batches");
+        if (large()) offsets_.push<int64_t>(base + end);
+        else offsets_.push<int32_t>(static_cast<int32_t>(base + end));
+      }
+      data_.append(other.data_.data(), other.data_.size());
+    } else if (type_.id != TypeId::Null) {
+      values_.append(other.values_.data(), other.values_.size());
+    }
+    length_ += n;
+    null_count_ += other.null_count_;
+  }
+
   // Bytes held so far (an estimate of the finished array's size).
   std::size_t byte_size() const {
     return validity_.size() + values_.size() + offsets_.size() + data_.size();
@@ -390,6 +430,13 @@ class BatchBuilder {
 
   void reserve(int64_t rows) {
     for (auto& c : columns_) c.reserve(rows);
+  }
+
+  // Appends every row of `other` (a builder of the same schema), in bulk.
+  void append_rows(const BatchBuilder& other) {
+    if (other.schema_ != schema_) throw std::invalid_argument("cannot append the rows of a batch of another schema");
+    for (std::size_t i = 0; i < columns_.size(); ++i) columns_[i].append_column(other.columns_[i]);
+    empty_rows_ += other.empty_rows_;
   }
 
   // Drops rows from index `rows` on in every column (undoes a partial row).

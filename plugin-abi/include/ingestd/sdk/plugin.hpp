@@ -233,6 +233,10 @@ struct StreamInfo {
   uint32_t extract_modes = 0;  // 0: the descriptor's
   bool cursor_required = false;  // incremental reads need the flow's cursor
   bool continuous = false;       // never ends by itself (see INGESTD_STREAM_CONTINUOUS)
+  // What open_stream needs again to read the stream without discovering
+  // anew; kept by the host with the catalog and given back in
+  // StreamRequest::settings.catalog_entry.
+  std::string catalog_entry;
 };
 
 struct StreamRequest {

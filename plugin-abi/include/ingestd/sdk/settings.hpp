@@ -23,6 +23,7 @@ struct StreamSettings {
   std::string where;                    // "" when none
   std::string flow;                     // the flow's name ("" from hosts before ABI 1.2)
   bool follow = false;                  // follow changes until stopped (ingestd serve) rather than end once caught up
+  std::string catalog_entry;            // the stream's StreamInfo::catalog_entry, kept since a discover ("" when none)
 };
 
 enum class SchemaChanges { Evolve, Freeze, Discard };
@@ -61,6 +62,7 @@ inline json::Value settings_json(const StreamSettings& s) {
   if (!s.where.empty()) o.set(INGESTD_SETTING_WHERE, s.where);
   if (!s.flow.empty()) o.set(INGESTD_SETTING_FLOW, s.flow);
   if (s.follow) o.set(INGESTD_SETTING_FOLLOW, true);
+  if (!s.catalog_entry.empty()) o.set(INGESTD_SETTING_CATALOG_ENTRY, s.catalog_entry);
   return json::Value(std::move(o));
 }
 

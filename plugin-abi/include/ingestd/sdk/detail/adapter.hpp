@@ -125,6 +125,7 @@ inline StreamSettings stream_settings(const Options& o) {
   s.where = o.string(INGESTD_SETTING_WHERE);
   s.flow = o.string(INGESTD_SETTING_FLOW);
   s.follow = o.boolean(INGESTD_SETTING_FOLLOW);
+  s.catalog_entry = o.string(INGESTD_SETTING_CATALOG_ENTRY);
   return s;
 }
 
@@ -370,6 +371,7 @@ struct Adapter {
         info.extract_modes = s.extract_modes;
         info.flags = (s.cursor_required ? INGESTD_STREAM_CURSOR_REQUIRED : 0u) |
                      (s.continuous ? INGESTD_STREAM_CONTINUOUS : 0u);
+        info.catalog_entry = s.catalog_entry.empty() ? nullptr : s.catalog_entry.c_str();
         p->infos.push_back(info);
       }
       for (const auto& info : p->infos) p->pointers.push_back(&info);

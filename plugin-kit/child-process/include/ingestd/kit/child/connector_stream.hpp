@@ -1,7 +1,9 @@
 // The source stream of a connector process that prints one JSON message per
-// line (Singer, Airbyte): records wait until the next state message so that
+// line (Singer, Airbyte): each record is typed into columns as its line is
+// parsed (one parse per line); rows wait for the next state message so that
 // each batch ends where a state does and carries it; batches also leave when
-// full or old (without a state). Subclasses read their protocol's messages.
+// full or old (the rows after the last state without one). Subclasses read
+// their protocol's messages.
 #pragma once
 
 #include <ingestd/kit/child/connector.hpp>
@@ -39,12 +41,12 @@ class ConnectorStream : public sdk::SourceStream {
   // (transient by default: the host reruns the stream from its last state).
   virtual sdk::Error failure(int status);
 
-  // For handle(): a record (a JSON object's text), a state (the checkpoint),
-  // a schema announced by the connector.
-  void record(std::string object_json);
+  // For handle(): a record (a JSON object, read at once), a state (the
+  // checkpoint), a schema announced by the connector.
+  void record(const simdjson::dom::object& record);
   // A record the connector says is of `stream`: taken when that is `ours`,
   // else counted (records_other_streams) and dropped.
-  void record_of(std::string_view stream, std::string_view ours, std::string object_json);
+  void record_of(std::string_view stream, std::string_view ours, const simdjson::dom::object& record);
   void state(std::string checkpoint);
   void declare(const std::vector<kit::typing::DeclaredColumn>& declared);
   // Incremental reads with a cursor: the records delivered at the newest
@@ -72,11 +74,12 @@ class ConnectorStream : public sdk::SourceStream {
   bool read_message();
   void pump();
   void take_pending();
-  void append(const std::pair<std::string, int64_t>& p);
-  void restart_builder();
+  void restart_builders();
   void emit_ready();
-  void emit(std::optional<std::string> checkpoint);
+  void emit_pending();
+  void emit(sdk::BatchBuilder& rows, std::optional<std::string> checkpoint);
   void finish_process();
+  sdk::BatchBuilder& pending_rows();
 
   const Connector& connector_;
   sdk::Host host_;
@@ -87,12 +90,11 @@ class ConnectorStream : public sdk::SourceStream {
   kit::typing::ColumnSet columns_;
   sdk::Schema schema_;
   bool schema_changed_ = false;
-  std::unique_ptr<sdk::BatchBuilder> builder_;            // rows up to the last state
-  std::vector<std::pair<std::string, int64_t>> pending_;  // records after it, with their lines
+  std::unique_ptr<sdk::BatchBuilder> builder_;  // rows up to the last state
+  std::unique_ptr<sdk::BatchBuilder> pending_;  // rows after it
   std::optional<std::string> state_;
   std::optional<std::chrono::steady_clock::time_point> first_row_at_;
   std::deque<sdk::Batch> ready_;
-  simdjson::dom::parser parser_;
   kit::typing::JsonRowAppender appender_;
   std::string cursor_field_;  // set when records at the cursor are tracked
   kit::typing::RecordsAtCursor at_cursor_;
