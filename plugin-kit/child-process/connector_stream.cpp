@@ -70,21 +70,25 @@ Error ConnectorStream::failure(int status) {
 // Reads and handles one line; false when none came within the poll interval.
 bool ConnectorStream::read_message() {
   if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
-  std::string line;
+  std::string_view line;
   switch (process_->read_line(line, std::chrono::milliseconds(100))) {
     case Process::Read::Timeout: return false;
     case Process::Read::End: finish_process(); return true;
     case Process::Read::Line: break;
   }
   ++line_number_;
-  if (line.find_first_not_of(" \t\r") != std::string::npos) handle(line);
+  if (line.find_first_not_of(" \t\r") != std::string_view::npos) handle(line);
   return true;
 }
 
 void ConnectorStream::pump() {
-  read_message();
+  const bool waited = !read_message();
   if (!builder_) return;
-  const bool old = first_row_at_ && Clock::now() - *first_row_at_ > std::chrono::milliseconds(connector_.max_batch_age_ms);
+  // The clock is read when the connector is slow to write, or every so many
+  // lines: a batch not yet full leaves once it is old.
+  const bool check_age = waited || line_number_ % 1024 == 0;
+  const bool old = check_age && first_row_at_ &&
+                   Clock::now() - *first_row_at_ > std::chrono::milliseconds(connector_.max_batch_age_ms);
   if (builder_->rows() + pending_->rows() >= batch_rows_ || old) {
     // The rows a state covers leave with it; those after it without one.
     emit_ready();
@@ -103,7 +107,7 @@ BatchBuilder& ConnectorStream::pending_rows() {
 }
 
 void ConnectorStream::record(const dom::object& record) {
-  if (!first_row_at_) first_row_at_ = Clock::now();
+  if (!first_row_at_) first_row_at_ = Clock::now();  // once per batch
   pending_rows();
   if (!cursor_field_.empty()) {
     std::string cursor = kit::typing::cursor_of(record, cursor_field_);

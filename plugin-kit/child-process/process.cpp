@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <cstring>
 
 namespace ingestd::kit::child {
@@ -125,29 +126,46 @@ void Process::relay_stderr(int fd) {
 }
 
 Process::Read Process::read_line(std::string& line, std::chrono::milliseconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
+  std::string_view view;
+  const Read r = read_line(view, timeout);
+  if (r == Read::Line) line.assign(view);
+  return r;
+}
+
+Process::Read Process::read_line(std::string_view& line, std::chrono::milliseconds timeout) {
+  // The deadline is taken when first needed: a line already buffered costs no clock read.
+  std::optional<std::chrono::steady_clock::time_point> until;
   for (;;) {
-    std::size_t nl = buffer_.find('\n', start_);
-    if (nl != std::string::npos) {
-      line.assign(buffer_, start_, nl - start_);
-      start_ = nl + 1;
+    const char* data = buffer_.data();
+    if (const void* nl = end_ > scanned_ ? std::memchr(data + scanned_, '\n', end_ - scanned_) : nullptr) {
+      const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
+      line = std::string_view(data + start_, at - start_);
+      start_ = scanned_ = at + 1;
       return Read::Line;
     }
+    scanned_ = end_;
     // Lines taken leave the buffer only now, once per read, not once per line.
-    buffer_.erase(0, start_);
-    start_ = 0;
+    if (start_ > 0) {
+      std::memmove(buffer_.data(), buffer_.data() + start_, end_ - start_);
+      end_ -= start_;
+      scanned_ = end_;
+      start_ = 0;
+    }
     if (out_closed_) {
-      if (buffer_.empty()) return Read::End;
-      line = std::move(buffer_);
-      buffer_.clear();
+      if (end_ == 0) return Read::End;
+      line = std::string_view(buffer_.data(), end_);  // the last line, unterminated; the next call ends
+      start_ = scanned_ = end_;
       return Read::Line;
     }
+    // Read straight into the buffer; it keeps kLinePadding bytes past its
+    // end so that a line can be parsed where it is (simdjson reads ahead).
+    constexpr std::size_t kRead = 65536;
+    if (buffer_.size() < end_ + kRead + kLinePadding) buffer_.resize(end_ + kRead + kLinePadding);
     // Read first and poll only when nothing is there: a connector writing a
     // line per syscall would otherwise cost a poll per line.
-    char chunk[65536];
-    ssize_t n = ::read(out_fd_, chunk, sizeof chunk);
+    ssize_t n = ::read(out_fd_, buffer_.data() + end_, kRead);
     if (n > 0) {
-      buffer_.append(chunk, static_cast<std::size_t>(n));
+      end_ += static_cast<std::size_t>(n);
       continue;
     }
     if (n == 0) {
@@ -159,7 +177,8 @@ Process::Read Process::read_line(std::string& line, std::chrono::milliseconds ti
       out_closed_ = true;
       continue;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (!until) until = std::chrono::steady_clock::now() + timeout;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until - std::chrono::steady_clock::now());
     if (left.count() <= 0) return Read::Timeout;
     pollfd p{out_fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) == 0) return Read::Timeout;

@@ -56,8 +56,14 @@ JsonRowAppender::Result JsonRowAppender::append(const dom::object& object, Colum
 JsonRowAppender::Result JsonRowAppender::append_fields(const dom::object& object, ColumnSet& columns,
                                                        BatchBuilder& rows, int64_t row) {
   bool grew = false;
+  std::size_t position = 0;
   for (auto field : object) {
-    int c = columns.find(field.key);
+    if (position >= column_at_position_.size()) column_at_position_.push_back(-1);
+    int& cached = column_at_position_[position++];
+    int c = cached >= 0 && static_cast<std::size_t>(cached) < columns.size() &&
+                    columns[static_cast<std::size_t>(cached)].name == field.key
+                ? cached
+                : (cached = columns.find(field.key));
     if (c < 0) {
       // A key not seen before: add a column, and take the object again later.
       columns[columns.add(field.key)].shape = shape_of_json(field.value);
@@ -70,10 +76,6 @@ JsonRowAppender::Result JsonRowAppender::append_fields(const dom::object& object
     Column& col = columns[i];
     switch (append_value(rows.column(i), field.value)) {
       case Fit::Yes: break;
-      case Fit::Invalid:
-        rows.truncate(row);
-        reason_ = "key '" + col.name + "': invalid UTF-8";
-        return Result::Rejected;
       case Fit::No:
         rows.truncate(row);
         if (col.declared) {
@@ -125,9 +127,8 @@ JsonRowAppender::Fit JsonRowAppender::append_value(ColumnBuilder& col, const dom
       return Fit::Yes;
     }
     case dom::element_type::STRING: {
-      std::string_view s = v.get_string().value_unsafe();
-      if (!valid_utf8(s)) return Fit::Invalid;
-      return append_text(col, s) ? Fit::Yes : Fit::No;
+      // Valid UTF-8: simdjson refuses a document that is not.
+      return append_text(col, v.get_string().value_unsafe()) ? Fit::Yes : Fit::No;
     }
     default:  // UINT64, arrays and objects: as JSON text
       if (!t.is_string_like()) return Fit::No;

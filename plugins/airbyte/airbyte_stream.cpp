@@ -41,10 +41,10 @@ class ReadStream : public ingestd::kit::child::ConnectorStream {
     return trace_failure_type_ == "config_error" ? config_error(why) : io_error(why);
   }
 
-  void handle(const std::string& line) override {
+  void handle(std::string_view line) override {
     Message m;
     try {
-      m = decode_message(line, parser_);
+      m = decode_message(line, parser_, true);  // read_line leaves padding after the line
     } catch (const MalformedMessage& e) {
       malformed(line, e.what());
     }

@@ -7,10 +7,10 @@ using ingestd::json::Array;
 using ingestd::json::Object;
 using ingestd::json::Value;
 
-Message decode_message(std::string_view line, dom::parser& parser) {
+Message decode_message(std::string_view line, dom::parser& parser, bool padded) {
   Message m;
   dom::element msg;
-  if (parser.parse(line.data(), line.size()).get(msg) || !msg.is_object()) {
+  if (parser.parse(line.data(), line.size(), !padded).get(msg) || !msg.is_object()) {
     m.type = Message::Type::NotJson;
     return m;
   }

@@ -4,9 +4,9 @@ namespace ingestd::plugins::singer {
 
 namespace dom = simdjson::dom;
 
-Message decode_message(std::string_view line, dom::parser& parser) {
+Message decode_message(std::string_view line, dom::parser& parser, bool padded) {
   dom::element msg;
-  if (parser.parse(line.data(), line.size()).get(msg) || !msg.is_object()) throw MalformedMessage("not a JSON object");
+  if (parser.parse(line.data(), line.size(), !padded).get(msg) || !msg.is_object()) throw MalformedMessage("not a JSON object");
   std::string_view type, stream;
   if (msg["type"].get(type)) throw MalformedMessage("no \"type\"");
   if (msg["stream"].get(stream)) stream = {};

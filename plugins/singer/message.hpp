@@ -26,6 +26,8 @@ class MalformedMessage : public std::runtime_error {
 };
 
 // Throws MalformedMessage naming what is missing.
-Message decode_message(std::string_view line, simdjson::dom::parser& parser);
+// `padded`: SIMDJSON_PADDING bytes after the line are readable, so it is
+// parsed where it is rather than copied first.
+Message decode_message(std::string_view line, simdjson::dom::parser& parser, bool padded = false);
 
 }  // namespace ingestd::plugins::singer

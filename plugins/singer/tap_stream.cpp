@@ -55,10 +55,10 @@ class TapStream : public ingestd::kit::child::ConnectorStream {
     return io_error(connector().failure(*process(), status, "the tap failed"));
   }
 
-  void handle(const std::string& line) override {
+  void handle(std::string_view line) override {
     Message m;
     try {
-      m = decode_message(line, parser_);
+      m = decode_message(line, parser_, true);  // read_line leaves padding after the line
     } catch (const MalformedMessage& e) {
       malformed(line, e.what());
     }

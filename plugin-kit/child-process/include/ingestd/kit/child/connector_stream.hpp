@@ -36,7 +36,8 @@ class ConnectorStream : public sdk::SourceStream {
   void start(const std::vector<std::string>& args,
              std::function<void(const sdk::Host&, std::string_view)> on_stderr = {});
   // Handles one message line (not blank); line_number() says where it is.
-  virtual void handle(const std::string& line) = 0;
+  // Process::kLinePadding bytes after it are readable (it may be parsed in place).
+  virtual void handle(std::string_view line) = 0;
   // The connector exited with a non-zero status: the error to fail with
   // (transient by default: the host reruns the stream from its last state).
   virtual sdk::Error failure(int status);
@@ -99,6 +100,7 @@ class ConnectorStream : public sdk::SourceStream {
   std::string cursor_field_;  // set when records at the cursor are tracked
   kit::typing::RecordsAtCursor at_cursor_;
   int64_t line_number_ = 0;
+
   bool ended_ = false;
   std::optional<sdk::Error> failure_;  // thrown once the batches before it are delivered
 };

@@ -37,6 +37,11 @@ class Process {
   // The next stdout line (without its newline), waiting at most `timeout`.
   // End: stdout closed (the last unterminated line, if any, came before).
   Read read_line(std::string& line, std::chrono::milliseconds timeout);
+  // The same, the line left in the reader's buffer: valid until the next
+  // call, with at least kLinePadding readable bytes after it (for parsers
+  // that read ahead, as simdjson does).
+  Read read_line(std::string_view& line, std::chrono::milliseconds timeout);
+  static constexpr std::size_t kLinePadding = 64;
 
   // Waits for the child to end. 0..255: its exit code; 128 + N: killed by N.
   int wait();
@@ -57,8 +62,9 @@ class Process {
   int out_fd_ = -1;
   int status_ = -1;
   bool waited_ = false;
-  std::string buffer_;     // stdout bytes read
-  std::size_t start_ = 0;  // where the lines not yet returned begin in it
+  std::vector<char> buffer_;  // stdout bytes read: [start_, end_) not yet returned
+  std::size_t start_ = 0, end_ = 0;
+  std::size_t scanned_ = 0;  // searched for a line end up to here
   bool out_closed_ = false;
   ProcessOptions options_;
   std::thread stderr_thread_;

@@ -51,12 +51,16 @@ class JsonRowAppender {
   const std::string& reason() const { return reason_; }
 
  private:
-  enum class Fit { Yes, No, Invalid };
+  enum class Fit { Yes, No };
   Result append_fields(const simdjson::dom::object& object, ColumnSet& columns, ingestd::sdk::BatchBuilder& rows,
                        int64_t row);
   Fit append_value(ingestd::sdk::ColumnBuilder& column, const simdjson::dom::element& value);
 
   std::vector<bool> present_;
+  // The column the key at each position of the last object went to: records
+  // mostly repeat their keys in order, and a name compared costs less than
+  // one looked up.
+  std::vector<int> column_at_position_;
   std::string text_;
   std::string reason_;
 };
