@@ -5,6 +5,7 @@
 #include <ingestd/sdk/plugin.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -24,7 +25,7 @@ CsvReader::CsvReader(const std::string& path, char delimiter, char quote, std::s
                      const CsvScanner& scanner)
     : path_(path), delimiter_(delimiter), quote_(quote), max_record_(max_record), scanner_(scanner) {
   fd_ = open_for_reading(path);
-  buffer_.resize(std::min(kChunk, max_record_ + 1) + kPadding);
+  buffer_ = std::make_shared<std::vector<char>>(std::min(kChunk, max_record_ + 1) + kPadding);
 }
 
 CsvReader::~CsvReader() {
@@ -33,24 +34,30 @@ CsvReader::~CsvReader() {
 
 bool CsvReader::fill() {
   if (eof_) return false;
-  // Keep the unread tail (a record cut by the previous read) at the front.
-  if (pos_ > 0) {
-    std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
-    end_ -= pos_;
-    consumed_ += static_cast<int64_t>(pos_);
-    pos_ = 0;
+  // Keep the unread tail (a record cut by the previous read) at the front,
+  // of a new buffer when records read so far must stay where they are.
+  if (keep_buffers_ && pos_ > 0) {
+    std::shared_ptr<std::vector<char>> fresh = spare_buffer(buffer_->size());
+    std::memcpy(fresh->data(), buffer_->data() + pos_, end_ - pos_);
+    spares_.push_back(std::move(buffer_));
+    buffer_ = std::move(fresh);
+  } else if (pos_ > 0) {
+    std::memmove(buffer_->data(), buffer_->data() + pos_, end_ - pos_);
   }
+  end_ -= pos_;
+  consumed_ += static_cast<int64_t>(pos_);
+  pos_ = 0;
   block_valid_ = false;
   if (end_ == capacity()) {  // a record longer than the buffer
     if (end_ > max_record_)
       throw data_error(path_ + ":" + std::to_string(record_line_ ? record_line_ : line_) +
                        ": a record longer than max_record_bytes (" + std::to_string(max_record_) +
                        " bytes): not CSV, or a quote never closed; raise max_record_bytes if records are this large");
-    buffer_.resize(std::min(capacity() * 2, max_record_ + 1) + kPadding);
+    buffer_->resize(std::min(capacity() * 2, max_record_ + 1) + kPadding);
   }
   ssize_t n;
   do {
-    n = ::read(fd_, buffer_.data() + end_, capacity() - end_);
+    n = ::read(fd_, buffer_->data() + end_, capacity() - end_);
   } while (n < 0 && errno == EINTR);
   if (n < 0) throw io_error(path_ + ": " + std::strerror(errno), false);
   if (n == 0) {
@@ -61,12 +68,29 @@ bool CsvReader::fill() {
   return true;
 }
 
+std::shared_ptr<std::vector<char>> CsvReader::spare_buffer(std::size_t size) {
+  for (auto it = spares_.begin(); it != spares_.end(); ++it) {
+    // Held by no one else: every record read from it was let go. The fence
+    // orders this reuse after those records' last reads (the release of the
+    // last other holder).
+    if (it->use_count() != 1 || (*it)->size() != size) continue;
+    std::atomic_thread_fence(std::memory_order_acquire);
+    std::shared_ptr<std::vector<char>> reused = std::move(*it);
+    spares_.erase(it);
+    return reused;
+  }
+  // Buffers still held elsewhere wait in the list; it stays short since
+  // whoever holds them lets go in order.
+  if (spares_.size() > kMaxSpares) spares_.erase(spares_.begin());
+  return std::make_shared<std::vector<char>>(size);
+}
+
 bool CsvReader::next(std::vector<CsvField>& fields) {
   if (first_) {
     first_ = false;
     while (end_ - pos_ < 3 && fill()) {
     }
-    if (end_ - pos_ >= 3 && std::memcmp(buffer_.data() + pos_, "\xEF\xBB\xBF", 3) == 0) pos_ += 3;
+    if (end_ - pos_ >= 3 && std::memcmp(buffer_->data() + pos_, "\xEF\xBB\xBF", 3) == 0) pos_ += 3;
   }
   for (;;) {
     if (pos_ >= end_ && !fill()) return false;
@@ -90,7 +114,7 @@ bool CsvReader::next(std::vector<CsvField>& fields) {
 CsvReader::Scan CsvReader::scan(std::vector<CsvField>& fields) {
   fields.clear();
   escaped_.clear();
-  const char* buf = buffer_.data();
+  const char* buf = buffer_->data();
   std::size_t p = pos_;
   int64_t line = line_;
   record_line_ = line_;
@@ -156,7 +180,7 @@ std::size_t CsvReader::field_end(std::size_t p) {
   for (;;) {
     if (!block_valid_ || p < block_ || p >= block_ + 64) {
       block_ = p;
-      block_bits_ = scanner_.separators(buffer_.data() + p, delimiter_);
+      block_bits_ = scanner_.separators(buffer_->data() + p, delimiter_);
       if (end_ - p < 64) block_bits_ &= (uint64_t{1} << (end_ - p)) - 1;
       block_valid_ = true;
     }
@@ -176,10 +200,10 @@ bool CsvReader::ascii_span(std::size_t begin, std::size_t end) {
   }
   if (non_ascii_ < 0 && ascii_checked_ < last) {
     // Search the whole buffer at once: later records need not search again.
-    const char* from = buffer_.data() + (std::max(ascii_checked_, first) - consumed_);
-    const char* to = buffer_.data() + end_;
+    const char* from = buffer_->data() + (std::max(ascii_checked_, first) - consumed_);
+    const char* to = buffer_->data() + end_;
     const char* hit = scanner_.non_ascii(from, to);
-    if (hit < to) non_ascii_ = consumed_ + (hit - buffer_.data());
+    if (hit < to) non_ascii_ = consumed_ + (hit - buffer_->data());
     ascii_checked_ = consumed_ + static_cast<int64_t>(end_);
   }
   return non_ascii_ < 0 || last <= non_ascii_;

@@ -6,6 +6,7 @@
 #include "csv_scan.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,12 @@ class CsvReader {
   // Bytes consumed so far.
   int64_t offset() const { return consumed_ + static_cast<int64_t>(pos_); }
 
+  // From now on each refill reads into a new buffer rather than the one the
+  // records so far point into: a record's fields stay valid as long as its
+  // buffer (current_buffer() when it was read) is held.
+  void keep_buffers() { keep_buffers_ = true; }
+  const std::shared_ptr<std::vector<char>>& current_buffer() const { return buffer_; }
+
  private:
   enum class Scan { Record, NeedMore };
   Scan scan(std::vector<CsvField>& fields);
@@ -49,7 +56,7 @@ class CsvReader {
   bool ascii_span(std::size_t begin, std::size_t end);
   // The first delimiter or '\n' at or after buffer_[p], or end_.
   std::size_t field_end(std::size_t p);
-  std::size_t capacity() const { return buffer_.size() - kPadding; }
+  std::size_t capacity() const { return buffer_->size() - kPadding; }
   // buffer_ holds kPadding bytes past its capacity, so that a 64-byte
   // separator block starting anywhere below end_ is readable.
   static constexpr std::size_t kPadding = 64;
@@ -59,12 +66,17 @@ class CsvReader {
   char delimiter_;
   char quote_;
   std::size_t max_record_;
-  std::vector<char> buffer_;
+  std::shared_ptr<std::vector<char>> buffer_;
   std::size_t pos_ = 0;   // next unread byte
   std::size_t end_ = 0;   // bytes valid in buffer_
   int64_t consumed_ = 0;  // bytes dropped from the front of buffer_ so far
   bool eof_ = false;
   bool first_ = true;
+  bool keep_buffers_ = false;
+  // Buffers given up by keep_buffers_ refills, reused once no one holds them.
+  std::vector<std::shared_ptr<std::vector<char>>> spares_;
+  static constexpr std::size_t kMaxSpares = 16;
+  std::shared_ptr<std::vector<char>> spare_buffer(std::size_t size);
   int64_t line_ = 1;
   int64_t record_line_ = 0;
   std::vector<bool> escaped_;  // per field: holds doubled quotes

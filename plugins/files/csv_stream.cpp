@@ -1,5 +1,6 @@
 #include "csv_stream.hpp"
 
+#include "csv_prefetch.hpp"
 #include "csv_reader.hpp"
 #include "dead_letter.hpp"
 #include "file_progress.hpp"
@@ -7,6 +8,7 @@
 #include <ingestd/kit/typing/value_typing.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -96,11 +98,27 @@ ColumnSet initial_columns(const SourceOptions& o) {
 // Opens a file and reads its column names (the first record when header = true).
 struct OpenedFile {
   std::unique_ptr<CsvReader> reader;
+  std::unique_ptr<CsvPrefetcher> prefetcher;  // set when the rest is read ahead
   std::vector<std::string> names;
   std::vector<CsvField> first;  // the first data record when header = false
+  std::shared_ptr<std::vector<char>> first_buffer;  // what `first` points into
   bool has_first = false;
   bool empty = false;
+
+  // Reads the rest of a large file on a thread of its own.
+  void read_ahead() {
+    if (reader) prefetcher = std::make_unique<CsvPrefetcher>(std::move(reader));
+  }
+  bool next(std::vector<CsvField>& fields) { return prefetcher ? prefetcher->next(fields) : reader->next(fields); }
+  int64_t line() const { return prefetcher ? prefetcher->line() : reader->line(); }
+  bool record_is_ascii() const { return prefetcher ? prefetcher->record_is_ascii() : reader->record_is_ascii(); }
+  const std::string& path() const { return prefetcher ? prefetcher->path() : reader->path(); }
+  bool open() const { return reader || prefetcher; }
 };
+
+// Files at least this large are read ahead on a thread of their own; smaller
+// ones are not worth a thread each.
+constexpr int64_t kReadAheadBytes = int64_t{4} << 20;
 
 OpenedFile open_file(const SourceOptions& o, const std::string& path) {
   OpenedFile f;
@@ -113,6 +131,7 @@ OpenedFile open_file(const SourceOptions& o, const std::string& path) {
   f.names = column_names(o, record);
   if (!o.header) {
     f.first = record;
+    f.first_buffer = f.reader->current_buffer();
     f.has_first = true;
   }
   for (const auto& n : f.names)
@@ -187,14 +206,14 @@ class CsvStream : public SourceStream {
   bool next(Batch& out) override {
     for (;;) {
       if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
-      if (!file_.reader) {
+      if (!file_.open()) {
         if (!open_next_file()) return batches_->finish(out);
         // A file with new columns or wider values: rows of the old schema go first.
         if (batches_->columns_changed() && batches_->finish(out)) return true;
         batches_->follow_columns();
       }
       if (!pending_ && !read_record()) {
-        std::string done = file_.reader->path();
+        std::string done = file_.path();
         file_ = OpenedFile();
         if (progress_ && batches_->finish_file(out, done)) return true;
         continue;
@@ -225,6 +244,9 @@ class CsvStream : public SourceStream {
       map_.clear();
       for (const auto& n : file_.names) map_.push_back(columns_.index_or_add(n));
       check_declared(o_, file_.names, path);
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(path, ec);
+      if (!ec && size >= static_cast<std::uintmax_t>(kReadAheadBytes)) file_.read_ahead();
       return true;
     }
     return false;
@@ -237,8 +259,8 @@ class CsvStream : public SourceStream {
       record_ascii_ = false;  // checked field by field
       return true;
     }
-    if (!file_.reader->next(record_)) return false;
-    record_ascii_ = file_.reader->record_is_ascii();
+    if (!file_.next(record_)) return false;
+    record_ascii_ = file_.record_is_ascii();
     return true;
   }
 
@@ -246,7 +268,7 @@ class CsvStream : public SourceStream {
   bool append_record() {
     BatchBuilder& rows = batches_->rows();
     const int64_t row = rows.rows();
-    const int64_t line = file_.reader->line();
+    const int64_t line = file_.line();
     if (record_.size() != map_.size()) {
       reject(line, "expected " + std::to_string(map_.size()) + " fields, found " + std::to_string(record_.size()));
       return true;
@@ -277,7 +299,7 @@ class CsvStream : public SourceStream {
       }
       Shape wider = widen(column.shape, classify(f.text));
       if (wider == column.shape) wider = Shape::String;  // e.g. an integer out of range
-      host_.debug(file_.reader->path() + ":" + std::to_string(line) + ": column '" + column.name + "' widens from " +
+      host_.debug(file_.path() + ":" + std::to_string(line) + ": column '" + column.name + "' widens from " +
                   type_of(column.shape).name() + " to " + type_of(wider).name());
       columns_.widen_to(c, wider, f.text);
       return false;
@@ -289,7 +311,7 @@ class CsvStream : public SourceStream {
   }
 
   void reject(int64_t line, const std::string& why) {
-    const std::string& path = file_.reader->path();
+    const std::string& path = file_.path();
     if (!o_.skip_bad_records) throw data_error(path + ":" + std::to_string(line) + ": " + why);
     dead_letter_.reject(path, line, why, to_csv_line(record_, o_.delimiter, o_.quote));
   }

@@ -178,3 +178,45 @@ TEST_CASE("csv destination: append keeps one header: replace swaps the whole fil
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(w.read("out/t.csv") == "id,s\n1,\"a,b\"\n2,\n3,\"\"\n");
 }
+
+TEST_CASE("csv: a large file read ahead on a thread: every row, widening, dead letters and errors where they are") {
+  // Over 4 MiB, so the records are split on a thread of their own.
+  Workspace w;
+  std::string text = "id,amount,note\n";
+  const int rows = 120000;
+  for (int i = 1; i <= rows; ++i) {
+    text += std::to_string(i) + ",";
+    // Integers until row 100000, where a decimal widens the column.
+    text += i == 100000 ? "2.5" : std::to_string(i % 1000);
+    text += i % 5 == 0 ? ",\"multi\nline, \"\"quoted\"\"\"\n" : ",some text to make the file larger than four MiB\n";
+    if (i == 110000) text += "bad,row\n";  // two fields: the dead letter
+  }
+  REQUIRE(text.size() > (std::size_t{4} << 20));
+  w.write("big.csv", text);
+  w.write("flows.toml", files_to_jsonl("path = \"big.csv\", on_error = \"skip\""));
+  Result r;
+  Value report = w.run_with_report(r);
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  auto lines = w.lines("out/big.jsonl");
+  REQUIRE(lines.size() == static_cast<std::size_t>(rows));
+  // Rows before the widening went out as integers, the rest as floats.
+  CHECK(lines[0] == R"({"id":1,"amount":1,"note":"some text to make the file larger than four MiB"})");
+  CHECK(lines[4] == R"({"id":5,"amount":5,"note":"multi\nline, \"quoted\""})");
+  CHECK(lines[99999] == R"({"id":100000,"amount":2.5,"note":"multi\nline, \"quoted\""})");
+  CHECK(lines.back() == R"({"id":120000,"amount":0.0,"note":"multi\nline, \"quoted\""})");
+  auto dead = w.lines(".ingestd/dead-letter/in/big.jsonl");
+  REQUIRE(dead.size() == 1);
+  // Rows 5, 10, ... take two lines each: the bad row is on line 1 + 110000 + 22000 + 1.
+  CHECK(Value::parse(dead[0])["line"].as_int() == 1 + 110000 + 22000 + 1);
+  CHECK(Value::parse(dead[0])["record"].as_string() == "bad,row");
+  CHECK(stream_of(report, "big")["counters"]["rows_rejected"].as_int() == 1);
+
+  // A quote never closed near the end fails the run naming its line (a
+  // record that cannot be split is not skipped).
+  w.write("big.csv", text + "999999,\"never closed\n");
+  Result bad = w.ingestd({"run", "flows.toml"});
+  CHECK(bad.exit_code == 1);
+  CHECK_MESSAGE(contains(bad.out + bad.err, "big.csv:" + std::to_string(1 + 120000 + 24000 + 1 + 1) +
+                                                ": unterminated quoted field"),
+                dump(bad));
+}

@@ -1,6 +1,7 @@
 // The CSV reader gives the same records with every byte scanner (scalar,
 // SSE2, AVX2), on the RFC 4180 edge cases and on records laid across the
 // scanners' 64-byte blocks and the reader's buffer refills.
+#include "csv_prefetch.hpp"
 #include "csv_reader.hpp"
 
 #include <ingestd/sdk/plugin.hpp>
@@ -119,4 +120,70 @@ TEST_CASE("csv reader: which records are known ASCII") {
   REQUIRE(many.ascii.size() == 5001);
   CHECK_FALSE(many.ascii[0]);
   CHECK(std::count(many.ascii.begin(), many.ascii.end(), true) == 5000);
+}
+
+namespace {
+
+// Reads `text` through a CsvPrefetcher (the first record read directly, as
+// the stream reads a header), in the same form as parse().
+Parsed parse_ahead(const std::string& text, std::size_t max_record) {
+  int fd = memfd_create("csv", 0);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  Parsed out;
+  try {
+    auto reader = std::make_unique<CsvReader>("/proc/self/fd/" + std::to_string(fd), ',', '"', max_record);
+    std::vector<CsvField> fields;
+    auto take = [&](int64_t line, bool ascii) {
+      std::vector<std::string> record;
+      for (const auto& f : fields) record.push_back((f.quoted ? "q:" : "") + std::string(f.text));
+      out.records.push_back(record);
+      out.lines.push_back(line);
+      out.ascii.push_back(ascii);
+    };
+    if (reader->next(fields)) {
+      take(reader->line(), reader->record_is_ascii());
+      ingestd::plugins::files::CsvPrefetcher ahead(std::move(reader));
+      while (ahead.next(fields)) take(ahead.line(), ahead.record_is_ascii());
+    }
+  } catch (const ingestd::sdk::Error& e) {
+    out.error = e.what();
+  }
+  close(fd);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("csv reader: read ahead on a thread, records, lines and errors come out as read directly") {
+  std::string text = "id,name,note\n";
+  for (int i = 0; i < 30000; ++i) {
+    text += std::to_string(i) + ",";
+    text += i % 7 == 0 ? "\"quoted, with \"\"quotes\"\"\nand a line\"" : "plain" + std::to_string(i);
+    text += i % 11 == 0 ? ",caf\xC3\xA9\n" : ",x\n";
+  }
+  // A large buffer, and a small one refilled (into a new buffer) every few records.
+  for (std::size_t max_record : {CsvReader::kDefaultMaxRecord, std::size_t{200}}) {
+    CAPTURE(max_record);
+    const Parsed direct = parse(text, *available_csv_scanners().back(), max_record);
+    REQUIRE(direct.error.empty());
+    CHECK(parse_ahead(text, max_record) == direct);
+  }
+  // A malformed record: the records before it, then its error.
+  const std::string broken = text + "9,\"never closed\n";
+  const Parsed direct = parse(broken, *available_csv_scanners().back(), 200);
+  const Parsed ahead = parse_ahead(broken, 200);
+  CHECK(ahead.records.size() == direct.records.size());
+  CHECK(ahead.error == direct.error);
+  CHECK(ahead.error.find("unterminated quoted field") != std::string::npos);
+  // Given up early: the reading thread stops.
+  int fd = memfd_create("csv", 0);
+  REQUIRE(write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  {
+    auto reader = std::make_unique<CsvReader>("/proc/self/fd/" + std::to_string(fd), ',', '"', 200);
+    ingestd::plugins::files::CsvPrefetcher ahead(std::move(reader));
+    std::vector<CsvField> fields;
+    for (int i = 0; i < 10; ++i) REQUIRE(ahead.next(fields));
+  }
+  close(fd);
 }
