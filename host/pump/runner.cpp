@@ -21,6 +21,7 @@
 #include <ingestd/sdk/json.hpp>
 
 #include <algorithm>
+#include <set>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -165,13 +166,17 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     if (found) {
       job.catalog_entry = found->catalog_entry;
       // A stream whose columns came out other than the kept catalog says
-      // has changed at the source: the next run asks the source again.
-      std::vector<std::string> known;
-      for (const auto& field : found->schema.fields) known.push_back(field.name);
-      job.schema_seen = [&store, source_name = f.from, stream = name, known](const sdk::Schema& seen) {
-        std::vector<std::string> now;
-        for (const auto& field : seen.fields) now.push_back(field.name);
-        if (known.empty() || now == known) return;
+      // has changed at the source: the next run asks the source again. The
+      // columns a source adds for ingestd (_ingestd_deleted) do not count.
+      auto column_names = [](const sdk::Schema& schema) {
+        std::set<std::string> names;
+        for (const auto& field : schema.fields)
+          if (field.name.rfind("_ingestd_", 0) != 0) names.insert(field.name);
+        return names;
+      };
+      job.schema_seen = [&store, source_name = f.from, stream = name, column_names,
+                         known = column_names(found->schema)](const sdk::Schema& seen) {
+        if (known.empty() || column_names(seen) == known) return;
         log::info("source '" + source_name + "': stream '" + stream +
                   "' has other columns than its kept catalog says; the next run asks the source again");
         try {

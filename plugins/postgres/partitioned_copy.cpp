@@ -4,7 +4,7 @@ namespace ingestd::plugins::postgres {
 
 namespace {
 constexpr std::size_t kChunkBytes = 256 << 10;
-constexpr std::size_t kChunksPerReader = 4;  // queued, at most: memory stays bounded
+constexpr std::size_t kChunksPerReader = 4;
 }  // namespace
 
 PartitionedCopy::PartitionedCopy(const ConnectOptions& connect, std::function<bool()> cancelled,
@@ -17,7 +17,8 @@ PartitionedCopy::PartitionedCopy(const ConnectOptions& connect, std::function<bo
                              }
                              return cancelled && cancelled();
                            })),
-      snapshot_(snapshot) {
+      snapshot_(snapshot),
+      max_chunks_(kChunksPerReader * copies.size()) {
   readers_left_ = copies.size();
   for (const auto& copy : copies) threads_.emplace_back([this, copy] { read(copy); });
 }
@@ -41,7 +42,7 @@ void PartitionedCopy::read(const std::string& copy) {
     std::string_view row;
     auto hand_over = [&] {
       std::unique_lock lock(mutex_);
-      changed_.wait(lock, [&] { return stop_ || chunks_.size() < kChunksPerReader * threads_.size(); });
+      changed_.wait(lock, [&] { return stop_ || chunks_.size() < max_chunks_; });
       if (stop_) return false;
       chunks_.push_back(std::move(chunk));
       chunk.clear();

@@ -43,6 +43,7 @@ class PartitionedCopy {
 
   ConnectOptions connect_;
   std::string snapshot_;
+  const std::size_t max_chunks_;  // queued at most: memory stays bounded
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> chunks_;  // rows, each ending in '\n'

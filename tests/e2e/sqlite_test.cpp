@@ -318,4 +318,11 @@ TEST_CASE("sqlite: the kept catalog serves reruns and is asked for again when th
   r = run_ok(w, {"--log-level", "debug"});
   CHECK(contains(r.err, kept));
   CHECK_FALSE(contains(r.err, "has other columns"));
+  // The columns a source adds for ingestd (_ingestd_deleted) are no change.
+  w.write("flows.toml", sqlite_flow("streams = [\"a\"]\nextract = \"incremental-updates\"\ncursor = \"id\"\n"
+                                    "load = \"merge\"\n"));
+  run_ok(w, {"--log-level", "debug"});
+  r = run_ok(w, {"--log-level", "debug"});
+  CHECK(contains(r.err, kept));
+  CHECK_FALSE(contains(r.err, "has other columns"));
 }
