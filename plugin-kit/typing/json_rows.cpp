@@ -3,11 +3,35 @@
 #include <ingestd/sdk/values.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace ingestd::kit::typing {
 
 using namespace ingestd::sdk;
 namespace dom = simdjson::dom;
+
+namespace {
+
+// A column's name against a key: keys are short, and a call to memcmp per
+// field cost more than the compare (keys lie in simdjson's padded strings).
+bool same_name(const std::string& name, std::string_view key) {
+  std::size_t n = key.size();
+  if (name.size() != n) return false;
+  const char* a = name.data();
+  const char* b = key.data();
+  for (; n >= 8; n -= 8, a += 8, b += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+  }
+  for (; n > 0; --n)
+    if (*a++ != *b++) return false;
+  return true;
+}
+
+}  // namespace
 
 Shape shape_of_json(const dom::element& v) {
   switch (v.type()) {
@@ -61,7 +85,7 @@ JsonRowAppender::Result JsonRowAppender::append_fields(const dom::object& object
     if (position >= column_at_position_.size()) column_at_position_.push_back(-1);
     int& cached = column_at_position_[position++];
     int c = cached >= 0 && static_cast<std::size_t>(cached) < columns.size() &&
-                    columns[static_cast<std::size_t>(cached)].name == field.key
+                    same_name(columns[static_cast<std::size_t>(cached)].name, field.key)
                 ? cached
                 : (cached = columns.find(field.key));
     if (c < 0) {

@@ -2,6 +2,7 @@
 
 #include "dead_letter.hpp"
 #include "file_progress.hpp"
+#include "jsonl_blocks.hpp"
 #include "line_reader.hpp"
 #include "stream_columns.hpp"
 
@@ -17,8 +18,6 @@ using kit::typing::sample_object;
 namespace dom = simdjson::dom;
 
 namespace {
-
-bool blank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
 
 // Declared columns come first, in their declared order.
 ColumnSet initial_columns(const SourceOptions& o) {
@@ -39,7 +38,7 @@ void sample(const SourceOptions& o, const std::string& path, ColumnSet& columns)
   std::string_view line;
   int64_t seen = 0;
   while (seen < o.sample_rows && reader.next(line)) {
-    if (blank(line)) continue;
+    if (blank_line(line)) continue;
     ++seen;
     dom::element doc;
     if (parse_line(parser, line, doc) || doc.type() != dom::element_type::OBJECT) continue;
@@ -63,25 +62,33 @@ class JsonlStream : public SourceStream {
   Schema schema() override { return batches_->schema(); }
 
   bool next(Batch& out) override {
+    if (!blocks_) blocks_ = std::make_unique<JsonlBlocks>(paths_, o_.max_record_bytes, columns_, batch_rows_);
     for (;;) {
       if (owner_.cancelled() || host_.cancelled()) throw cancelled_error();
-      if (!reader_) {
-        if (next_file_ >= paths_.size()) return batches_->finish(out);
-        reader_ = std::make_unique<LineReader>(paths_[next_file_++], o_.max_record_bytes);
+      if (!block_) {
+        block_ = blocks_->next();
+        if (!block_) return batches_->finish(out);
+        if (block_->first_of_file) line_number_ = 0;
+        take_typed_rows();
+        if (batches_->rows().rows() >= batch_rows_ && batches_->finish(out)) return true;
       }
       if (!pending_) {
-        if (!reader_->next(line_)) {
-          std::string done = reader_->path();
-          reader_.reset();
-          if (progress_ && batches_->finish_file(out, done)) return true;
+        if (!block_->next_line(pos_, line_)) {
+          if (block_->error) std::rethrow_exception(block_->error);
+          const bool file_done = block_->last_of_file;
+          const std::string done = block_->path;
+          blocks_->recycle(std::move(block_));
+          if (file_done && progress_ && batches_->finish_file(out, done)) return true;
           continue;
         }
-        if (blank(line_)) continue;
+        ++line_number_;
+        if (blank_line(line_)) continue;
       }
       pending_ = false;
       if (!append_line()) {
         // New or wider columns: send the rows of the old schema first.
         pending_ = true;
+        blocks_->publish(columns_);
         if (batches_->finish(out)) return true;
         continue;
       }
@@ -90,8 +97,21 @@ class JsonlStream : public SourceStream {
   }
 
  private:
+  // The rows a worker typed at the start of the block join the batch, when
+  // typed under the columns the batch has; otherwise they are typed here.
+  void take_typed_rows() {
+    pos_ = block_->begin;
+    if (!block_->rows || block_->typed_under->schema != batches_->schema()) return;
+    batches_->take_rows(block_->rows);
+    pos_ = block_->untyped;
+    line_number_ += block_->typed_lines;
+  }
+
   // Appends the current line; false when the schema must change first.
   bool append_line() {
+    if (line_.size() > o_.max_record_bytes)
+      throw data_error(where() + ": a line longer than max_record_bytes (" + std::to_string(o_.max_record_bytes) +
+                       " bytes); raise max_record_bytes if records are this large");
     BatchBuilder& rows = batches_->rows();
     dom::element doc;
     if (auto err = parse_line(parser_, line_, doc)) {
@@ -110,10 +130,11 @@ class JsonlStream : public SourceStream {
     return true;
   }
 
+  std::string where() const { return block_->path + ":" + std::to_string(line_number_); }
+
   void reject(const std::string& why) {
-    const std::string where = reader_->path() + ":" + std::to_string(reader_->line_number());
-    if (!o_.skip_bad_records) throw data_error(where + ": " + why);
-    dead_letter_.reject(reader_->path(), reader_->line_number(), why, line_);
+    if (!o_.skip_bad_records) throw data_error(where() + ": " + why);
+    dead_letter_.reject(block_->path, line_number_, why, line_);
   }
 
   const SourceOptions& o_;
@@ -125,10 +146,12 @@ class JsonlStream : public SourceStream {
   ColumnSet columns_;
   DeadLetter dead_letter_;
   std::unique_ptr<BatchAssembler> batches_;
-  std::size_t next_file_ = 0;
-  std::unique_ptr<LineReader> reader_;
   dom::parser parser_;
   JsonRowAppender appender_;
+  std::unique_ptr<JsonlBlocks> blocks_;  // after what its workers read: stops first
+  std::unique_ptr<LineBlock> block_;
+  std::size_t pos_ = 0;  // the next line of block_
+  int64_t line_number_ = 0;  // of line_ in its file
   std::string_view line_;
   bool pending_ = false;
 };

@@ -21,6 +21,11 @@ void BatchAssembler::follow_columns() {
   announce_ = true;
 }
 
+void BatchAssembler::take_rows(std::unique_ptr<BatchBuilder>& rows) {
+  if (builder_->rows() > 0 || rows->schema() != schema_) builder_->append_rows(*rows);  // which checks the schema
+  else std::swap(builder_, rows);
+}
+
 bool BatchAssembler::finish(Batch& out) {
   if (builder_->rows() == 0 && !checkpoint_due_) {
     follow_columns();

@@ -32,6 +32,10 @@ class BatchAssembler {
 
   const ingestd::sdk::Schema& schema() const { return schema_; }
   ingestd::sdk::BatchBuilder& rows() { return *builder_; }
+  // Takes `rows` (built elsewhere, of this schema) as the rows of the batch
+  // when none are built yet, handing back the empty builder; otherwise
+  // appends them.
+  void take_rows(std::unique_ptr<ingestd::sdk::BatchBuilder>& rows);
   // True when the columns no longer match the schema of the rows being built.
   bool columns_changed() const { return columns_.schema() != schema_; }
   // Moves the rows built so far into `out` (false when there are none and no

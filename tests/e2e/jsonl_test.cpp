@@ -90,3 +90,60 @@ TEST_CASE("jsonl: an incremental merge over empty files succeeds, twice, and loa
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(testing::scalar(w.path("w.db"), "SELECT id || v FROM ev") == "1x");
 }
+
+TEST_CASE("jsonl: a large file typed on worker threads: every row in order, widening, new keys, dead letters where they are") {
+  // Blocks of about a batch of lines each go to the workers; the changes
+  // below fall in later blocks, typed before the stream learned of them.
+  Workspace w;
+  std::string text = "\xEF\xBB\xBF";
+  const int rows = 120000;
+  for (int i = 1; i <= rows; ++i) {
+    text += R"({"id":)" + std::to_string(i) + R"(,"amount":)";
+    text += i == 100000 ? "2.5" : std::to_string(i % 1000);  // widens the column
+    text += R"(,"note":"some text to make the file a few megabytes")";
+    if (i >= 105000) text += R"(,"extra":"x)" + std::to_string(i % 7) + "\"";  // a new key
+    text += i % 3 == 0 ? "}\r\n" : "}\n";
+    if (i == 50000) text += "\n";                // a blank line
+    if (i == 110000) text += "{\"id\":\n";      // the dead letter
+  }
+  w.write("big.jsonl", text);
+  w.write("flows.toml", files_to_jsonl("path = \"big.jsonl\", on_error = \"skip\""));
+  Result r;
+  Value report = w.run_with_report(r);
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  auto lines = w.lines("out/big.jsonl");
+  REQUIRE(lines.size() == static_cast<std::size_t>(rows));
+  for (int i = 1; i <= rows; i += 997) CHECK(Value::parse(lines[static_cast<std::size_t>(i - 1)])["id"].as_int() == i);
+  CHECK(lines[0] == R"({"id":1,"amount":1,"note":"some text to make the file a few megabytes"})");
+  CHECK(lines[99998] == R"({"id":99999,"amount":999,"note":"some text to make the file a few megabytes"})");
+  CHECK(lines[99999] == R"({"id":100000,"amount":2.5,"note":"some text to make the file a few megabytes"})");
+  CHECK(lines[104998] == R"({"id":104999,"amount":999.0,"note":"some text to make the file a few megabytes"})");
+  CHECK(lines[104999] ==
+        R"({"id":105000,"amount":0.0,"note":"some text to make the file a few megabytes","extra":"x0"})");
+  CHECK(lines.back() ==
+        R"({"id":120000,"amount":0.0,"note":"some text to make the file a few megabytes","extra":"x6"})");
+  auto dead = w.lines(".ingestd/dead-letter/in/big.jsonl");
+  REQUIRE(dead.size() == 1);
+  // One blank line before it, and its own line after row 110000's.
+  CHECK(Value::parse(dead[0])["line"].as_int() == 110000 + 1 + 1);
+  CHECK(Value::parse(dead[0])["record"].as_string() == "{\"id\":");
+  CHECK(stream_of(report, "big")["counters"]["rows_rejected"].as_int() == 1);
+  CHECK(stream_of(report, "big")["counters"]["columns_widened"].as_int() == 1);
+
+  // Not skipped, a bad line near the end fails the run naming its line, and
+  // a line over max_record_bytes names its own.
+  w.write("big.jsonl", text + "{\"id\":1}\n[1]\n");
+  w.write("flows.toml", files_to_jsonl("path = \"big.jsonl\""));
+  Result bad = w.ingestd({"run", "flows.toml"});
+  CHECK(bad.exit_code == 1);
+  CHECK_MESSAGE(contains(bad.out + bad.err, "big.jsonl:" + std::to_string(110000 + 1 + 1) + ": malformed JSON"), dump(bad));
+  std::string tail = text;
+  tail.erase(tail.find("{\"id\":\n"), 7);
+  w.write("big.jsonl", tail + "{\"id\":1}\n{\"long\":\"" + std::string(2000, 'x') + "\"}\n");
+  w.write("flows.toml", files_to_jsonl("path = \"big.jsonl\", max_record_bytes = \"1KiB\""));
+  Result long_line = w.ingestd({"run", "flows.toml"});
+  CHECK(long_line.exit_code == 1);
+  CHECK_MESSAGE(contains(long_line.out + long_line.err,
+                         "big.jsonl:" + std::to_string(rows + 1 + 2) + ": a line longer than max_record_bytes"),
+                dump(long_line));
+}

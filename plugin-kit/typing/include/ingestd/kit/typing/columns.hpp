@@ -56,6 +56,13 @@ class ColumnSet {
   void widen_to(std::size_t i, Shape wider, std::string_view value);
   // Where widen_to reports; until called, widenings are silent.
   void report_widenings_to(const ingestd::sdk::Host& host, std::string stream);
+  // A copy that reports nothing: for typing ahead on another thread, where
+  // a widening is only a reason to stop (the owner of the set widens it).
+  ColumnSet unreported() const {
+    ColumnSet copy = *this;
+    copy.host_.reset();
+    return copy;
+  }
   // The columns under a new declaration (a schema announced again): the
   // declared ones first, then every column learned so far, so nothing drops.
   ColumnSet redeclared(std::vector<DeclaredColumn> declared) const;
