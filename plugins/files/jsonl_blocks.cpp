@@ -154,7 +154,7 @@ bool JsonlBlocks::cut(LineBlock& b) {
     std::size_t end = carry_.size();
     std::size_t room = std::max(end * 2, end + block_bytes_);  // to fill, before the padding
     if (b.bytes.size() < room + kPadding) b.bytes.resize(room + kPadding);
-    std::memcpy(b.bytes.data(), carry_.data(), end);
+    if (end > 0) std::memcpy(b.bytes.data(), carry_.data(), end);
     carry_.clear();
     std::size_t searched = 0;  // no line end before this
     for (;;) {
