@@ -25,9 +25,17 @@ constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
 
 bool blank_line(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
 
+void ReadBuffer::reserve(std::size_t n, std::size_t keep) {
+  if (n <= size) return;
+  std::unique_ptr<char[]> grown(new char[n]);
+  if (keep > 0) std::memcpy(grown.get(), data.get(), keep);
+  data = std::move(grown);
+  size = n;
+}
+
 bool LineBlock::next_line(std::size_t& pos, std::string_view& line) const {
   if (pos >= end) return false;
-  const char* data = bytes.data();
+  const char* data = bytes.data.get();
   const void* nl = std::memchr(data + pos, '\n', end - pos);
   std::size_t stop = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data) : end;
   const std::size_t start = pos;
@@ -95,7 +103,8 @@ std::unique_ptr<LineBlock> JsonlBlocks::next() {
 
 void JsonlBlocks::recycle(std::unique_ptr<LineBlock> block) {
   std::lock_guard lock(mutex_);
-  if (spare_.size() < blocks_ahead_) spare_.push_back(std::move(block));
+  // As many as can be out at once: cut ahead, being typed, being read.
+  if (spare_.size() < blocks_ahead_ + threads_.size() + 1) spare_.push_back(std::move(block));
 }
 
 void JsonlBlocks::work() {
@@ -153,18 +162,18 @@ bool JsonlBlocks::cut(LineBlock& b) {
     }
     std::size_t end = carry_.size();
     std::size_t room = std::max(end * 2, end + block_bytes_);  // to fill, before the padding
-    if (b.bytes.size() < room + kPadding) b.bytes.resize(room + kPadding);
-    if (end > 0) std::memcpy(b.bytes.data(), carry_.data(), end);
+    b.bytes.reserve(room + kPadding, 0);
+    if (end > 0) std::memcpy(b.bytes.data.get(), carry_.data(), end);
     carry_.clear();
     std::size_t searched = 0;  // no line end before this
     for (;;) {
       if (end >= room) {
         room *= 2;
-        if (b.bytes.size() < room + kPadding) b.bytes.resize(room + kPadding);
+        b.bytes.reserve(room + kPadding, end);
       }
       ssize_t n;
       do {
-        n = ::read(fd_, b.bytes.data() + end, room - end);
+        n = ::read(fd_, b.bytes.data.get() + end, room - end);
       } while (n < 0 && errno == EINTR);
       if (n < 0) throw io_error(b.path + ": " + std::strerror(errno), false);
       if (n == 0) {
@@ -176,10 +185,11 @@ bool JsonlBlocks::cut(LineBlock& b) {
         break;
       }
       end += static_cast<std::size_t>(n);
-      const void* nl = memrchr(b.bytes.data() + searched, '\n', end - searched);
+      const char* data = b.bytes.data.get();
+      const void* nl = memrchr(data + searched, '\n', end - searched);
       if (nl) {
-        b.end = static_cast<std::size_t>(static_cast<const char*>(nl) - b.bytes.data()) + 1;
-        carry_.assign(b.bytes.begin() + static_cast<std::ptrdiff_t>(b.end), b.bytes.begin() + static_cast<std::ptrdiff_t>(end));
+        b.end = static_cast<std::size_t>(static_cast<const char*>(nl) - data) + 1;
+        carry_.assign(data + b.end, data + end);
         break;
       }
       searched = end;
@@ -193,7 +203,8 @@ bool JsonlBlocks::cut(LineBlock& b) {
     b.error = std::current_exception();
     file_ = paths_.size();
   }
-  if (b.first_of_file && b.end >= 3 && std::memcmp(b.bytes.data(), "\xEF\xBB\xBF", 3) == 0) b.begin = 3;
+  if (b.bytes.size > 0) std::memset(b.bytes.data.get() + b.end, 0, kPadding);  // read by simdjson, never used
+  if (b.first_of_file && b.end >= 3 && std::memcmp(b.bytes.data.get(), "\xEF\xBB\xBF", 3) == 0) b.begin = 3;
   return true;
 }
 

@@ -34,11 +34,19 @@ struct TypingColumns {
   ingestd::sdk::Schema schema;
 };
 
+// Bytes read, not zeroed first: a block's buffer is filled by read().
+struct ReadBuffer {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+  // At least `n` bytes, the first `keep` of them kept.
+  void reserve(std::size_t n, std::size_t keep);
+};
+
 struct LineBlock {
   std::string path;
   bool first_of_file = false;
   bool last_of_file = false;
-  std::vector<char> bytes;  // with padding for simdjson after `end`
+  ReadBuffer bytes;  // with padding for simdjson after `end`
   std::size_t begin = 0, end = 0;  // whole lines (a file's byte order mark left out)
   std::exception_ptr error;  // reading failed after these lines
 
