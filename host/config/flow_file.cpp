@@ -281,7 +281,7 @@ class Parser {
 
   void parse_state(const toml::node& n, FlowFile& ff) const {
     const toml::table& t = as_table(n, "state");
-    check_keys(t, "state.", {"backend", "path", "dsn", "schema"});
+    check_keys(t, "state.", {"backend", "path", "dsn", "schema", "lease_ttl"});
     ff.state_location = at(n);
     if (const auto* b = t.get("backend")) {
       ff.state_backend = as_string(*b, "state.backend");
@@ -291,6 +291,13 @@ class Parser {
     if (const auto* p = t.get("path")) ff.state_path = as_string(*p, "state.path");
     if (const auto* d = t.get("dsn")) ff.state_dsn = as_expanded_string(*d, "state.dsn");
     if (const auto* s = t.get("schema")) ff.state_schema = as_string(*s, "state.schema");
+    if (const auto* l = t.get("lease_ttl")) {
+      const std::string text = as_string(*l, "state.lease_ttl");
+      const auto ms = parse_duration_ms(text);
+      if (!ms || *ms < 3000 || *ms > 86400000)
+        fail(*l, "state.lease_ttl", "'" + text + "' is not a duration from 3s to 24h (e.g. \"60s\")");
+      ff.lease_ttl_seconds = static_cast<int>(*ms / 1000);
+    }
     if (ff.state_backend == "postgres" && ff.state_dsn.empty())
       throw ConfigError(ff.state_location, "state.dsn", "backend = \"postgres\" needs dsn = \"...\"");
     if (ff.state_backend == "sqlite" && t.get("dsn"))

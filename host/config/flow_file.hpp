@@ -121,6 +121,10 @@ struct FlowFile {
   std::optional<std::string> state_path;  // sqlite
   std::string state_dsn;                  // postgres (${VAR} expanded; a secret)
   std::string state_schema = "ingestd";   // postgres
+  // A run holds each of its flows' leases while it runs, renewing a third of
+  // the way through; one that stops renewing (killed elsewhere, paused,
+  // partitioned off) frees its flows this long after its last renewal.
+  int lease_ttl_seconds = 60;
   Location state_location;
   ServeSettings serve;
   std::vector<AlertSinkDef> alerts;

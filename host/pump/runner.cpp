@@ -113,7 +113,8 @@ void choose_start_state(StreamJob& job, const std::string& flow, StateStore& sto
 // Decides which streams a flow reads, checking names against the catalog.
 std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, Instances& instances,
                                     const std::vector<PluginInstance*>& destinations, const std::string& run_id,
-                                    const std::atomic<bool>* cancelled, StateStore& store, const RunOptions& options) {
+                                    const std::atomic<bool>* cancelled, StateStore& store, const LeaseFence& fence,
+                                    const RunOptions& options) {
   const bool full_refresh = options.full_refresh;
   const FlowDef& f = *fp.def;
   SourceCatalog catalog = source_catalog(*fp.source, *source, store, options.rediscover);
@@ -201,9 +202,11 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     };
     std::vector<std::string> names_of_destinations;
     for (auto* d : destinations) names_of_destinations.push_back(d->name());
-    job.save = [&store, flow = f.name, stream = name, names_of_destinations, run_id](
+    // Saved only while this run holds the flow: one paused past its lease
+    // finds its saves refused once another run took the flow over.
+    job.save = [&store, flow = f.name, stream = name, names_of_destinations, run_id, fence](
                    uint64_t, const std::string& checkpoint, int64_t generation) {
-      store.save(flow, stream, names_of_destinations, checkpoint, generation, run_id);
+      store.save(flow, stream, names_of_destinations, checkpoint, generation, run_id, &fence);
     };
     // Active rows (ingestd usage): the keys an incremental read delivers are
     // the rows that changed at the source. A snapshot delivers every row.
@@ -371,6 +374,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
     for (const FlowPlan* fp : selected) names.push_back(fp->def->name);
     FlowLeases::Options lease_options;
     lease_options.wait = options.wait_for_busy;
+    lease_options.ttl_seconds = plan.file.lease_ttl_seconds;
     lease_options.cancelled = &cancelled;
     lease_options.on_lost = [&](const std::string&) {
       lease_lost = true;
@@ -414,7 +418,8 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
           source = instances.get(fp.source, base_dir, &cancelled);
           destinations.clear();
           for (const ComponentPlan* d : fp.destinations) destinations.push_back(instances.get(d, base_dir, &cancelled));
-          jobs = prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store, options);
+          jobs = prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store,
+                              leases->fence(f.name), options);
           break;
         } catch (const sdk::Error& e) {
           if (!again(e.retry_class() == INGESTD_RETRY_TRANSIENT, e.retry_after_ms(), e.what())) throw;

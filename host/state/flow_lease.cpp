@@ -62,11 +62,18 @@ FlowLeases::~FlowLeases() {
   }
 }
 
+LeaseFence FlowLeases::fence(const std::string& flow) const {
+  const auto it = epochs_.find(flow);
+  if (it == epochs_.end()) throw std::logic_error("flow " + flow + " is not held by this run");
+  return {flow, me_.owner, it->second};
+}
+
 std::string FlowLeases::try_all() {
   std::vector<std::string> taken;
   std::string busy;
+  epochs_.clear();
   for (const auto& f : flows_) {
-    bool ours = store_.claim_lease(f, me_, options_.ttl_seconds);
+    std::optional<int64_t> ours = store_.claim_lease(f, me_, options_.ttl_seconds);
     if (!ours) {
       std::optional<LeaseHolder> holder = store_.lease_holder(f);
       if (holder && process_gone(holder->host, holder->pid)) {
@@ -84,6 +91,7 @@ std::string FlowLeases::try_all() {
       }
     }
     taken.push_back(f);
+    epochs_[f] = *ours;
   }
   if (!busy.empty())
     for (const auto& f : taken) store_.release_lease(f, me_.owner);
@@ -97,7 +105,7 @@ void FlowLeases::renew_loop() {
     lock.unlock();
     for (const auto& f : flows_) {
       try {
-        if (!store_.claim_lease(f, me_, options_.ttl_seconds)) {
+        if (!store_.renew_lease(f, me_.owner, epochs_.at(f), options_.ttl_seconds)) {
           log::error("flow " + f + ": lost its lease to another run (this one did not renew it in time); stopping");
           if (options_.on_lost) options_.on_lost(f);
         }

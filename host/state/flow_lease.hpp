@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -41,6 +42,8 @@ class FlowLeases {
   // holder ran on this host and whose process is gone is taken over at once.
   FlowLeases(StateStore& store, std::vector<std::string> flows, const std::string& run_id, Options options);
   ~FlowLeases();  // stops renewing and releases
+  // This run's holding of `flow`'s lease, for fencing its saves.
+  LeaseFence fence(const std::string& flow) const;
   FlowLeases(const FlowLeases&) = delete;
   FlowLeases& operator=(const FlowLeases&) = delete;
 
@@ -51,6 +54,7 @@ class FlowLeases {
 
   StateStore& store_;
   std::vector<std::string> flows_;
+  std::map<std::string, int64_t> epochs_;  // of the flows held; fixed once the constructor returns
   LeaseHolder me_;
   Options options_;
   std::mutex mutex_;

@@ -46,6 +46,7 @@ class PostgresStateStore : public StateStore {
         "NULL, sketch bytea NOT NULL, PRIMARY KEY (flow, stream, month))");
     run("CREATE TABLE IF NOT EXISTS " + s + ".leases (name text PRIMARY KEY, owner text NOT NULL, pid bigint NOT NULL, "
         "host text NOT NULL, since text NOT NULL, expires_at timestamptz NOT NULL)");
+    run("ALTER TABLE " + s + ".leases ADD COLUMN IF NOT EXISTS epoch bigint NOT NULL DEFAULT 0");
     run("CREATE TABLE IF NOT EXISTS " + s + ".catalogs (source text PRIMARY KEY, fingerprint text NOT NULL, catalog "
         "text NOT NULL, saved_at timestamptz NOT NULL)");
   }
@@ -65,12 +66,20 @@ class PostgresStateStore : public StateStore {
   }
 
   void save(const std::string& flow, const std::string& stream, const std::vector<std::string>& destinations,
-            const std::string& checkpoint, int64_t generation, const std::string& run_id) override {
+            const std::string& checkpoint, int64_t generation, const std::string& run_id,
+            const LeaseFence* fence) override {
     std::lock_guard lock(mutex_);
     // Idempotent: after a lost connection it is simply done again (whether
     // the first COMMIT took or not, the rows end the same).
     std::string now = utc_timestamp();
     transaction([&] {
+      // The lease row stays locked until COMMIT: a claim that would end
+      // this holding waits for the save, or the save sees it ended.
+      if (fence && db_->exec_params("SELECT 1 FROM " + table("leases") + " WHERE name = $1 AND owner = $2 AND epoch = "
+                                    "$3::bigint FOR SHARE",
+                                    {fence->name, fence->owner, std::to_string(fence->epoch)})
+                           .rows() == 0)
+        throw LeaseLostError(*fence);
       for (const auto& d : destinations)
         db_->exec_params("INSERT INTO " + table("checkpoints") + " (flow, stream, destination, checkpoint, generation, "
                          "run_id, saved_at) VALUES ($1, $2, $3, decode($4, 'hex'), $5::bigint, $6, $7) ON CONFLICT "
@@ -172,14 +181,25 @@ class PostgresStateStore : public StateStore {
   }
 
   // Expiry by the server's clock: the hosts sharing the store need not agree.
-  bool claim_lease(const std::string& name, const LeaseHolder& me, int ttl_seconds) override {
+  std::optional<int64_t> claim_lease(const std::string& name, const LeaseHolder& me, int ttl_seconds) override {
     std::lock_guard lock(mutex_);
-    PgResult r = query("INSERT INTO " + table("leases") + " AS l (name, owner, pid, host, since, expires_at) VALUES ($1, "
-                       "$2, $3::bigint, $4, $5, now() + make_interval(secs => $6::int)) ON CONFLICT (name) DO UPDATE SET "
-                       "owner = EXCLUDED.owner, pid = EXCLUDED.pid, host = EXCLUDED.host, since = CASE WHEN l.owner = "
-                       "EXCLUDED.owner THEN l.since ELSE EXCLUDED.since END, expires_at = EXCLUDED.expires_at WHERE "
-                       "l.owner = EXCLUDED.owner OR l.expires_at < now() RETURNING owner",
+    PgResult r = query("INSERT INTO " + table("leases") + " AS l (name, owner, pid, host, since, expires_at, epoch) "
+                       "VALUES ($1, $2, $3::bigint, $4, $5, now() + make_interval(secs => $6::int), 1) ON CONFLICT "
+                       "(name) DO UPDATE SET owner = EXCLUDED.owner, pid = EXCLUDED.pid, host = EXCLUDED.host, since = "
+                       "CASE WHEN l.owner = EXCLUDED.owner THEN l.since ELSE EXCLUDED.since END, expires_at = "
+                       "EXCLUDED.expires_at, epoch = CASE WHEN l.owner = EXCLUDED.owner AND l.expires_at >= now() "
+                       "THEN l.epoch ELSE l.epoch + 1 END WHERE l.owner = EXCLUDED.owner OR l.expires_at < now() "
+                       "RETURNING epoch",
                        {name, me.owner, std::to_string(me.pid), me.host, me.since, std::to_string(ttl_seconds)});
+    if (r.rows() == 0) return std::nullopt;
+    return r.integer(0, 0);
+  }
+
+  bool renew_lease(const std::string& name, const std::string& owner, int64_t epoch, int ttl_seconds) override {
+    std::lock_guard lock(mutex_);
+    PgResult r = query("UPDATE " + table("leases") + " SET expires_at = now() + make_interval(secs => $4::int) WHERE "
+                       "name = $1 AND owner = $2 AND epoch = $3::bigint RETURNING 1",
+                       {name, owner, std::to_string(epoch), std::to_string(ttl_seconds)});
     return r.rows() > 0;
   }
 
@@ -194,7 +214,7 @@ class PostgresStateStore : public StateStore {
 
   void release_lease(const std::string& name, const std::string& owner) override {
     std::lock_guard lock(mutex_);
-    query("DELETE FROM " + table("leases") + " WHERE name = $1 AND owner = $2", {name, owner});
+    query("UPDATE " + table("leases") + " SET expires_at = '-infinity' WHERE name = $1 AND owner = $2", {name, owner});
   }
 
   std::optional<KeptCatalog> kept_catalog(const std::string& source) override {

@@ -77,7 +77,8 @@ CREATE TABLE IF NOT EXISTS leases (
   pid INTEGER NOT NULL,
   host TEXT NOT NULL,
   since TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  epoch INTEGER NOT NULL DEFAULT 0
 );
 )sql";
 
@@ -178,6 +179,9 @@ class SqliteStateStore : public StateStore {
       has.bind(1, std::string(column));
       if (has.step() && has.integer(0) == 0) exec((std::string("ALTER TABLE run_streams ADD COLUMN ") + column + " TEXT").c_str());
     }
+    // And before leases had epochs.
+    Statement has_epoch(db_, "SELECT count(*) FROM pragma_table_info('leases') WHERE name = 'epoch'");
+    if (has_epoch.step() && has_epoch.integer(0) == 0) exec("ALTER TABLE leases ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0");
   }
   ~SqliteStateStore() override { sqlite3_close(db_); }
 
@@ -196,9 +200,15 @@ class SqliteStateStore : public StateStore {
   }
 
   void save(const std::string& flow, const std::string& stream, const std::vector<std::string>& destinations,
-            const std::string& checkpoint, int64_t generation, const std::string& run_id) override {
+            const std::string& checkpoint, int64_t generation, const std::string& run_id,
+            const LeaseFence* fence) override {
     std::lock_guard lock(mutex_);
-    Transaction tx(*this);
+    Transaction tx(*this);  // a write transaction: no claim comes between the check and the commit
+    if (fence) {
+      Statement held(db_, "SELECT 1 FROM leases WHERE name = ?1 AND owner = ?2 AND epoch = ?3");
+      held.bind(1, fence->name).bind(2, fence->owner).bind(3, fence->epoch);
+      if (!held.step()) throw LeaseLostError(*fence);
+    }
     Statement up(db_,
                  "INSERT INTO checkpoints (flow, stream, destination, checkpoint, generation, run_id, saved_at) "
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (flow, stream, destination) DO UPDATE SET "
@@ -303,21 +313,34 @@ class SqliteStateStore : public StateStore {
     return out;
   }
 
-  bool claim_lease(const std::string& name, const LeaseHolder& me, int ttl_seconds) override {
+  std::optional<int64_t> claim_lease(const std::string& name, const LeaseHolder& me, int ttl_seconds) override {
     std::lock_guard lock(mutex_);
     // One statement: SQLite serialises writers, so two claims cannot both win.
     Statement up(db_,
-                 "INSERT INTO leases (name, owner, pid, host, since, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-                 "unixepoch() + ?6) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = "
-                 "excluded.host, since = CASE WHEN leases.owner = excluded.owner THEN leases.since ELSE excluded.since "
-                 "END, expires_at = excluded.expires_at WHERE leases.owner = excluded.owner OR leases.expires_at < "
-                 "unixepoch() RETURNING owner");
+                 "INSERT INTO leases (name, owner, pid, host, since, expires_at, epoch) VALUES (?1, ?2, ?3, ?4, ?5, "
+                 "unixepoch() + ?6, 1) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, "
+                 "host = excluded.host, since = CASE WHEN leases.owner = excluded.owner THEN leases.since ELSE "
+                 "excluded.since END, expires_at = excluded.expires_at, epoch = CASE WHEN leases.owner = "
+                 "excluded.owner AND leases.expires_at >= unixepoch() THEN leases.epoch ELSE leases.epoch + 1 END "
+                 "WHERE leases.owner = excluded.owner OR leases.expires_at < unixepoch() RETURNING epoch");
     up.bind(1, name).bind(2, me.owner).bind(3, me.pid).bind(4, me.host).bind(5, me.since);
     up.bind(6, static_cast<int64_t>(ttl_seconds));
-    bool ours = up.step();
+    std::optional<int64_t> epoch;
+    if (up.step()) epoch = up.integer(0);
     while (up.step()) {
     }
-    return ours;
+    return epoch;
+  }
+
+  bool renew_lease(const std::string& name, const std::string& owner, int64_t epoch, int ttl_seconds) override {
+    std::lock_guard lock(mutex_);
+    Statement up(db_, "UPDATE leases SET expires_at = unixepoch() + ?4 WHERE name = ?1 AND owner = ?2 AND epoch = ?3 "
+                      "RETURNING 1");
+    up.bind(1, name).bind(2, owner).bind(3, epoch).bind(4, static_cast<int64_t>(ttl_seconds));
+    bool held = up.step();
+    while (up.step()) {
+    }
+    return held;
   }
 
   std::optional<LeaseHolder> lease_holder(const std::string& name) override {
@@ -330,9 +353,9 @@ class SqliteStateStore : public StateStore {
 
   void release_lease(const std::string& name, const std::string& owner) override {
     std::lock_guard lock(mutex_);
-    Statement del(db_, "DELETE FROM leases WHERE name = ?1 AND owner = ?2");
-    del.bind(1, name).bind(2, owner);
-    del.run();
+    Statement end(db_, "UPDATE leases SET expires_at = 0 WHERE name = ?1 AND owner = ?2");
+    end.bind(1, name).bind(2, owner);
+    end.run();
   }
 
   std::optional<KeptCatalog> kept_catalog(const std::string& source) override {

@@ -68,6 +68,22 @@ struct LeaseHolder {
   std::string since;
 };
 
+// One holding of a lease: saves made under it are refused once it is over.
+struct LeaseFence {
+  std::string name;
+  std::string owner;
+  int64_t epoch = 0;
+};
+
+// A save refused because its lease has passed to another holder.
+class LeaseLostError : public StateStoreError {
+ public:
+  explicit LeaseLostError(const LeaseFence& fence)
+      : StateStoreError("flow " + fence.name + ": its lease passed to another run (this run held epoch " +
+                            std::to_string(fence.epoch) + "); the checkpoint was not saved",
+                        false) {}
+};
+
 // Thread-safe: writers of several streams save at once.
 class StateStore {
  public:
@@ -77,9 +93,13 @@ class StateStore {
   virtual std::vector<CheckpointRecord> checkpoints(const std::optional<std::string>& flow,
                                                     const std::optional<std::string>& stream) = 0;
   // Saves the checkpoint of a stream for all its destinations in one
-  // transaction, durably, before returning.
+  // transaction, durably, before returning. With a fence, only while that
+  // holding of the lease is the current one (checked in the same
+  // transaction); otherwise nothing is saved and LeaseLostError is thrown: a
+  // run paused past its lease cannot move state back behind a newer holder.
   virtual void save(const std::string& flow, const std::string& stream, const std::vector<std::string>& destinations,
-                    const std::string& checkpoint, int64_t generation, const std::string& run_id) = 0;
+                    const std::string& checkpoint, int64_t generation, const std::string& run_id,
+                    const LeaseFence* fence = nullptr) = 0;
   // Forgets the checkpoints of a flow (or one stream of it); returns how many.
   virtual int64_t reset(const std::string& flow, const std::optional<std::string>& stream) = 0;
 
@@ -105,12 +125,19 @@ class StateStore {
   // Per flow, stream and month (of one month when given), oldest first.
   virtual std::vector<TouchedKeys> touched_keys(const std::optional<std::string>& month) = 0;
 
-  // Leases: one run at a time holds a name (a flow). Takes or renews `name`
-  // for `me.owner` until `ttl_seconds` from now (the store's clock) unless
-  // another owner holds it unexpired; true when `me` holds it afterwards.
-  virtual bool claim_lease(const std::string& name, const LeaseHolder& me, int ttl_seconds) = 0;
+  // Leases: one run at a time holds a name (a flow). Takes `name` for
+  // `me.owner` until `ttl_seconds` from now (the store's clock) unless
+  // another owner holds it unexpired; returns the lease's epoch when `me`
+  // holds it afterwards. The epoch grows each time the lease changes hands
+  // (never when its holder claims it again), so (owner, epoch) names one
+  // holding of it.
+  virtual std::optional<int64_t> claim_lease(const std::string& name, const LeaseHolder& me, int ttl_seconds) = 0;
+  // Extends the holding `owner` has at `epoch`; false when the lease has
+  // passed to another holding since, which must stop at once.
+  virtual bool renew_lease(const std::string& name, const std::string& owner, int64_t epoch, int ttl_seconds) = 0;
   virtual std::optional<LeaseHolder> lease_holder(const std::string& name) = 0;
-  // Drops the lease if `owner` holds it.
+  // Ends the lease if `owner` holds it (its epoch stays, for the next holder
+  // to go past).
   virtual void release_lease(const std::string& name, const std::string& owner) = 0;
 
   // The catalog a source's last discover returned (JSON, see

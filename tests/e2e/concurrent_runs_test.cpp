@@ -9,6 +9,7 @@
 #include "support/wait.hpp"
 
 #include <csignal>
+#include <thread>
 
 using namespace e2e;
 using testing::scalar;
@@ -33,7 +34,8 @@ std::string state_db(const Workspace& w) { return w.path(".ingestd/state.db"); }
 // The pid holding the flow's lease, or "" when nobody does.
 std::string lease_pid(const Workspace& w, const std::string& flow) {
   try {
-    return scalar(state_db(w), "SELECT coalesce((SELECT pid FROM leases WHERE name = '" + flow + "'), '')");
+    return scalar(state_db(w), "SELECT coalesce((SELECT pid FROM leases WHERE name = '" + flow +
+                                   "' AND expires_at >= unixepoch()), '')");
   } catch (const std::exception&) {  // the store or its table not made yet
     return "";
   }
@@ -123,8 +125,10 @@ TEST_CASE("concurrent runs: a lease held on another host counts until it expires
   write_flows(w, testing::free_port());
   REQUIRE(w.ingestd({"run", "flows.toml", "--flow", "numbers"}).exit_code == 0);  // makes the store
   testing::execute(state_db(w),
-                   "INSERT INTO leases VALUES ('numbers', 'run-elsewhere', 4242, 'worker-7', '2026-01-01T00:00:00Z', "
-                   "unixepoch() + 600)");
+                   "INSERT INTO leases (name, owner, pid, host, since, expires_at) VALUES ('numbers', 'run-elsewhere', "
+                   "4242, 'worker-7', '2026-01-01T00:00:00Z', unixepoch() + 600) ON CONFLICT (name) DO UPDATE SET "
+                   "owner = excluded.owner, pid = excluded.pid, host = excluded.host, since = excluded.since, "
+                   "expires_at = excluded.expires_at, epoch = leases.epoch + 1");
   Result busy = w.ingestd({"run", "flows.toml", "--flow", "numbers"});
   CHECK_MESSAGE(busy.exit_code == 3, dump(busy));
   CHECK_MESSAGE(contains(busy.err, "flow numbers is being run by pid 4242 on host worker-7 since 2026-01-01T00:00:00Z"),
@@ -170,4 +174,60 @@ TEST_CASE("concurrent runs: two runs of a files to SQLite append started togethe
     CHECK(scalar(w.path("out.db"), "SELECT count(*) FROM \"in\"") == std::to_string(expected));
     CHECK(scalar(w.path("out.db"), "SELECT count(DISTINCT id) FROM \"in\"") == std::to_string(expected));
   }
+}
+
+TEST_CASE("concurrent runs: a run paused past its lease cannot save state behind the run that took its flow over") {
+  // Two flow files beside one state store, the same flow "events" on two
+  // webhook ports: the second stands for the run that takes over.
+  Workspace w;
+  const int port_a = testing::free_port(), port_b = testing::free_port();
+  auto flows = [](int port) {
+    return "[state]\nlease_ttl = \"3s\"\n"
+           "[sources.hook]\nplugin = \"webhook\"\nconfig = { port = " + std::to_string(port) +
+           ", columns = [\"id:string\"] }\n"
+           "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n"
+           "[[flows]]\nname = \"events\"\nfrom = \"hook\"\nto = \"out\"\nextract = \"incremental-appends\"\n";
+  };
+  w.write("a.toml", flows(port_a));
+  w.write("b.toml", flows(port_b));
+  testing::Options o;
+  o.cwd = w.dir.path();
+  testing::Child a({testing::ingestd_bin(), "run", "a.toml", "--no-progress"}, o);
+  REQUIRE(testing::wait_until([&] { return lease_pid(w, "events") == std::to_string(a.pid()); }));
+  REQUIRE(testing::wait_listening(port_a, 30));
+  REQUIRE(testing::http_request(port_a, "POST", "/events", "", R"({"id":"a1"})").status == 200);
+  const std::string a_run = scalar(state_db(w), "SELECT run_id FROM checkpoints WHERE flow = 'events'");
+  const std::string a_epoch = scalar(state_db(w), "SELECT epoch FROM leases WHERE name = 'events'");
+
+  // Paused, with an event waiting in its listen queue.
+  a.signal(SIGSTOP);
+  testing::HttpReply late;
+  std::thread late_sender([&] { late = testing::http_request(port_a, "POST", "/events", "", R"({"id":"a2"})"); });
+  REQUIRE(testing::wait_until([&] { return lease_pid(w, "events").empty(); }, std::chrono::seconds(30)));
+
+  testing::Child b({testing::ingestd_bin(), "run", "b.toml", "--no-progress"}, o);
+  REQUIRE(testing::wait_until([&] { return lease_pid(w, "events") == std::to_string(b.pid()); }));
+  REQUIRE(testing::wait_listening(port_b, 30));
+  REQUIRE(testing::http_request(port_b, "POST", "/events", "", R"({"id":"b1"})").status == 200);
+  const std::string b_run = scalar(state_db(w), "SELECT run_id FROM checkpoints WHERE flow = 'events'");
+  const std::string b_generation = scalar(state_db(w), "SELECT generation FROM checkpoints WHERE flow = 'events'");
+  CHECK(b_run != a_run);
+  CHECK(std::stoll(scalar(state_db(w), "SELECT epoch FROM leases WHERE name = 'events'")) > std::stoll(a_epoch));
+
+  // Woken, the paused run finds its holding over: whatever it read is not
+  // acknowledged, its checkpoint is refused, and it stops.
+  a.signal(SIGCONT);
+  Result ra = a.wait();
+  late_sender.join();
+  CHECK_MESSAGE(ra.exit_code != 0, dump(ra));
+  CHECK_MESSAGE((contains(ra.err, "lost its lease to another run") || contains(ra.err, "its lease passed to another run")),
+                dump(ra));
+  CHECK(late.status != 200);
+  CHECK(scalar(state_db(w), "SELECT run_id FROM checkpoints WHERE flow = 'events'") == b_run);
+  CHECK(scalar(state_db(w), "SELECT generation FROM checkpoints WHERE flow = 'events'") == b_generation);
+  CHECK(lease_pid(w, "events") == std::to_string(b.pid()));
+
+  b.signal(SIGTERM);
+  Result rb = b.wait();
+  CHECK_MESSAGE(rb.exit_code == 0, dump(rb));
 }

@@ -255,8 +255,10 @@ TEST_CASE("modes: with the state store in PostgreSQL, one run of a flow at a tim
   CHECK(holder().empty());
 
   // A run on another machine holds it until its lease runs out.
-  state.execute("INSERT INTO ops.leases VALUES ('events', 'run-elsewhere', 4242, 'worker-7', '2026-01-01T00:00:00Z', "
-                "now() + interval '10 minutes')");
+  state.execute("INSERT INTO ops.leases (name, owner, pid, host, since, expires_at) VALUES ('events', "
+                "'run-elsewhere', 4242, 'worker-7', '2026-01-01T00:00:00Z', now() + interval '10 minutes') ON CONFLICT "
+                "(name) DO UPDATE SET owner = EXCLUDED.owner, pid = EXCLUDED.pid, host = EXCLUDED.host, since = "
+                "EXCLUDED.since, expires_at = EXCLUDED.expires_at, epoch = ops.leases.epoch + 1");
   busy = w.ingestd({"run", "flows.toml"});
   CHECK_MESSAGE(busy.exit_code == 3, dump(busy));
   CHECK_MESSAGE(contains(busy.err, "flow events is being run by pid 4242 on host worker-7"), dump(busy));

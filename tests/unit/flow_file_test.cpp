@@ -90,6 +90,17 @@ TEST_CASE("flow file: mistakes name file:line:column, the key and what is valid"
       "duplicate flow name 'f'"));
 }
 
+TEST_CASE("flow file: [state] lease_ttl is a duration from 3s to 24h") {
+  TempDir dir;
+  testing::write_file(dir / "f.toml", std::string("[state]\nlease_ttl = \"15s\"\n") + kGood);
+  CHECK(load_flow_file(dir / "f.toml").lease_ttl_seconds == 15);
+  testing::write_file(dir / "f.toml", kGood);
+  CHECK(load_flow_file(dir / "f.toml").lease_ttl_seconds == 60);
+  CHECK(error_of(std::string("[state]\nlease_ttl = \"1s\"\n") + kGood) ==
+        "f.toml:2:13: state.lease_ttl: '1s' is not a duration from 3s to 24h (e.g. \"60s\")");
+  CHECK(contains(error_of(std::string("[state]\nlease_ttl = \"soon\"\n") + kGood), "state.lease_ttl: 'soon' is not"));
+}
+
 TEST_CASE("flow file: schedules, time zones, jitter and [serve], with their mistakes named where written") {
   const std::string head = "[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\n";
   {
