@@ -80,8 +80,9 @@ struct PreparedFlow {
 // again, which merge absorbs). Sets the generation new checkpoints count from.
 // Checkpoints of generation `ignore_up_to` or older count as none (a full
 // refresh ignores what came before it, but not what it saved itself).
+// Generations start at `floor` at least: see generation_floor.
 void choose_start_state(StreamJob& job, const std::string& flow, StateStore& store,
-                        const std::vector<PluginInstance*>& destinations, int64_t ignore_up_to) {
+                        const std::vector<PluginInstance*>& destinations, int64_t ignore_up_to, int64_t floor) {
   job.state.reset();
   job.base_generation = 0;
   auto stored = store.checkpoints(flow, job.stream);
@@ -108,7 +109,14 @@ void choose_start_state(StreamJob& job, const std::string& flow, StateStore& sto
   if (!all && oldest)
     log::info(flow + "/" + job.stream + ": a destination has no saved state yet; reading from the start");
   if (all && oldest) job.state = oldest->data;
+  job.base_generation = std::max(job.base_generation, floor);
 }
+
+// The generations a run saves count from its lease's epoch times 2^32: any
+// save of a later holder of the flow is newer than every save of an earlier
+// one, so a destination that keeps state with its data and refuses a
+// generation older than its own refuses a paused holder's late commit.
+int64_t generation_floor(const LeaseFence& fence) { return fence.epoch << 32; }
 
 // Decides which streams a flow reads, checking names against the catalog.
 std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, Instances& instances,
@@ -194,11 +202,12 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     // Every attempt reads its resume point from the stores, never from what
     // this process believes it saved: a server that lost an acknowledged
     // commit (synchronous_commit = off, a crash) took the checkpoint with it.
-    choose_start_state(job, f.name, store, destinations, -1);
+    const int64_t floor = generation_floor(fence);
+    choose_start_state(job, f.name, store, destinations, -1, floor);
     const int64_t ignore_up_to = full_refresh ? job.base_generation : -1;
     if (full_refresh) job.state.reset();
-    job.resume = [&store, flow = f.name, destinations, ignore_up_to](StreamJob& j) {
-      choose_start_state(j, flow, store, destinations, ignore_up_to);
+    job.resume = [&store, flow = f.name, destinations, ignore_up_to, floor](StreamJob& j) {
+      choose_start_state(j, flow, store, destinations, ignore_up_to, floor);
     };
     std::vector<std::string> names_of_destinations;
     for (auto* d : destinations) names_of_destinations.push_back(d->name());

@@ -163,6 +163,18 @@ class MysqlTable : public DestinationTable {
   void commit_with_state(uint64_t, const std::string& key, std::string_view state, int64_t generation) override {
     ensure_state_table(db_, state_database_);  // DDL first: it would commit the data without the state
     begin();
+    // Generations grow with the flow's lease: a run that held it before the
+    // run whose state is here is refused, and its rows go with the ROLLBACK.
+    // The row stays locked until COMMIT.
+    const std::string newer = db_.scalar("SELECT generation FROM " + state_table(state_database_) + " WHERE `key` = " +
+                                         db_.literal(key) + " FOR UPDATE");
+    if (!newer.empty() && std::stoll(newer) >= generation) {
+      db_.exec("ROLLBACK");
+      in_transaction_ = false;
+      throw io_error("state of " + key + ": generation " + newer + " was committed here after this run lost its "
+                     "lease; this commit (generation " + std::to_string(generation) + ") is refused and rolled back",
+                     false);
+    }
     db_.exec("INSERT INTO " + state_table(state_database_) + " (`key`, checkpoint, generation, run_id, saved_at) VALUES (" +
              db_.literal(key) + ", " + db_.literal(state) + ", " + std::to_string(generation) + ", " +
              db_.literal(run_id_) + ", " + db_.literal(now_utc()) +

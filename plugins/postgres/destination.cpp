@@ -223,11 +223,24 @@ class PgTable : public DestinationTable {
       hex.push_back(digits[b >> 4]);
       hex.push_back(digits[b & 15]);
     }
-    db_.exec_params("INSERT INTO " + quote_table(state_schema_, "_ingestd_state") +
-                        " (key, checkpoint, generation, run_id, saved_at) VALUES ($1, $2::bytea, $3::bigint, $4, now()) "
-                        "ON CONFLICT (key) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, generation = "
-                        "EXCLUDED.generation, run_id = EXCLUDED.run_id, saved_at = EXCLUDED.saved_at",
-                    {key, hex, std::to_string(generation), run_id_});
+    // Generations grow with the flow's lease: a run that held it before the
+    // run whose state is here is refused, and its rows go with the ROLLBACK.
+    const std::string state_table = quote_table(state_schema_, "_ingestd_state");
+    auto saved = db_.exec_params("INSERT INTO " + state_table +
+                                     " AS s (key, checkpoint, generation, run_id, saved_at) VALUES ($1, $2::bytea, "
+                                     "$3::bigint, $4, now()) ON CONFLICT (key) DO UPDATE SET checkpoint = "
+                                     "EXCLUDED.checkpoint, generation = EXCLUDED.generation, run_id = EXCLUDED.run_id, "
+                                     "saved_at = EXCLUDED.saved_at WHERE s.generation < EXCLUDED.generation RETURNING 1",
+                                 {key, hex, std::to_string(generation), run_id_});
+    if (saved.rows() == 0) {
+      auto newer = db_.exec_params("SELECT generation, run_id FROM " + state_table + " WHERE key = $1", {key});
+      const std::string what = newer.rows() ? "generation " + newer.text(0, 0) + " of run " + newer.text(0, 1) : "newer state";
+      db_.exec("ROLLBACK");
+      in_transaction_ = false;
+      throw io_error("state of " + key + ": " + what + " was committed here after this run lost its lease; this "
+                     "commit (generation " + std::to_string(generation) + ") is refused and rolled back",
+                     false);
+    }
     db_.exec("COMMIT");
     in_transaction_ = false;
   }

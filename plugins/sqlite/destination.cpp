@@ -161,13 +161,23 @@ class SqliteTable : public DestinationTable {
     Stmt up(db_, std::string("INSERT INTO ") + kStateTable +
                      " (key, checkpoint, generation, run_id, saved_at) VALUES (?1, ?2, ?3, ?4, ?5) "
                      "ON CONFLICT (key) DO UPDATE SET checkpoint = excluded.checkpoint, generation = "
-                     "excluded.generation, run_id = excluded.run_id, saved_at = excluded.saved_at");
+                     "excluded.generation, run_id = excluded.run_id, saved_at = excluded.saved_at WHERE "
+                     "generation < excluded.generation");
     up.bind_text(1, key);
     up.bind_blob(2, state);
     up.bind(3, generation);
     up.bind_text(4, run_id_);
     up.bind_text(5, now_utc());
     up.step();
+    // Generations grow with the flow's lease: a run that held it before the
+    // run whose state is here is refused, and its rows go with the ROLLBACK.
+    if (sqlite3_changes(db_.handle()) == 0) {
+      db_.exec("ROLLBACK");
+      end_transaction();
+      throw io_error("state of " + key + ": a newer run committed its state here after this run lost its lease; "
+                     "this commit (generation " + std::to_string(generation) + ") is refused and rolled back",
+                     false);
+    }
     db_.exec("COMMIT");
     end_transaction();
   }

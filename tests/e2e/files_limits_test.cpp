@@ -95,7 +95,8 @@ TEST_CASE("files limits: thousands of small files are checkpointed per batch, no
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(stream_of(report, "in")["rows"].as_int() == 2 * files);
   // A save per file was a commit and the whole file list, 3,000 times.
-  CHECK(stream_of(report, "in")["checkpoint_generation"].as_int() < 100);
+  // (generations count from the lease's epoch times 2^32)
+  CHECK(stream_of(report, "in")["checkpoint_generation"].as_int() % (int64_t{1} << 32) < 100);
   Value saved = Value::parse(scalar(w.path(".ingestd/state.db"), "SELECT checkpoint FROM checkpoints"));
   CHECK(saved["files"].as_object().size() == static_cast<std::size_t>(files));
   // Idle, then one more file: only it is read.

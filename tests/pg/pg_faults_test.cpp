@@ -86,10 +86,11 @@ std::string generated_with_store_in(const PgDatabase& store, int rows, int retri
          "[state]\nbackend = \"postgres\"\ndsn = \"" + store.dsn() + "\"\n";
 }
 
-// The newest checkpoint generation in the state store (0 while it cannot answer).
+// Checkpoints saved under the current lease: the newest generation in the
+// state store, less its lease's epoch times 2^32 (0 while it cannot answer).
 int64_t checkpoints_saved(const PgDatabase& store) {
   try {
-    return std::stoll(store.scalar("SELECT coalesce(max(generation), 0) FROM ingestd.checkpoints"));
+    return std::stoll(store.scalar("SELECT coalesce(max(generation) % 4294967296, 0) FROM ingestd.checkpoints"));
   } catch (const std::exception&) {
     return 0;
   }
