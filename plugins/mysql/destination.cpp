@@ -3,6 +3,7 @@
 #include "bulk_load.hpp"
 #include "types.hpp"
 
+#include <ingestd/kit/sql/stored_state.hpp>
 #include <ingestd/kit/sql/table_shape.hpp>
 #include <ingestd/sdk/values.hpp>
 
@@ -171,9 +172,7 @@ class MysqlTable : public DestinationTable {
     if (!newer.empty() && std::stoll(newer) >= generation) {
       db_.exec("ROLLBACK");
       in_transaction_ = false;
-      throw io_error("state of " + key + ": generation " + newer + " was committed here after this run lost its "
-                     "lease; this commit (generation " + std::to_string(generation) + ") is refused and rolled back",
-                     false);
+      throw kit::sql::stale_state_commit(key, generation, "generation " + newer);
     }
     db_.exec("INSERT INTO " + state_table(state_database_) + " (`key`, checkpoint, generation, run_id, saved_at) VALUES (" +
              db_.literal(key) + ", " + db_.literal(state) + ", " + std::to_string(generation) + ", " +

@@ -4,6 +4,7 @@
 #include "copy_text.hpp"
 #include "types.hpp"
 
+#include <ingestd/kit/sql/stored_state.hpp>
 #include <ingestd/kit/sql/table_shape.hpp>
 #include <ingestd/kit/sql/typed_widening.hpp>
 #include <ingestd/sdk/values.hpp>
@@ -237,9 +238,7 @@ class PgTable : public DestinationTable {
       const std::string what = newer.rows() ? "generation " + newer.text(0, 0) + " of run " + newer.text(0, 1) : "newer state";
       db_.exec("ROLLBACK");
       in_transaction_ = false;
-      throw io_error("state of " + key + ": " + what + " was committed here after this run lost its lease; this "
-                     "commit (generation " + std::to_string(generation) + ") is refused and rolled back",
-                     false);
+      throw kit::sql::stale_state_commit(key, generation, what);
     }
     db_.exec("COMMIT");
     in_transaction_ = false;

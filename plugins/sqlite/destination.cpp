@@ -3,6 +3,7 @@
 #include "db.hpp"
 #include "types.hpp"
 
+#include <ingestd/kit/sql/stored_state.hpp>
 #include <ingestd/kit/sql/table_shape.hpp>
 #include <ingestd/sdk/values.hpp>
 
@@ -174,9 +175,7 @@ class SqliteTable : public DestinationTable {
     if (sqlite3_changes(db_.handle()) == 0) {
       db_.exec("ROLLBACK");
       end_transaction();
-      throw io_error("state of " + key + ": a newer run committed its state here after this run lost its lease; "
-                     "this commit (generation " + std::to_string(generation) + ") is refused and rolled back",
-                     false);
+      throw kit::sql::stale_state_commit(key, generation, "newer state");
     }
     db_.exec("COMMIT");
     end_transaction();

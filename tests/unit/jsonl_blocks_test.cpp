@@ -9,9 +9,8 @@
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include "support/files.hpp"
+
 #include <string>
 #include <vector>
 
@@ -22,19 +21,13 @@ using ingestd::plugins::files::LineBlock;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ingestd-jsonl-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name, std::ios::binary) << text;
-    return (path / name).string();
-  }
-};
+using testing::TempDir;
+
+// Writes `name` in `dir`; returns its path.
+std::string write(const TempDir& dir, const std::string& name, const std::string& text) {
+  testing::write_file(dir / name, text);
+  return dir / name;
+}
 
 ColumnSet columns_of(std::initializer_list<std::pair<const char*, Shape>> shapes) {
   ColumnSet c;
@@ -119,8 +112,8 @@ TEST_CASE("jsonl blocks: every line once and in order, at every block size and n
   }
   files[1] = {};  // an empty file
   files[2] = {R"({"id":1,"name":"last"})", R"({"id":2,"name":"no line end"})"};
-  const std::vector<std::string> paths = {dir.write("a.jsonl", a), dir.write("empty.jsonl", ""),
-                                          dir.write("c.jsonl", files[2][0] + "\n" + files[2][1])};
+  const std::vector<std::string> paths = {write(dir, "a.jsonl", a), write(dir, "empty.jsonl", ""),
+                                          write(dir, "c.jsonl", files[2][0] + "\n" + files[2][1])};
   const int64_t rows = 3000 - 30 + 2;
   const ColumnSet columns = columns_of({{"id", Shape::Int}, {"name", Shape::String}});
   for (std::size_t first_block : {std::size_t{1}, std::size_t{7}, std::size_t{100}, std::size_t{4096},
@@ -154,14 +147,14 @@ TEST_CASE("jsonl blocks: workers stop at the lines only the stream can take, and
   lines[150] = R"({"id":150,"pad":")" + std::string(300, 'p') + "\"}";  // over max_line
   std::string text;
   for (const auto& l : lines) text += l + "\n";
-  const std::vector<std::string> paths = {dir.write("s.jsonl", text)};
+  const std::vector<std::string> paths = {write(dir, "s.jsonl", text)};
   // One block: each worker stop leaves the rest of the block to the caller.
   for (std::size_t stop : {std::size_t{20}, std::size_t{60}, std::size_t{90}, std::size_t{120}, std::size_t{150}}) {
     CAPTURE(stop);
     std::string head;
     for (std::size_t i = 0; i <= stop; ++i) head += (i == stop ? lines[i] : R"({"id":)" + std::to_string(i) + "}") + "\n";
     head += R"({"id":999})" "\n";
-    const std::vector<std::string> one = {dir.write("one.jsonl", head)};
+    const std::vector<std::string> one = {write(dir, "one.jsonl", head)};
     JsonlBlocks blocks(one, 256, columns_of({{"id", Shape::Int}}), 1 << 14, std::size_t{1} << 20, 2);
     auto b = blocks.next();
     REQUIRE(b);
@@ -186,7 +179,7 @@ TEST_CASE("jsonl blocks: columns published later type the blocks cut after") {
   TempDir dir;
   std::string text;
   for (int i = 0; i < 400; ++i) text += R"({"id":)" + std::to_string(i) + R"(,"tag":"t"})" "\n";
-  const std::vector<std::string> paths = {dir.write("p.jsonl", text)};
+  const std::vector<std::string> paths = {write(dir, "p.jsonl", text)};
   ColumnSet narrow = columns_of({{"id", Shape::Int}});
   // One worker, one block ahead at most: the first blocks stop at "tag".
   JsonlBlocks blocks(paths, 1 << 20, narrow, 1, 128, 1);
@@ -218,15 +211,15 @@ TEST_CASE("jsonl blocks: columns published later type the blocks cut after") {
 
 TEST_CASE("jsonl blocks: a file that cannot be read, and a line with no end in sight, come after the lines before") {
   TempDir dir;
-  const std::string good = dir.write("good.jsonl", "{\"a\":1}\n{\"a\":2}\n");
-  const std::vector<std::string> paths = {good, (dir.path / "missing.jsonl").string(), good};
+  const std::string good = write(dir, "good.jsonl", "{\"a\":1}\n{\"a\":2}\n");
+  const std::vector<std::string> paths = {good, dir / "missing.jsonl", good};
   JsonlBlocks blocks(paths, 1 << 20, columns_of({{"a", Shape::Int}}), 100, 4096, 2);
   Seen seen = drain(blocks, paths);
   CHECK(seen.lines == std::vector<std::string>{"0:{\"a\":1}", "0:{\"a\":2}"});
   CHECK(seen.error.find("missing.jsonl") != std::string::npos);
 
   const std::vector<std::string> long_line = {
-      dir.write("long.jsonl", "{\"a\":1}\n{\"a\":\"" + std::string(5000, 'x') + "\"}\n{\"a\":3}\n")};
+      write(dir, "long.jsonl", "{\"a\":1}\n{\"a\":\"" + std::string(5000, 'x') + "\"}\n{\"a\":3}\n")};
   JsonlBlocks capped(long_line, 1000, columns_of({{"a", Shape::Int}}), 100, 64, 2);
   Seen cut = drain(capped, long_line);
   REQUIRE(cut.lines.size() == 2);
@@ -239,7 +232,7 @@ TEST_CASE("jsonl blocks: given up before the end, the workers stop") {
   TempDir dir;
   std::string text;
   for (int i = 0; i < 50000; ++i) text += R"({"id":)" + std::to_string(i) + "}\n";
-  const std::vector<std::string> paths = {dir.write("big.jsonl", text)};
+  const std::vector<std::string> paths = {write(dir, "big.jsonl", text)};
   for (int taken : {0, 1, 3}) {
     JsonlBlocks blocks(paths, 1 << 20, columns_of({{"id", Shape::Int}}), 1, 256, 3);
     for (int i = 0; i < taken; ++i) CHECK(blocks.next() != nullptr);
