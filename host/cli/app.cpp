@@ -147,6 +147,17 @@ int main(int argc, char** argv) {
   status_cmd->add_option("--format", status.format, "text|json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   status_cmd->callback([&] { command = [&] { return status_command(g, status); }; });
 
+  ClusterStatusArgs cluster_status;
+  auto* cluster_cmd = app.add_subcommand("cluster", "A pool of serve workers sharing a flow file ([cluster] enabled)");
+  cluster_cmd->require_subcommand(1);
+  auto* cluster_status_cmd = cluster_cmd->add_subcommand(
+      "status", "The pool's workers with their last heartbeat, and its units with owner, epoch, expiry and last run");
+  cluster_status_cmd->add_option("FLOWS", cluster_status.flows, "Flow file (TOML)")->required();
+  cluster_status_cmd->add_option("--format", cluster_status.format, "text|json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cluster_status_cmd->callback([&] { command = [&] { return cluster_status_command(g, cluster_status); }; });
+
   UsageArgs usage;
   auto* usage_cmd = app.add_subcommand(
       "usage", "Per table and month: active rows (distinct keys changed), rows moved, inserted, updated, deleted");

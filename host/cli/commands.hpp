@@ -73,6 +73,12 @@ struct StatusArgs {
 // Exit 1 when a flow is stale.
 int status_command(const GlobalOptions& g, const StatusArgs& a);
 
+struct ClusterStatusArgs {
+  std::string flows;
+  std::string format = "text";
+};
+int cluster_status_command(const GlobalOptions& g, const ClusterStatusArgs& a);
+
 struct UsageArgs {
   std::string flows;
   std::optional<std::string> month;  // "2026-11"; none: every month

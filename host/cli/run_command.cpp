@@ -13,6 +13,12 @@ namespace ingestd::cli {
 int run_command(const GlobalOptions& g, const RunArgs& a) {
   PluginRegistry registry(g.plugin_paths);
   Plan plan = build_plan(load_flow_file(a.flows), registry, a.flows_selected);
+  // A pool's workers hold its streams one by one, not its flows: a run
+  // beside them would read and write the same streams at once.
+  if (plan.file.cluster.enabled)
+    throw ConfigError(plan.file.cluster.location, "cluster.enabled",
+                      "this flow file runs as a pool of workers (ingestd serve); run a flow now through any of them "
+                      "(POST /flows/NAME/run on its admin endpoint), or run a copy of the file without [cluster]");
   RunOptions options;
   options.progress = !a.no_progress && g.log_format == "text" && isatty(STDERR_FILENO);
   options.report_path = a.report;

@@ -1,4 +1,6 @@
 #include "cli/commands.hpp"
+#include "cluster/cluster_worker.hpp"
+#include "log/logging.hpp"
 #include "loader/plugin_registry.hpp"
 #include "pump/signals.hpp"
 #include "serve/admin_server.hpp"
@@ -25,7 +27,7 @@ class SignalTarget {
     std::lock_guard lock(mutex_);
     if (daemon_) daemon_->reload();
   }
-  void attach(Daemon* daemon) {
+  void attach(ServeService* daemon) {
     std::lock_guard lock(mutex_);
     daemon_ = daemon;
     if (daemon_ && stop_early_) daemon_->stop();
@@ -33,7 +35,7 @@ class SignalTarget {
 
  private:
   std::mutex mutex_;
-  Daemon* daemon_ = nullptr;
+  ServeService* daemon_ = nullptr;
   bool stop_early_ = false;
 };
 
@@ -46,7 +48,18 @@ int serve_command(const GlobalOptions& g, const ServeArgs& a) {
   PluginRegistry registry(g.plugin_paths);
   std::shared_ptr<const ServeConfig> config = load_serve_config(a.flows, registry);
   std::unique_ptr<StateStore> state = open_state_store(config->plan.file);
-  Daemon daemon(a.flows, registry, config, *state);
+  std::unique_ptr<ServeService> service;
+  if (config->plan.file.cluster.enabled) {
+    try {
+      service = std::make_unique<ClusterWorker>(a.flows, registry, config, *state);
+    } catch (const ClusterRefusedError& e) {
+      log::error(std::string("cluster: this worker does not join: ") + e.what());
+      return 2;
+    }
+  } else {
+    service = std::make_unique<Daemon>(a.flows, registry, config, *state);
+  }
+  ServeService& daemon = *service;
   AdminServer admin(daemon, a.listen ? *a.listen : config->plan.file.serve.listen);
   target.attach(&daemon);
   const int code = daemon.run();

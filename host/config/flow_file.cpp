@@ -204,9 +204,10 @@ class Parser {
   // and flow is read on its own.
   FlowFile parse(const toml::table& doc) {
     FlowFile ff;
-    errors_.run([&] { check_keys(doc, "", {"state", "serve", "alerts", "sources", "destinations", "flows"}); });
+    errors_.run([&] { check_keys(doc, "", {"state", "serve", "cluster", "alerts", "sources", "destinations", "flows"}); });
     if (const auto* state = doc.get("state")) errors_.run([&] { parse_state(*state, ff); });
     if (const auto* serve = doc.get("serve")) errors_.run([&] { parse_serve(*serve, ff.serve); });
+    if (const auto* cluster = doc.get("cluster")) errors_.run([&] { parse_cluster(*cluster, ff); });
     if (const auto* alerts = doc.get("alerts")) errors_.run([&] { parse_alerts(*alerts, ff); });
     if (const auto* s = doc.get("sources")) errors_.run([&] { ff.sources = parse_components(*s, "sources"); });
     if (const auto* d = doc.get("destinations"))
@@ -320,6 +321,28 @@ class Parser {
     if (const auto* tk = t.get("token")) {
       s.token = as_expanded_string(*tk, "serve.token");
       if (s.token.empty()) fail(*tk, "serve.token", "is empty (an unset ${VAR}?); remove it to serve without a token");
+    }
+  }
+
+  // After [state]: a pool shares its work through the PostgreSQL state store.
+  void parse_cluster(const toml::node& n, FlowFile& ff) const {
+    const toml::table& t = as_table(n, "cluster");
+    check_keys(t, "cluster.", {"enabled", "lease_ttl"});
+    ff.cluster.location = at(n);
+    if (const auto* e = t.get("enabled")) {
+      const auto* b = e->as_boolean();
+      if (!b) fail(*e, "cluster.enabled", "expected true or false, found " + type_of(*e));
+      ff.cluster.enabled = b->get();
+      if (ff.cluster.enabled && ff.state_backend != "postgres")
+        fail(*e, "cluster.enabled",
+             "workers share their work through a PostgreSQL state store; set [state] backend = \"postgres\" and dsn");
+    }
+    if (const auto* l = t.get("lease_ttl")) {
+      const std::string text = as_string(*l, "cluster.lease_ttl");
+      const auto ms = parse_duration_ms(text);
+      if (!ms || *ms < 3000 || *ms > 3600000)
+        fail(*l, "cluster.lease_ttl", "'" + text + "' is not a duration from 3s to 1h (e.g. \"15s\")");
+      ff.cluster.lease_ttl_seconds = static_cast<int>(*ms / 1000);
     }
   }
 

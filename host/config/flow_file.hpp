@@ -109,6 +109,16 @@ struct ServeSettings {
   Location location;
 };
 
+// [cluster]: `ingestd serve` as one worker of a pool sharing the flow file
+// and a PostgreSQL state store (cluster/cluster_worker.hpp).
+struct ClusterSettings {
+  bool enabled = false;
+  // A worker that stops renewing (killed, paused, partitioned off) frees its
+  // units this long after its last renewal.
+  int lease_ttl_seconds = 15;
+  Location location;
+};
+
 struct FlowFile {
   std::string path;           // as given
   std::string dir;            // absolute directory of the file: relative paths resolve here
@@ -127,6 +137,7 @@ struct FlowFile {
   int lease_ttl_seconds = 60;
   Location state_location;
   ServeSettings serve;
+  ClusterSettings cluster;
   std::vector<AlertSinkDef> alerts;
   const AlertSinkDef* find_alert(const std::string& name) const;
 

@@ -73,6 +73,12 @@ struct PreparedFlow {
   std::vector<StreamStats*> stats;
 };
 
+// The generations a run saves count from its lease's epoch times 2^32: any
+// save of a later holder of the flow is newer than every save of an earlier
+// one, so a destination that keeps state with its data and refuses a
+// generation older than its own refuses a paused holder's late commit.
+int64_t generation_floor(const LeaseFence& fence) { return fence.epoch << 32; }
+
 // The checkpoint a stream resumes from. Each destination's last durable
 // checkpoint is its own record for destinations that store state with their
 // data, the state store's otherwise. A destination without one means reading
@@ -82,7 +88,8 @@ struct PreparedFlow {
 // refresh ignores what came before it, but not what it saved itself).
 // Generations start at `floor` at least: see generation_floor.
 void choose_start_state(StreamJob& job, const std::string& flow, StateStore& store,
-                        const std::vector<PluginInstance*>& destinations, int64_t ignore_up_to, int64_t floor) {
+                        const std::vector<PluginInstance*>& destinations, int64_t ignore_up_to, const LeaseFence& fence) {
+  const int64_t floor = generation_floor(fence);
   job.state.reset();
   job.base_generation = 0;
   auto stored = store.checkpoints(flow, job.stream);
@@ -104,6 +111,11 @@ void choose_start_state(StreamJob& job, const std::string& flow, StateStore& sto
     if (!oldest || cp->generation < oldest->generation) oldest = cp;
   }
   for (const auto& r : stored) job.base_generation = std::max(job.base_generation, r.generation);
+  // A cluster unit saved under a later epoch than this holding's was taken
+  // over: this worker was paused or cut off past its lease (and is retrying,
+  // or starting late). Reading on from the newer holder's state would commit
+  // behind its back.
+  if (!fence.stream.empty() && (job.base_generation >> 32) > fence.epoch) throw LeaseLostError(fence);
   // Generations keep growing even when a full refresh ignores the state, so
   // that "oldest" stays meaningful if the refresh stops halfway.
   if (!all && oldest)
@@ -112,42 +124,61 @@ void choose_start_state(StreamJob& job, const std::string& flow, StateStore& sto
   job.base_generation = std::max(job.base_generation, floor);
 }
 
-// The generations a run saves count from its lease's epoch times 2^32: any
-// save of a later holder of the flow is newer than every save of an earlier
-// one, so a destination that keeps state with its data and refuses a
-// generation older than its own refuses a paused holder's late commit.
-int64_t generation_floor(const LeaseFence& fence) { return fence.epoch << 32; }
+// The streams a flow reads, checked against its source's catalog (which
+// `found` points into; null where the source cannot list its streams).
+struct FlowStreams {
+  SourceCatalog catalog;
+  std::vector<std::string> names;
+  std::vector<const CatalogStream*> found;
+};
 
-// Decides which streams a flow reads, checking names against the catalog.
+FlowStreams resolve_streams(const FlowPlan& fp, PluginInstance& source, StateStore& store, bool rediscover) {
+  const FlowDef& f = *fp.def;
+  FlowStreams out;
+  out.catalog = source_catalog(*fp.source, source, store, rediscover);
+  // Which streams, checked against the catalog: every mistake at once.
+  if (out.catalog.listed) {
+    ErrorCollector errors;
+    out.found = check_flow_streams(f, out.catalog.streams, errors);
+    if (!errors.empty() && out.catalog.kept) {
+      // The flow asks for what the kept catalog lacks: the source may have it now.
+      log::info("flow " + f.name + ": the kept catalog of source '" + f.from + "' lacks what the flow names; asking the source");
+      out.catalog = discover_and_keep(*fp.source, source, store);
+      errors = ErrorCollector();
+      out.found = check_flow_streams(f, out.catalog.streams, errors);
+    }
+    errors.throw_if_any();
+    for (const auto* s : out.found) out.names.push_back(s->name);
+    if (f.streams.empty() && out.names.empty()) log::warn("flow " + f.name + ": source '" + f.from + "' has no streams");
+  } else {
+    if (f.streams.empty())
+      throw ConfigError(f.location, "flows." + f.name + ".streams",
+                        "source '" + f.from + "' cannot list its streams; name them in streams = [...]");
+    out.names = f.streams;
+    out.found.assign(out.names.size(), nullptr);
+  }
+  return out;
+}
+
+// Decides which streams a flow reads (a cluster unit's alone when given).
 std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, Instances& instances,
                                     const std::vector<PluginInstance*>& destinations, const std::string& run_id,
                                     const std::atomic<bool>* cancelled, StateStore& store, const LeaseFence& fence,
                                     const RunOptions& options) {
   const bool full_refresh = options.full_refresh;
   const FlowDef& f = *fp.def;
-  SourceCatalog catalog = source_catalog(*fp.source, *source, store, options.rediscover);
-  // Which streams, checked against the catalog: every mistake at once.
-  std::vector<std::string> names;
-  std::vector<const CatalogStream*> found_streams;
-  if (catalog.listed) {
-    ErrorCollector errors;
-    found_streams = check_flow_streams(f, catalog.streams, errors);
-    if (!errors.empty() && catalog.kept) {
-      // The flow asks for what the kept catalog lacks: the source may have it now.
-      log::info("flow " + f.name + ": the kept catalog of source '" + f.from + "' lacks what the flow names; asking the source");
-      catalog = discover_and_keep(*fp.source, *source, store);
-      errors = ErrorCollector();
-      found_streams = check_flow_streams(f, catalog.streams, errors);
-    }
-    errors.throw_if_any();
-    for (const auto* s : found_streams) names.push_back(s->name);
-    if (f.streams.empty() && names.empty()) log::warn("flow " + f.name + ": source '" + f.from + "' has no streams");
-  } else {
-    if (f.streams.empty())
-      throw ConfigError(f.location, "flows." + f.name + ".streams",
-                        "source '" + f.from + "' cannot list its streams; name them in streams = [...]");
-    names = f.streams;
-    found_streams.assign(names.size(), nullptr);
+  FlowStreams streams = resolve_streams(fp, *source, store, options.rediscover);
+  std::vector<std::string>& names = streams.names;
+  std::vector<const CatalogStream*>& found_streams = streams.found;
+  if (!fence.stream.empty()) {
+    const auto it = std::find(names.begin(), names.end(), fence.stream);
+    if (it == names.end())
+      throw ConfigError(f.location, "flows." + f.name,
+                        "flow " + f.name + " no longer reads stream '" + fence.stream + "' (its streams: " +
+                            join(names, ", ") + ")");
+    const auto at = it - names.begin();
+    names = {fence.stream};
+    found_streams = {found_streams[static_cast<std::size_t>(at)]};
   }
   std::vector<StreamJob> jobs;
   uint32_t index = 0;
@@ -202,12 +233,11 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     // Every attempt reads its resume point from the stores, never from what
     // this process believes it saved: a server that lost an acknowledged
     // commit (synchronous_commit = off, a crash) took the checkpoint with it.
-    const int64_t floor = generation_floor(fence);
-    choose_start_state(job, f.name, store, destinations, -1, floor);
+    choose_start_state(job, f.name, store, destinations, -1, fence);
     const int64_t ignore_up_to = full_refresh ? job.base_generation : -1;
     if (full_refresh) job.state.reset();
-    job.resume = [&store, flow = f.name, destinations, ignore_up_to, floor](StreamJob& j) {
-      choose_start_state(j, flow, store, destinations, ignore_up_to, floor);
+    job.resume = [&store, flow = f.name, destinations, ignore_up_to, fence](StreamJob& j) {
+      choose_start_state(j, flow, store, destinations, ignore_up_to, fence);
     };
     std::vector<std::string> names_of_destinations;
     for (auto* d : destinations) names_of_destinations.push_back(d->name());
@@ -246,6 +276,11 @@ StreamOutcome attempt_stream(StreamJob& job, StreamStats& stats, int attempt) {
   if (attempt > 0) {
     try {
       job.resume(job);
+    } catch (const LeaseLostError& e) {
+      resumed = false;
+      outcome.status = StreamStatus::Failed;
+      outcome.stream_failure = Failure{e.what(), false, false, 0};
+      log::error(stats.flow + "/" + stats.stream + ": " + outcome.stream_failure->message);
     } catch (const std::exception& e) {
       // A store not back yet fails this attempt as transient: no guessing.
       resumed = false;
@@ -354,14 +389,21 @@ void record_run_end(const Plan& plan, RunStats& run, RunRecord& record, const st
 
 }  // namespace
 
+std::vector<std::string> flow_stream_names(const Plan& plan, const FlowPlan& flow, StateStore& state) {
+  PluginInstance source(*flow.source->plugin, flow.source->def->name, flow.source->role, flow.source->options,
+                        plan.file.dir, nullptr, flow.source->where());
+  return resolve_streams(flow, source, state, false).names;
+}
+
 int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
   RunStats run;
   run.run_id = new_run_id();
   log::RunIdScope run_id_scope(run.run_id);
   std::vector<const FlowPlan*> selected;
   for (const FlowPlan& fp : plan.flows)
-    if (options.only_flows.empty() ||
-        std::find(options.only_flows.begin(), options.only_flows.end(), fp.def->name) != options.only_flows.end())
+    if (options.unit ? fp.def->name == options.unit->name
+                     : options.only_flows.empty() || std::find(options.only_flows.begin(), options.only_flows.end(),
+                                                               fp.def->name) != options.only_flows.end())
       selected.push_back(&fp);
   RunStop own_stop;
   RunStop& stop = options.stop ? *options.stop : own_stop;
@@ -378,7 +420,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
     ~ForgetStopAction() { stop.on_request(nullptr); }
   } forget_stop_action{stop};
   std::optional<FlowLeases> leases;
-  {
+  if (!options.unit) {
     std::vector<std::string> names;
     for (const FlowPlan* fp : selected) names.push_back(fp->def->name);
     FlowLeases::Options lease_options;
@@ -428,7 +470,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
           destinations.clear();
           for (const ComponentPlan* d : fp.destinations) destinations.push_back(instances.get(d, base_dir, &cancelled));
           jobs = prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store,
-                              leases->fence(f.name), options);
+                              options.unit ? *options.unit : leases->fence(f.name), options);
           break;
         } catch (const sdk::Error& e) {
           if (!again(e.retry_class() == INGESTD_RETRY_TRANSIENT, e.retry_after_ms(), e.what())) throw;

@@ -7,6 +7,7 @@
 #include "pump/run_observer.hpp"
 #include "pump/run_stats.hpp"
 #include "pump/run_stop.hpp"
+#include "state/state_store.hpp"
 
 #include <chrono>
 #include <optional>
@@ -35,14 +36,21 @@ struct RunOptions {
   // Ask each source for its catalog rather than use the one kept in the
   // state store (pump/catalog_cache.hpp).
   bool rediscover = false;
+  // A cluster worker's unit: run that flow's one stream under the worker's
+  // holding (name = flow, stream), which fences its saves. No flow lease is
+  // taken; the worker renews the unit and stops the run if it loses it.
+  std::optional<LeaseFence> unit;
 };
-
-class StateStore;
 
 // Returns the process exit code: 0 all streams completed, 1 a stream failed
 // or was stopped, 2 a configuration error surfaced while running, 3 another
 // run holds one of the flows (nothing was run). Checkpoints and the run's
 // history go to `state`, which also holds each flow's lease while it runs.
 int run_plan(const Plan& plan, StateStore& state, const RunOptions& options);
+
+// The streams `flow` reads, resolved as a run resolves them (asking its
+// source for its catalog when none is kept). Throws ConfigError, sdk::Error
+// or StateStoreError.
+std::vector<std::string> flow_stream_names(const Plan& plan, const FlowPlan& flow, StateStore& state);
 
 }  // namespace ingestd

@@ -1,7 +1,7 @@
 #include "serve/admin_server.hpp"
 
 #include "log/logging.hpp"
-#include "serve/daemon.hpp"
+#include "serve/serve_service.hpp"
 #include "serve/status_page.hpp"
 
 #include <httplib.h>
@@ -47,7 +47,7 @@ class AdminServer::Http : public httplib::Server {
   }
 };
 
-AdminServer::AdminServer(Daemon& daemon, const std::string& listen)
+AdminServer::AdminServer(ServeService& daemon, const std::string& listen)
     : daemon_(daemon), http_(std::make_unique<Http>()) {
   const std::size_t colon = listen.rfind(':');
   const std::string host = listen.substr(0, colon);
@@ -79,18 +79,18 @@ AdminServer::AdminServer(Daemon& daemon, const std::string& listen)
   });
   http.Get("/status", [this](const httplib::Request&, httplib::Response& res) { json_reply(res, 200, daemon_.status()); });
   http.Post("/reload", [this](const httplib::Request&, httplib::Response& res) {
-    const Daemon::ReloadResult r = daemon_.reload();
+    const ServeService::ReloadResult r = daemon_.reload();
     json_reply(res, r.ok ? 200 : 422, message(r.ok ? "message" : "error", r.message));
   });
   http.Post(R"(/flows/([^/]+)/run)", [this](const httplib::Request& req, httplib::Response& res) {
     const std::string flow = req.matches[1];
     switch (daemon_.trigger(flow)) {
-      case Daemon::Trigger::Started: json_reply(res, 202, message("message", "flow " + flow + " runs now")); return;
-      case Daemon::Trigger::AlreadyRunning:
+      case ServeService::Trigger::Started: json_reply(res, 202, message("message", "flow " + flow + " runs now")); return;
+      case ServeService::Trigger::AlreadyRunning:
         json_reply(res, 409, message("error", "flow " + flow + " is running; try again when it ends"));
         return;
-      case Daemon::Trigger::NoSuchFlow: json_reply(res, 404, message("error", "no flow named '" + flow + "'")); return;
-      case Daemon::Trigger::Stopping: json_reply(res, 503, message("error", "ingestd serve is stopping")); return;
+      case ServeService::Trigger::NoSuchFlow: json_reply(res, 404, message("error", "no flow named '" + flow + "'")); return;
+      case ServeService::Trigger::Stopping: json_reply(res, 503, message("error", "ingestd serve is stopping")); return;
     }
   });
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -16,13 +16,13 @@
 
 namespace ingestd {
 
-class Daemon;
+class ServeService;
 
 class AdminServer {
  public:
   // Binds `listen` (ADDRESS:PORT; port 0 picks a free one) at once; throws
   // std::runtime_error when it cannot.
-  AdminServer(Daemon& daemon, const std::string& listen);
+  AdminServer(ServeService& daemon, const std::string& listen);
   ~AdminServer();  // stops serving
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
@@ -32,7 +32,7 @@ class AdminServer {
 
  private:
   class Http;
-  Daemon& daemon_;
+  ServeService& daemon_;
   std::unique_ptr<Http> http_;
   std::string address_;
   std::thread thread_;

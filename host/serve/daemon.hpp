@@ -12,6 +12,7 @@
 #include "monitor/freshness.hpp"
 #include "serve/metrics.hpp"
 #include "serve/serve_config.hpp"
+#include "serve/serve_service.hpp"
 
 #include <ingestd/sdk/json.hpp>
 
@@ -30,39 +31,22 @@ class StateStore;
 class PluginRegistry;
 class RunStop;
 
-class Daemon {
+class Daemon : public ServeService {
  public:
   Daemon(std::string flows_path, PluginRegistry& registry, std::shared_ptr<const ServeConfig> config,
          StateStore& store);
-  ~Daemon();
+  ~Daemon() override;
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Runs flows until stop() and every run ended. Returns 0 when every run
-  // that was going on at the stop ended cleanly, 1 otherwise.
-  int run();
-
-  // From any thread: stop starting runs, ask the running ones to stop
-  // reading and commit what they read.
-  void stop();
-
-  struct ReloadResult {
-    bool ok = false;
-    std::string message;  // what changed, or why the file was refused
-  };
-  ReloadResult reload();
-
-  enum class Trigger { Started, AlreadyRunning, NoSuchFlow, Stopping };
-  // Runs `flow` now (at the next slot free under max_concurrent_runs).
-  Trigger trigger(const std::string& flow);
-
-  json::Value status() const;
-  std::string metrics() const { return metrics_.exposition(); }
-  // The configuration is loaded and the state store answers.
-  bool ready(std::string& why) const;
-  // The admin endpoint's bearer token ("" for none), as the last good
-  // configuration sets it.
-  std::string token() const;
+  int run() override;
+  void stop() override;
+  ReloadResult reload() override;
+  Trigger trigger(const std::string& flow) override;
+  json::Value status() const override;
+  std::string metrics() const override { return metrics_.exposition(); }
+  bool ready(std::string& why) const override;
+  std::string token() const override;
 
  private:
   using TimePoint = std::chrono::system_clock::time_point;

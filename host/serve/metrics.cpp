@@ -57,6 +57,14 @@ const FamilyInfo kFamilies[] = {
     {"ingestd_schema_drifts_total", "Runs whose stream's columns changed at the source.", prometheus::MetricType::Counter},
     {"ingestd_alerts_total", "Alerts to each sink, by event and result (sent, failed, dropped).",
      prometheus::MetricType::Counter},
+    {"ingestd_cluster_units_owned", "Units (flow, stream) this cluster worker holds now.", prometheus::MetricType::Gauge},
+    {"ingestd_cluster_workers", "Live workers of the pool, as this worker's last heartbeat saw them.",
+     prometheus::MetricType::Gauge},
+    {"ingestd_cluster_lease_lost_total", "Units this worker lost to another while it ran them (it stopped them).",
+     prometheus::MetricType::Counter},
+    {"ingestd_cluster_units_run_total", "Runs of units this worker finished.", prometheus::MetricType::Counter},
+    {"ingestd_cluster_queries_total", "Statements this worker sent to coordinate the pool (claims, renewals, heartbeats).",
+     prometheus::MetricType::Counter},
 };
 
 // A plugin's counter name as a metric name: ingestd_plugin_<name>_total.
@@ -174,15 +182,22 @@ std::vector<ServeMetrics::LiveStream> ServeMetrics::live_streams(const std::stri
   return out;
 }
 
+void ServeMetrics::cluster(const ClusterFigures& figures) {
+  std::lock_guard lock(mutex_);
+  cluster_ = figures;
+}
+
 std::string ServeMetrics::exposition() const {
   std::map<std::string, Series> values;
   std::map<std::string, DurationHistogram> durations;
   std::map<std::string, double> last_success;
+  std::optional<ClusterFigures> cluster;
   {
     std::lock_guard lock(mutex_);
     values = totals_;
     durations = durations_;
     last_success = last_success_;
+    cluster = cluster_;
     for (const RunStats* run : live_) {
       add_stream_figures(*run, values);
       for (const auto& s : run->streams) {
@@ -196,6 +211,13 @@ std::string ServeMetrics::exposition() const {
         }
       }
     }
+  }
+  if (cluster) {
+    values["ingestd_cluster_units_owned"][{}] = static_cast<double>(cluster->units_owned);
+    values["ingestd_cluster_workers"][{}] = static_cast<double>(cluster->live_workers);
+    values["ingestd_cluster_lease_lost_total"][{}] = static_cast<double>(cluster->lease_lost);
+    values["ingestd_cluster_units_run_total"][{}] = static_cast<double>(cluster->units_run);
+    values["ingestd_cluster_queries_total"][{}] = static_cast<double>(cluster->queries);
   }
   for (const auto& [flow, seconds] : last_success)
     values["ingestd_flow_last_success_timestamp_seconds"][{{"flow", flow}}] = seconds;

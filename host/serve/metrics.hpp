@@ -31,6 +31,12 @@ class ServeMetrics : public RunObserver {
   // An alert to `sink` about `event`: sent, failed or dropped.
   void alert_delivered(const std::string& sink, const std::string& event, const std::string& result);
 
+  // A cluster worker's figures (cluster/cluster_worker.hpp), as they are now.
+  struct ClusterFigures {
+    int64_t units_owned = 0, live_workers = 0, lease_lost = 0, units_run = 0, queries = 0;
+  };
+  void cluster(const ClusterFigures& figures);
+
   // What the streams of `flow`'s live run report now, for /status.
   struct LiveStream {
     std::string stream;
@@ -60,6 +66,7 @@ class ServeMetrics : public RunObserver {
   std::map<std::string, Series> totals_;  // counters of ended runs, by family name
   std::map<std::string, DurationHistogram> durations_;  // by flow
   std::map<std::string, double> last_success_;          // flow -> Unix seconds
+  std::optional<ClusterFigures> cluster_;
 };
 
 }  // namespace ingestd

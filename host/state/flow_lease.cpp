@@ -65,7 +65,7 @@ FlowLeases::~FlowLeases() {
 LeaseFence FlowLeases::fence(const std::string& flow) const {
   const auto it = epochs_.find(flow);
   if (it == epochs_.end()) throw std::logic_error("flow " + flow + " is not held by this run");
-  return {flow, me_.owner, it->second};
+  return {flow, me_.owner, it->second, ""};
 }
 
 std::string FlowLeases::try_all() {

@@ -30,6 +30,11 @@ class PostgresStateStore : public StateStore {
     options_.read_timeout_ms = kReadTimeoutMs;
     connect();
     std::string s = kit::pg::quote_ident(schema_);
+    // Processes starting together (a pool of workers) would race on the
+    // catalog: CREATE ... IF NOT EXISTS is not safe against a concurrent one.
+    // The lock is the session's: a failure below closes the connection with it.
+    const std::string lock_key = "hashtext('ingestd state store ' || " + db_->literal(schema_) + ")";
+    run("SELECT pg_advisory_lock(" + lock_key + ")");
     run("CREATE SCHEMA IF NOT EXISTS " + s);
     run("CREATE TABLE IF NOT EXISTS " + s + ".checkpoints (flow text NOT NULL, stream text NOT NULL, destination text "
         "NOT NULL, checkpoint bytea NOT NULL, generation bigint NOT NULL, run_id text NOT NULL, saved_at text NOT NULL, "
@@ -49,6 +54,7 @@ class PostgresStateStore : public StateStore {
     run("ALTER TABLE " + s + ".leases ADD COLUMN IF NOT EXISTS epoch bigint NOT NULL DEFAULT 0");
     run("CREATE TABLE IF NOT EXISTS " + s + ".catalogs (source text PRIMARY KEY, fingerprint text NOT NULL, catalog "
         "text NOT NULL, saved_at timestamptz NOT NULL)");
+    run("SELECT pg_advisory_unlock(" + lock_key + ")");
   }
 
   std::vector<CheckpointRecord> checkpoints(const std::optional<std::string>& flow,
@@ -75,11 +81,7 @@ class PostgresStateStore : public StateStore {
     transaction([&] {
       // The lease row stays locked until COMMIT: a claim that would end
       // this holding waits for the save, or the save sees it ended.
-      if (fence && db_->exec_params("SELECT 1 FROM " + table("leases") + " WHERE name = $1 AND owner = $2 AND epoch = "
-                                    "$3::bigint FOR SHARE",
-                                    {fence->name, fence->owner, std::to_string(fence->epoch)})
-                           .rows() == 0)
-        throw LeaseLostError(*fence);
+      if (fence && !holds(*fence)) throw LeaseLostError(*fence);
       for (const auto& d : destinations)
         db_->exec_params("INSERT INTO " + table("checkpoints") + " (flow, stream, destination, checkpoint, generation, "
                          "run_id, saved_at) VALUES ($1, $2, $3, decode($4, 'hex'), $5::bigint, $6, $7) ON CONFLICT "
@@ -254,6 +256,22 @@ class PostgresStateStore : public StateStore {
       out.push_back(digits[b & 15]);
     }
     return out;
+  }
+
+  // Within a transaction: whether `fence` is the current holding, locking
+  // the row so that a claim ending it waits for COMMIT. A cluster unit must
+  // also be unexpired: its claims pass over locked rows (SKIP LOCKED) rather
+  // than wait, and take expired ones.
+  bool holds(const LeaseFence& fence) {
+    if (fence.stream.empty())
+      return db_->exec_params("SELECT 1 FROM " + table("leases") + " WHERE name = $1 AND owner = $2 AND epoch = "
+                              "$3::bigint FOR SHARE",
+                              {fence.name, fence.owner, std::to_string(fence.epoch)})
+                 .rows() > 0;
+    return db_->exec_params("SELECT 1 FROM " + table("cluster_units") + " WHERE flow = $1 AND stream = $2 AND owner = "
+                            "$3 AND epoch = $4::bigint AND expires_at > now() FOR SHARE",
+                            {fence.name, fence.stream, fence.owner, std::to_string(fence.epoch)})
+               .rows() > 0;
   }
 
   static std::string unescape_bytea(PGresult* r, int row, int col) {

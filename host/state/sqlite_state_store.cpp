@@ -204,6 +204,8 @@ class SqliteStateStore : public StateStore {
             const LeaseFence* fence) override {
     std::lock_guard lock(mutex_);
     Transaction tx(*this);  // a write transaction: no claim comes between the check and the commit
+    if (fence && !fence->stream.empty())  // [cluster] requires postgres: the flow file refuses it
+      throw StateStoreError("cluster units are kept only in a PostgreSQL state store", false);
     if (fence) {
       Statement held(db_, "SELECT 1 FROM leases WHERE name = ?1 AND owner = ?2 AND epoch = ?3");
       held.bind(1, fence->name).bind(2, fence->owner).bind(3, fence->epoch);

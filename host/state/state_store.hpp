@@ -69,18 +69,24 @@ struct LeaseHolder {
 };
 
 // One holding of a lease: saves made under it are refused once it is over.
+// A flow's lease (leases table) or, with `stream`, a cluster worker's unit
+// (cluster_units table, PostgreSQL only: cluster/cluster_store.hpp).
 struct LeaseFence {
   std::string name;
   std::string owner;
   int64_t epoch = 0;
+  std::string stream;
 };
 
 // A save refused because its lease has passed to another holder.
 class LeaseLostError : public StateStoreError {
  public:
   explicit LeaseLostError(const LeaseFence& fence)
-      : StateStoreError("flow " + fence.name + ": its lease passed to another run (this run held epoch " +
-                            std::to_string(fence.epoch) + "); the checkpoint was not saved",
+      : StateStoreError(fence.stream.empty()
+                            ? "flow " + fence.name + ": its lease passed to another run (this run held epoch " +
+                                  std::to_string(fence.epoch) + "); the checkpoint was not saved"
+                            : fence.name + "/" + fence.stream + ": the unit passed to another worker (this one held epoch " +
+                                  std::to_string(fence.epoch) + "); the checkpoint was not saved",
                         false) {}
 };
 

@@ -94,7 +94,14 @@ std::string join(const std::vector<std::string>& v, const std::string& sep, bool
   return out;
 }
 
+// Within a transaction. Runs of other streams (other workers of a pool)
+// create it at the same moment, and CREATE ... IF NOT EXISTS is not safe
+// against a concurrent one: the first creation is serialised by a lock held
+// to the end of its transaction; once the table exists nothing is locked.
 void ensure_state_table(Connection& db, const std::string& schema) {
+  const std::string table = quote_table(schema, "_ingestd_state");
+  if (db.exec_params("SELECT to_regclass($1) IS NOT NULL", {table}).text(0, 0) == "t") return;
+  db.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {"ingestd state table " + schema});
   db.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema));
   db.exec("CREATE TABLE IF NOT EXISTS " + quote_table(schema, "_ingestd_state") +
           " (key text PRIMARY KEY, checkpoint bytea NOT NULL, generation bigint NOT NULL, run_id text, "

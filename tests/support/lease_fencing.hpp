@@ -25,7 +25,7 @@ inline void check_lease_fencing(ingestd::StateStore& store, const std::function<
   CHECK(store.claim_lease("f", a, 60) == a_epoch);  // claimed again by its holder: the same holding
   CHECK_FALSE(store.claim_lease("f", b, 60));       // held, unexpired
   CHECK(store.renew_lease("f", "run-a", *a_epoch, 60));
-  const LeaseFence fence_a{"f", "run-a", *a_epoch};
+  const LeaseFence fence_a{"f", "run-a", *a_epoch, ""};
   store.save("f", "s", dests, "from-a-1", 1, "run-a", &fence_a);
 
   // A pauses past its lease; B takes the flow over and saves.
@@ -33,7 +33,7 @@ inline void check_lease_fencing(ingestd::StateStore& store, const std::function<
   const auto b_epoch = store.claim_lease("f", b, 60);
   REQUIRE(b_epoch);
   CHECK(*b_epoch == *a_epoch + 1);
-  const LeaseFence fence_b{"f", "run-b", *b_epoch};
+  const LeaseFence fence_b{"f", "run-b", *b_epoch, ""};
   store.save("f", "s", dests, "from-b-2", 2, "run-b", &fence_b);
 
   // A wakes up: its renewal and its save are refused, and nothing changed.
@@ -60,7 +60,7 @@ inline void check_lease_fencing(ingestd::StateStore& store, const std::function<
   REQUIRE(again);
   CHECK(*again == *b_epoch + 1);
   CHECK_THROWS_AS(store.save("f", "s", dests, "from-a-old", 5, "run-a", &fence_a), ingestd::LeaseLostError);
-  const LeaseFence fence_again{"f", "run-a", *again};
+  const LeaseFence fence_again{"f", "run-a", *again, ""};
   store.save("f", "s", dests, "from-a-3", 5, "run-a", &fence_again);
   CHECK(store.checkpoints(std::string("f"), std::string("s"))[0].checkpoint == "from-a-3");
   // A save without a fence (state set by hand) is not fenced.

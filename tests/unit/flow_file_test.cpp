@@ -101,6 +101,25 @@ TEST_CASE("flow file: [state] lease_ttl is a duration from 3s to 24h") {
   CHECK(contains(error_of(std::string("[state]\nlease_ttl = \"soon\"\n") + kGood), "state.lease_ttl: 'soon' is not"));
 }
 
+TEST_CASE("flow file: [cluster] needs a PostgreSQL state store and takes a lease from 3s to 1h") {
+  TempDir dir;
+  const std::string pg = "[state]\nbackend = \"postgres\"\ndsn = \"host=db\"\n";
+  testing::write_file(dir / "f.toml", pg + "[cluster]\nenabled = true\nlease_ttl = \"20s\"\n" + kGood);
+  const FlowFile f = load_flow_file(dir / "f.toml");
+  CHECK(f.cluster.enabled);
+  CHECK(f.cluster.lease_ttl_seconds == 20);
+  testing::write_file(dir / "f.toml", kGood);
+  CHECK_FALSE(load_flow_file(dir / "f.toml").cluster.enabled);
+  CHECK(load_flow_file(dir / "f.toml").cluster.lease_ttl_seconds == 15);
+  CHECK(error_of(std::string("[cluster]\nenabled = true\n") + kGood) ==
+        "f.toml:2:11: cluster.enabled: workers share their work through a PostgreSQL state store; set [state] backend "
+        "= \"postgres\" and dsn");
+  CHECK(contains(error_of(pg + "[cluster]\nenabled = \"yes\"\n" + kGood), "cluster.enabled: expected true or false"));
+  CHECK(contains(error_of(pg + "[cluster]\nlease_ttl = \"2h\"\n" + kGood),
+                 "cluster.lease_ttl: '2h' is not a duration from 3s to 1h"));
+  CHECK(contains(error_of(pg + "[cluster]\nworkers = 3\n" + kGood), "cluster.workers: unknown key (valid keys: enabled, lease_ttl)"));
+}
+
 TEST_CASE("flow file: schedules, time zones, jitter and [serve], with their mistakes named where written") {
   const std::string head = "[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\n";
   {
