@@ -304,6 +304,16 @@ void ClusterWorker::run_unit(Unit& u) {
   options.observer = &watch;
   options.print_summary = false;
   options.follow = true;
+  const int ttl = u.config->plan.file.cluster.lease_ttl_seconds;
+  options.unit_still_held = [&] {
+    if (u.lost) return false;
+    try {
+      return cluster_.renew(u.fence, ttl);
+    } catch (const std::exception& e) {  // cannot tell: the fenced saves said what they could
+      log::warn("cluster: cannot confirm the holding of unit " + key + ": " + e.what());
+      return true;
+    }
+  };
   int code = 1;
   const auto started = SteadyClock::now();
   try {

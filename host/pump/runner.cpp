@@ -528,6 +528,11 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
   }
 
   if (lease_lost) run.flow_errors.push_back({"another run took over a flow's lease while this one ran", false, ""});
+  if (options.unit_still_held && !options.unit_still_held())
+    run.flow_errors.push_back({options.unit->name + "/" + options.unit->stream +
+                                   ": the unit passed to another worker while this one ran it (it held epoch " +
+                                   std::to_string(options.unit->epoch) + ")",
+                               false, options.unit->name});
   // Exit 2 when every failure is the configuration's, 1 for any other.
   int failures = 0, config_failures = 0;
   bool stopped = false;

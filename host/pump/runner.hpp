@@ -10,6 +10,7 @@
 #include "state/state_store.hpp"
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ struct RunOptions {
   // holding (name = flow, stream), which fences its saves. No flow lease is
   // taken; the worker renews the unit and stops the run if it loses it.
   std::optional<LeaseFence> unit;
+  // Asked once the unit's streams ended: false when its holding passed to
+  // another worker meanwhile, which fails the run even if it had nothing to
+  // commit (run history then never shows two workers running a unit at once).
+  std::function<bool()> unit_still_held;
 };
 
 // Returns the process exit code: 0 all streams completed, 1 a stream failed

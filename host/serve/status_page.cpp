@@ -119,6 +119,17 @@ std::string status_page_html(const json::Value& status) {
     html += std::string("<p id=\"reload\" class=\"") + (reload["ok"].as_bool() ? "reload-ok" : "reload-failed") +
             "\">last reload " + text_of(reload["at"]) + ": " +
             (reload["ok"].as_bool() ? text_of(reload["message"]) : "refused: " + text_of(reload["error"])) + "</p>";
+  const json::Value& cluster = status["cluster"];
+  if (cluster.is_object()) {
+    std::string units;
+    for (const json::Value& u : cluster["units"].as_array())
+      units += (units.empty() ? "" : ", ") + text_of(u["flow"]) + "/" + text_of(u["stream"]) + " (epoch " +
+               text_of(u["epoch"]) + ")";
+    html += "<p id=\"cluster\">worker " + text_of(cluster["worker_id"]) + " of a pool of " +
+            text_of(cluster["live_workers"]) + " live worker(s)" +
+            (cluster["agreed"].as_bool() ? "" : ", <strong>which run different flow files</strong>") + " · holds " +
+            text_of(cluster["units_owned"]) + " unit(s)" + (units.empty() ? "" : ": " + units) + "</p>";
+  }
   html += "<table id=\"flows\"><thead><tr><th>flow</th><th>state</th><th>schedule</th><th>freshness</th>"
           "<th>last run</th><th>next run</th></tr></thead><tbody>";
   std::string details, errors;

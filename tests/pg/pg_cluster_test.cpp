@@ -173,6 +173,11 @@ TEST_CASE("cluster: three workers share 60 streams of three flows: each runs, no
   const testing::HttpReply metrics = testing::http_request(workers[0]->port, "GET", "/metrics");
   CHECK(metrics.body.find("ingestd_cluster_units_run_total ") != std::string::npos);
   CHECK(metrics.body.find("ingestd_cluster_workers 3") != std::string::npos);
+  const Value worker_status = Value::parse(testing::http_request(workers[1]->port, "GET", "/status").body);
+  CHECK(worker_status["cluster"]["live_workers"].as_int() == 3);
+  CHECK(worker_status["cluster"]["agreed"].as_bool());
+  CHECK(worker_status["flows"].as_array().size() == 3);
+  CHECK(testing::http_request(workers[2]->port, "GET", "/").body.find("of a pool of 3 live worker(s)") != std::string::npos);
 
   for (auto& worker : workers) {
     const Result r = worker->stop();

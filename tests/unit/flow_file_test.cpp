@@ -72,7 +72,7 @@ TEST_CASE("flow file: mistakes name file:line:column, the key and what is valid"
         "f.toml:6:6: flows.f.to: no destination named 'nowhere' (defined destinations: none)");
   CHECK(error_of("[sources.x]\nplugin = \"files\"\nconfg = {}\n") ==
         "f.toml:3:1: sources.x.confg: unknown key (valid keys: plugin, config)");
-  CHECK(error_of("[sourcez.x]\n") == "f.toml:1:2: sourcez: unknown key (valid keys: state, serve, alerts, sources, destinations, flows)");
+  CHECK(error_of("[sourcez.x]\n") == "f.toml:1:2: sourcez: unknown key (valid keys: state, serve, cluster, alerts, sources, destinations, flows)");
   CHECK(error_of("[sources.x]\n") == "f.toml:1:10: sources.x.plugin: missing; say which plugin provides it, e.g. plugin = \"files\"");
   std::string bad_mode = error_of(
       "[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\nload=\"upsert\"\n");
