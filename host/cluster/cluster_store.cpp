@@ -170,9 +170,7 @@ ClusterStore::Pool ClusterStore::heartbeat(const std::string& worker_id, const s
                            "(WHERE fingerprint <> $2) FROM " + s.table("cluster_workers") +
                            " WHERE heartbeat_at > now() - make_interval(secs => $3::int) AND worker_id <> $1",
                        {worker_id, fingerprint, std::to_string(ttl_seconds)});
-  if (r.integer(0, 0) == 0)
-    throw StateStoreError("cluster: this worker (" + worker_id + ") is no longer in the pool's workers table", false);
-  return {r.integer(0, 1), r.integer(0, 2) == 0};
+  return {r.integer(0, 1), r.integer(0, 2) == 0, r.integer(0, 0) > 0};
 }
 
 void ClusterStore::leave(const std::string& worker_id) {

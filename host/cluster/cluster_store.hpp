@@ -69,6 +69,7 @@ class ClusterStore {
   struct Pool {
     int64_t live_workers = 0;
     bool agreed = false;  // every live worker runs the same flow file as this one
+    bool registered = true;  // false: this worker's row is gone (removed as long dead); join again
   };
   // Refreshes this worker's heartbeat (and fingerprint, after a reload).
   Pool heartbeat(const std::string& worker_id, const std::string& fingerprint, int ttl_seconds);

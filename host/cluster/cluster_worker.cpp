@@ -35,6 +35,9 @@ constexpr double kFirstRestartDelay = 1;
 constexpr double kLongestRestartDelay = 60;
 
 std::string unit_key(const LeaseFence& f) { return f.name + "/" + f.stream; }
+// A run of a unit this worker lost may still be stopping when it claims the
+// unit again: each holding has its own entry.
+std::string holding_key(const LeaseFence& f) { return unit_key(f) + "@" + std::to_string(f.epoch); }
 
 std::string new_worker_id() {
   std::mt19937_64 random{std::random_device{}()};
@@ -145,7 +148,13 @@ void ClusterWorker::tick() {
     ttl = config_->plan.file.cluster.lease_ttl_seconds;
   }
   if (now >= next_heartbeat_) {
-    const ClusterStore::Pool pool = cluster_.heartbeat(worker_id_, fingerprint, ttl);
+    ClusterStore::Pool pool = cluster_.heartbeat(worker_id_, fingerprint, ttl);
+    if (!pool.registered) {
+      // Removed as long gone (paused for an hour, cut off): join again, as at start.
+      log::warn("cluster: this worker was no longer in the pool's workers table; joining again");
+      cluster_.join({worker_id_, this_host(), static_cast<int64_t>(getpid()), fingerprint, "", "", true}, ttl);
+      pool = cluster_.heartbeat(worker_id_, fingerprint, ttl);
+    }
     next_heartbeat_ = now + std::chrono::seconds(std::max(1, ttl / 5));
     std::lock_guard lock(mutex_);
     live_workers_ = std::max<int64_t>(1, pool.live_workers);
@@ -242,11 +251,11 @@ void ClusterWorker::renew_units() {
 void ClusterWorker::give_up_surplus(int64_t share) {
   std::lock_guard lock(mutex_);
   int64_t held = 0;
-  for (const auto& [key, u] : units_) held += !u->finished && !u->given_up ? 1 : 0;
+  for (const auto& [key, u] : units_) held += !u->finished && !u->given_up && !u->lost ? 1 : 0;
   for (auto it = units_.rbegin(); it != units_.rend() && held > share; ++it) {
     Unit& u = *it->second;
-    if (u.finished || u.given_up || !u.continuous) continue;
-    log::info("cluster: giving up unit " + it->first + " to another worker (" + std::to_string(held) +
+    if (u.finished || u.given_up || u.lost || !u.continuous) continue;
+    log::info("cluster: giving up unit " + unit_key(u.fence) + " to another worker (" + std::to_string(held) +
               " held, fair share " + std::to_string(share) + ")");
     u.given_up = true;
     u.stop->request();
@@ -265,7 +274,7 @@ void ClusterWorker::claim_units(int64_t share) {
     ttl = config->plan.file.cluster.lease_ttl_seconds;
     int64_t held = 0, slots = 0;
     for (const auto& [key, u] : units_) {
-      held += u->finished ? 0 : 1;
+      held += u->finished || u->lost ? 0 : 1;
       slots += !u->finished && !u->continuous ? 1 : 0;  // continuous runs take no run slot
     }
     limit = std::min(config->plan.file.serve.max_concurrent_runs - slots, std::max<int64_t>(share, 1) - held);
@@ -274,11 +283,6 @@ void ClusterWorker::claim_units(int64_t share) {
   const std::vector<ClaimedUnit> claimed = cluster_.claim(worker_id_, static_cast<int>(limit), ttl);
   std::lock_guard lock(mutex_);
   for (const ClaimedUnit& c : claimed) {
-    const std::string key = unit_key(c.fence);
-    if (auto it = units_.find(key); it != units_.end()) {  // its last run is over but not reaped yet
-      if (it->second->thread.joinable()) it->second->thread.join();
-      units_.erase(it);
-    }
     auto u = std::make_unique<Unit>();
     u->fence = c.fence;
     u->config = config;
@@ -289,7 +293,7 @@ void ClusterWorker::claim_units(int64_t share) {
     u->failures = c.failures;
     u->since = utc_timestamp();
     Unit& ref = *u;
-    units_.emplace(key, std::move(u));
+    units_.emplace(holding_key(c.fence), std::move(u));
     ref.thread = std::thread([this, &ref] { run_unit(ref); });
   }
 }
@@ -376,7 +380,7 @@ void ClusterWorker::publish_figures() {
   ServeMetrics::ClusterFigures f;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [key, u] : units_) f.units_owned += u->finished ? 0 : 1;
+    for (const auto& [key, u] : units_) f.units_owned += u->finished || u->lost ? 0 : 1;
     f.live_workers = live_workers_;
   }
   f.lease_lost = lease_lost_.load();
@@ -473,7 +477,7 @@ json::Value ClusterWorker::status() const {
   json::Array held;
   std::set<std::string> running;
   for (const auto& [key, u] : units_) {
-    if (u->finished) continue;
+    if (u->finished || u->lost) continue;
     json::Object unit;
     unit.set("flow", json::Value(u->fence.name));
     unit.set("stream", json::Value(u->fence.stream));

@@ -98,7 +98,7 @@ class ClusterWorker : public ServeService {
   std::chrono::steady_clock::time_point next_sync_{};
   // Touched by run()'s thread alone.
   std::chrono::steady_clock::time_point next_heartbeat_{}, next_renewal_{};
-  std::map<std::string, std::unique_ptr<Unit>> units_;  // held, by "flow/stream"
+  std::map<std::string, std::unique_ptr<Unit>> units_;  // held, by "flow/stream@epoch"
   int64_t known_units_ = 0;
   int64_t live_workers_ = 1;
   bool agreed_ = true;
