@@ -90,12 +90,17 @@ ClusterWorker::ClusterWorker(std::string flows_path, PluginRegistry& registry,
 
 ClusterWorker::~ClusterWorker() {
   stop();
+  end_keeper();
   std::unique_lock lock(mutex_);
   for (auto& [key, u] : units_)
     if (u->thread.joinable()) u->thread.join();
 }
 
 int ClusterWorker::run() {
+  // Heartbeats and renewals on a thread of their own: listing a flow's
+  // streams may wait on a source that is down, which must not cost the
+  // units already held their leases.
+  keeper_ = std::thread([this] { keep_alive(); });
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -128,6 +133,7 @@ int ClusterWorker::run() {
     wake_.wait_for(lock, 100ms);
   }
   reap();
+  end_keeper();
   try {
     cluster_.leave(worker_id_);
   } catch (const std::exception& e) {  // its holdings expire by themselves
@@ -138,7 +144,31 @@ int ClusterWorker::run() {
   return stop_failures_ ? 1 : 0;
 }
 
-void ClusterWorker::tick() {
+void ClusterWorker::keep_alive() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, 200ms, [&] { return keeper_done_; });
+      if (keeper_done_) return;
+    }
+    try {
+      heartbeat_and_renew();
+    } catch (const std::exception& e) {  // the holdings outlive a few missed renewals
+      log::warn("cluster: " + std::string(e.what()));
+    }
+  }
+}
+
+void ClusterWorker::end_keeper() {
+  {
+    std::lock_guard lock(mutex_);
+    keeper_done_ = true;
+  }
+  wake_.notify_all();
+  if (keeper_.joinable()) keeper_.join();
+}
+
+void ClusterWorker::heartbeat_and_renew() {
   const auto now = SteadyClock::now();
   std::string fingerprint;
   int ttl = 0;
@@ -169,6 +199,10 @@ void ClusterWorker::tick() {
     renew_units();
     next_renewal_ = now + std::chrono::seconds(std::max(1, ttl / 3));
   }
+}
+
+void ClusterWorker::tick() {
+  const auto now = SteadyClock::now();
   bool agreed = false, sync = false;
   {
     std::lock_guard lock(mutex_);

@@ -70,6 +70,12 @@ class ClusterWorker : public ServeService {
     bool given_up = false;     // stopped to make room for other workers
   };
 
+  // On the keeper thread: the heartbeat (live workers, whether they agree
+  // on the flow file) and the renewal of the units held.
+  void keep_alive();
+  void heartbeat_and_renew();
+  void end_keeper();
+  // On run()'s thread: units synced with the flow file, surplus given up, claims.
   void tick();
   void sync_units();
   void renew_units();
@@ -96,8 +102,10 @@ class ClusterWorker : public ServeService {
   std::string fingerprint_;
   std::string synced_fingerprint_;  // the flow file the units were last synced for
   std::chrono::steady_clock::time_point next_sync_{};
-  // Touched by run()'s thread alone.
+  // Touched by the keeper thread alone.
   std::chrono::steady_clock::time_point next_heartbeat_{}, next_renewal_{};
+  std::thread keeper_;
+  bool keeper_done_ = false;
   std::map<std::string, std::unique_ptr<Unit>> units_;  // held, by "flow/stream@epoch"
   int64_t known_units_ = 0;
   int64_t live_workers_ = 1;
