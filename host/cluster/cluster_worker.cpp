@@ -252,15 +252,15 @@ void ClusterWorker::sync_units() {
 }
 
 void ClusterWorker::renew_units() {
-  std::vector<std::pair<LeaseFence, Unit*>> held;
+  std::vector<LeaseFence> held;
   int ttl = 0;
   {
     std::lock_guard lock(mutex_);
     ttl = config_->plan.file.cluster.lease_ttl_seconds;
     for (auto& [key, u] : units_)
-      if (!u->finished && !u->lost) held.push_back({u->fence, u.get()});
+      if (!u->ending && !u->lost) held.push_back(u->fence);
   }
-  for (auto& [fence, u] : held) {
+  for (const LeaseFence& fence : held) {
     bool ours = true;
     try {
       ours = cluster_.renew(fence, ttl);
@@ -271,11 +271,14 @@ void ClusterWorker::renew_units() {
     if (ours) continue;
     // Another worker holds it now (this one did not renew in time): stop at
     // once; its commits are refused by the fence in any case.
+    std::lock_guard lock(mutex_);  // its run may have ended and been reaped meanwhile
+    const auto it = units_.find(holding_key(fence));
+    if (it == units_.end() || it->second->ending) continue;
     log::error("cluster: unit " + unit_key(fence) + " passed to another worker (this one held epoch " +
                std::to_string(fence.epoch) + "); stopping it");
-    u->lost = true;
+    it->second->lost = true;
     ++lease_lost_;
-    u->stop->request();
+    it->second->stop->request();
   }
 }
 
@@ -362,6 +365,7 @@ void ClusterWorker::run_unit(Unit& u) {
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
   const bool stopped = u.stop->requested();
   if (!watch.status.empty()) metrics_.run_ended(u.fence.name, watch.status, seconds);
+  u.ending = true;  // no renewal from here: finish() ends the holding
   if (!u.lost) {
     const FlowDef* def = u.config->plan.file.find_flow(u.fence.name);
     try {

@@ -66,6 +66,7 @@ class ClusterWorker : public ServeService {
     std::string since;         // RFC 3339
     std::atomic<bool> continuous{false};
     std::atomic<bool> lost{false};
+    std::atomic<bool> ending{false};    // its run is over: the holding is being ended
     std::atomic<bool> finished{false};
     bool given_up = false;     // stopped to make room for other workers
   };
