@@ -5,14 +5,53 @@
 #include "log/logging.hpp"
 #include "config/plan.hpp"
 #include "pump/stream_checks.hpp"
+#include "pump/transform_chain.hpp"
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <memory>
 #include <set>
 
 namespace ingestd::cli {
 
 namespace {
+
+// Runs each stream the flow reads through its transforms on the schema the
+// source discovered: a column a transform names that the stream lacks, or
+// a merge key a transform removes, is a mistake of the flow file.
+void check_flow_transforms(const Plan& plan, const FlowPlan& f, const std::vector<CatalogStream>& catalog,
+                           ErrorCollector& errors) {
+  std::atomic<bool> cancelled{false};
+  std::map<const ComponentPlan*, std::unique_ptr<PluginInstance>> instances;
+  for (const CatalogStream& s : catalog) {
+    const auto& read = f.def->streams;
+    if (!read.empty() && std::find(read.begin(), read.end(), s.name) == read.end()) continue;
+    std::vector<PluginInstance*> chain;
+    errors.run([&] {
+      for (const ComponentPlan* t : f.transforms_for(s.name)) {
+        auto& made = instances[t];
+        if (!made) made = std::make_unique<PluginInstance>(*t->plugin, t->def->name, t->role, t->options, plan.file.dir,
+                                                           &cancelled, t->where());
+        chain.push_back(made.get());
+      }
+      if (chain.empty()) return;
+      const StreamSettings& settings = f.def->settings_for(s.name);
+      const sdk::Schema out = transformed_schema(chain, s.name, s.schema);
+      if (settings.load_mode == INGESTD_LOAD_MERGE)
+        check_keys_kept(out, settings.primary_key.empty() ? s.primary_key : settings.primary_key, s.name);
+    });
+  }
+}
+
+// Creates every transform (which checks its options against each other,
+// beyond their types), so that an offline validate reports them.
+void check_transform_options(const Plan& plan, ErrorCollector& errors) {
+  std::atomic<bool> cancelled{false};
+  for (const auto& t : plan.transforms)
+    errors.run([&] { PluginInstance(*t.plugin, t.def->name, t.role, t.options, plan.file.dir, &cancelled, t.where()); });
+}
 
 // Discovers each flow's source (but those in skip_sources) and checks the
 // flow against its catalog (streams, keys, cursors). Prints each mistake;
@@ -34,6 +73,7 @@ int check_flows_connected(const Plan& plan, int& config, const std::set<const Co
       }
       ErrorCollector errors;
       check_flow_streams(*f.def, catalog, errors);
+      check_flow_transforms(plan, f, catalog, errors);
       errors.throw_if_any();
       std::printf("ok    flow %s\n", f.def->name.c_str());
     } catch (const ConfigErrors& e) {
@@ -58,6 +98,7 @@ int validate_command(const GlobalOptions& g, const std::string& flows, bool conn
   ErrorCollector errors;
   FlowFile file = load_flow_file(flows, true, errors);
   Plan plan = build_plan(std::move(file), registry, errors);
+  check_transform_options(plan, errors);
   errors.throw_if_any();
   std::printf("%s: valid (%zu source%s, %zu destination%s, %zu flow%s)\n", flows.c_str(), plan.sources.size(),
               plan.sources.size() == 1 ? "" : "s", plan.destinations.size(), plan.destinations.size() == 1 ? "" : "s",
@@ -68,9 +109,12 @@ int validate_command(const GlobalOptions& g, const std::string& flows, bool conn
     std::printf("  flow %s: %s (%s) -> %s; extract %s, load %s\n", f.def->name.c_str(), f.source->def->name.c_str(),
                 f.source->plugin->descriptor.name.c_str(), join(to, ", ").c_str(),
                 mode_name(f.def->settings.extract_mode, true).c_str(), mode_name(f.def->settings.load_mode, false).c_str());
+    if (!f.def->settings.transforms.empty())
+      std::printf("    transforms: %s\n", join(f.def->settings.transforms, " -> ").c_str());
     for (const auto& [stream, s] : f.def->overrides)
-      std::printf("    stream %s: extract %s, load %s\n", stream.c_str(), mode_name(s.extract_mode, true).c_str(),
-                  mode_name(s.load_mode, false).c_str());
+      std::printf("    stream %s: extract %s, load %s%s\n", stream.c_str(), mode_name(s.extract_mode, true).c_str(),
+                  mode_name(s.load_mode, false).c_str(),
+                  s.transforms.empty() ? "" : ("; transforms " + join(s.transforms, " -> ")).c_str());
   }
   if (!connect) return kExitOk;
   int config = 0;
@@ -87,8 +131,7 @@ int check_command(const GlobalOptions& g, const std::string& flows) {
   int failures = 0, config = 0;
   std::set<const ComponentPlan*> failed;
   auto check_one = [&](const ComponentPlan& c) {
-    std::string label = std::string(c.role == INGESTD_KIND_SOURCE ? "source " : "destination ") + c.def->name +
-                        " (" + c.plugin->descriptor.name + ")";
+    std::string label = role_name(c.role) + " " + c.def->name + " (" + c.plugin->descriptor.name + ")";
     try {
       PluginInstance instance(*c.plugin, c.def->name, c.role, c.options, plan.file.dir, &cancelled, c.where());
       instance.check();

@@ -26,17 +26,19 @@ Location ConfigTable::location_of(const std::string& key) const {
   return it != locations.end() ? it->second : location;
 }
 
-const ComponentDef* FlowFile::find_source(const std::string& name) const {
-  for (const auto& s : sources)
-    if (s.name == name) return &s;
-  return nullptr;
-}
-
-const ComponentDef* FlowFile::find_destination(const std::string& name) const {
-  for (const auto& d : destinations)
+namespace {
+const ComponentDef* find_named(const std::vector<ComponentDef>& defs, const std::string& name) {
+  for (const auto& d : defs)
     if (d.name == name) return &d;
   return nullptr;
 }
+}  // namespace
+
+const ComponentDef* FlowFile::find_source(const std::string& name) const { return find_named(sources, name); }
+const ComponentDef* FlowFile::find_destination(const std::string& name) const {
+  return find_named(destinations, name);
+}
+const ComponentDef* FlowFile::find_transform(const std::string& name) const { return find_named(transforms, name); }
 
 const FlowDef* FlowFile::find_flow(const std::string& name) const {
   for (const auto& f : flows)
@@ -77,6 +79,9 @@ const std::vector<FlowKey>& flow_keys() {
       {"delete_stale", "snapshot + merge: rows not delivered by a complete run are deleted (default false)",
        FlowAndStream},
       {"table", "destination table name (default: the stream name)", Stream},
+      {"transforms", "[transforms.NAME] applied in order between the source and every destination; a stream's "
+                     "list replaces the flow's",
+       FlowAndStream},
       {"queue", "{ max_batches = 8, max_bytes = \"32MiB\" }: per-destination queue limits", Flow},
       {"batch_rows", "preferred rows per batch (default 16384)", Flow},
       {"parallelism", "streams of this flow read at the same time (default 4)", Flow},
@@ -204,7 +209,7 @@ class Parser {
   // and flow is read on its own.
   FlowFile parse(const toml::table& doc) {
     FlowFile ff;
-    errors_.run([&] { check_keys(doc, "", {"state", "serve", "cluster", "alerts", "sources", "destinations", "flows"}); });
+    errors_.run([&] { check_keys(doc, "", {"state", "serve", "cluster", "alerts", "sources", "destinations", "transforms", "flows"}); });
     if (const auto* state = doc.get("state")) errors_.run([&] { parse_state(*state, ff); });
     if (const auto* serve = doc.get("serve")) errors_.run([&] { parse_serve(*serve, ff.serve); });
     if (const auto* cluster = doc.get("cluster")) errors_.run([&] { parse_cluster(*cluster, ff); });
@@ -212,6 +217,8 @@ class Parser {
     if (const auto* s = doc.get("sources")) errors_.run([&] { ff.sources = parse_components(*s, "sources"); });
     if (const auto* d = doc.get("destinations"))
       errors_.run([&] { ff.destinations = parse_components(*d, "destinations"); });
+    if (const auto* t = doc.get("transforms"))
+      errors_.run([&] { ff.transforms = parse_components(*t, "transforms"); });
     if (const auto* f = doc.get("flows")) errors_.run([&] { parse_flows(*f, ff); });
     if (ff.flows.empty() && flows_required_ && errors_.empty())
       throw ConfigError(Location{file_}, "flows",
@@ -527,6 +534,10 @@ class Parser {
       s.tables.delete_stale = as_bool(*ds, key + ".delete_stale");
       s.delete_stale_location = at(*ds);
     }
+    if (const auto* tr = t.get("transforms")) {
+      s.transforms = as_string_list(*tr, key + ".transforms");
+      s.transforms_location = at(*tr);
+    }
     if (const auto* tb = t.get("table")) {
       s.table = as_string(*tb, key + ".table");
       if (s.table.empty()) fail(*tb, key + ".table", "must not be empty");
@@ -547,6 +558,17 @@ class Parser {
       throw ConfigError(where, key + ".hard_delete", "hard_delete applies to merge loads");
     if (!s.source.deleted_column.empty() && s.extract_mode != INGESTD_EXTRACT_INCREMENTAL_UPDATES)
       throw ConfigError(where, key + ".deleted_column", "deleted_column applies to extract = \"incremental-updates\"");
+  }
+
+  void check_transforms(const StreamSettings& s, const std::string& key, const FlowFile& ff) const {
+    std::set<std::string> seen;
+    for (const auto& name : s.transforms) {
+      if (!ff.find_transform(name))
+        throw ConfigError(s.transforms_location, key + ".transforms",
+                          "no transform named '" + name + "' (defined transforms: " + names_of(ff.transforms) + ")");
+      if (!seen.insert(name).second)
+        throw ConfigError(s.transforms_location, key + ".transforms", "transform '" + name + "' listed twice");
+    }
   }
 
   void parse_flows(const toml::node& n, FlowFile& ff) const {
@@ -593,6 +615,7 @@ class Parser {
       f.settings.extract_location = f.settings.load_location = f.location;
       parse_settings(t, key, f.settings);
       check_settings(f.settings, key, f.location);
+      check_transforms(f.settings, key, ff);
 
       if (const auto* s = t.get("streams")) {
         f.streams_location = at(*s);
@@ -606,6 +629,7 @@ class Parser {
             StreamSettings settings = f.settings;
             parse_settings(st, skey, settings);
             check_settings(settings, skey, loc(file_, k.source()));
+            check_transforms(settings, skey, ff);
             f.streams.push_back(stream);
             f.overrides.emplace(stream, std::move(settings));
           }

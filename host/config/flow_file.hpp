@@ -57,6 +57,10 @@ struct StreamSettings {
   sdk::TableSettings tables;    // schema_changes, hard_delete, delete_stale: for each destination
   Location delete_stale_location;
   std::string table;  // destination table; empty: the stream's name
+  // [transforms.NAME] applied in order between the source and every
+  // destination; a stream's own list replaces the flow's.
+  std::vector<std::string> transforms;
+  Location transforms_location;
 };
 
 struct FlowDef {
@@ -125,6 +129,7 @@ struct FlowFile {
   std::string absolute_path;  // names the file in run history, whatever the working directory
   std::vector<ComponentDef> sources;
   std::vector<ComponentDef> destinations;
+  std::vector<ComponentDef> transforms;
   std::vector<FlowDef> flows;
   // [state]: where checkpoints and run history live.
   std::string state_backend = "sqlite";  // sqlite | postgres
@@ -143,6 +148,7 @@ struct FlowFile {
 
   const ComponentDef* find_source(const std::string& name) const;
   const ComponentDef* find_destination(const std::string& name) const;
+  const ComponentDef* find_transform(const std::string& name) const;
   const FlowDef* find_flow(const std::string& name) const;
   std::vector<std::string> flow_names() const;
 };

@@ -17,7 +17,9 @@ const Named kExtract[] = {{INGESTD_EXTRACT_SNAPSHOT, "snapshot"},
 const Named kLoad[] = {{INGESTD_LOAD_APPEND, "append"},
                        {INGESTD_LOAD_REPLACE, "replace"},
                        {INGESTD_LOAD_MERGE, "merge"}};
-const Named kKinds[] = {{INGESTD_KIND_SOURCE, "source"}, {INGESTD_KIND_DESTINATION, "destination"}};
+const Named kKinds[] = {{INGESTD_KIND_SOURCE, "source"},
+                        {INGESTD_KIND_DESTINATION, "destination"},
+                        {INGESTD_KIND_TRANSFORM, "transform"}};
 
 template <std::size_t N>
 std::optional<uint32_t> find_bit(const Named (&table)[N], std::string_view name) {
@@ -61,6 +63,11 @@ std::string option_type_name(uint32_t type) {
     case INGESTD_OPTION_JSON: return "json";
     default: return "unknown";
   }
+}
+
+std::string role_name(uint32_t role) {
+  const auto names = names_of(kKinds, role);
+  return names.empty() ? std::string("component") : names.front();
 }
 
 }  // namespace ingestd

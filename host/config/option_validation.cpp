@@ -176,12 +176,12 @@ ValidatedConfig validate_config(const ComponentDef& def, const std::string& sect
   ValidatedConfig out;
   json::Object normalised;
   const std::string prefix = section + "." + def.name + ".config.";
-  const std::string role_name = role == INGESTD_KIND_SOURCE ? "source" : "destination";
+  const std::string role_label = role_name(role);
 
   for (const auto& [key, value] : def.config.value.as_object()) {
     const OptionInfo* o = plugin.find_option(key);
     if (!o || !o->applies_to(role)) {
-      std::string msg = "unknown option for plugin '" + plugin.name + "' as a " + role_name;
+      std::string msg = "unknown option for plugin '" + plugin.name + "' as a " + role_label;
       if (o) msg += " (it applies to " + join(kind_names(o->kinds), " and ") + "s only)";
       auto valid = plugin.option_names(role);
       msg += " (valid options: " + (valid.empty() ? std::string("none") : join(valid, ", ")) + ")";

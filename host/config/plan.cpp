@@ -18,7 +18,7 @@ ComponentPlan plan_component(const ComponentDef& def, const std::string& section
   const std::string key = section + "." + def.name + ".plugin";
   const LoadedPlugin& plugin = registry.resolve(def.plugin, def.plugin_location, key);
   if (!(plugin.descriptor.kinds & role)) {
-    std::string wanted = role == INGESTD_KIND_SOURCE ? "source" : "destination";
+    std::string wanted = role_name(role);
     throw ConfigError(def.plugin_location, key,
                       "plugin '" + plugin.descriptor.name + "' cannot be a " + wanted + " (it is a " +
                           join(kind_names(plugin.descriptor.kinds), " and ") + ")");
@@ -86,8 +86,14 @@ void check_modes(const FlowPlan& f) {
 static Plan build_plan(FlowFile file, PluginRegistry& registry, const std::vector<std::string>& only_flows,
                        ErrorCollector* collect);
 
+std::vector<const ComponentPlan*> FlowPlan::transforms_for(const std::string& stream) const {
+  std::vector<const ComponentPlan*> out;
+  for (const auto& name : def->settings_for(stream).transforms) out.push_back(transforms.at(name));
+  return out;
+}
+
 std::string ComponentPlan::where() const {
-  return def->location.str() + ": " + (role == INGESTD_KIND_SOURCE ? "sources." : "destinations.") + def->name;
+  return def->location.str() + ": " + role_name(role) + "s." + def->name;
 }
 
 Plan build_plan(FlowFile file, PluginRegistry& registry, ErrorCollector& errors) {
@@ -120,6 +126,10 @@ Plan build_plan(FlowFile file, PluginRegistry& registry, const std::vector<std::
       plan.destinations.push_back(plan_component(d, "destinations", INGESTD_KIND_DESTINATION, registry));
     });
 
+  plan.transforms.reserve(plan.file.transforms.size());
+  for (const auto& t : plan.file.transforms)
+    errors.run([&] { plan.transforms.push_back(plan_component(t, "transforms", INGESTD_KIND_TRANSFORM, registry)); });
+
   auto find = [](const std::vector<ComponentPlan>& v, const std::string& name) -> const ComponentPlan* {
     for (const auto& c : v)
       if (c.def->name == name) return &c;
@@ -135,6 +145,14 @@ Plan build_plan(FlowFile file, PluginRegistry& registry, const std::vector<std::
       fp.destinations.push_back(find(plan.destinations, t));
       complete = complete && fp.destinations.back();
     }
+    auto use_transforms = [&](const StreamSettings& s) {
+      for (const auto& name : s.transforms) {
+        fp.transforms[name] = find(plan.transforms, name);
+        complete = complete && fp.transforms[name];
+      }
+    };
+    use_transforms(f.settings);
+    for (const auto& [stream, settings] : f.overrides) use_transforms(settings);
     if (!complete) continue;  // a component it uses is in error, reported above
     if (errors.run([&] {
           check_modes(fp);

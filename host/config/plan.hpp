@@ -8,6 +8,7 @@
 
 #include <ingestd/sdk/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,7 +18,7 @@ namespace ingestd {
 struct ComponentPlan {
   const ComponentDef* def = nullptr;
   const LoadedPlugin* plugin = nullptr;
-  uint32_t role = 0;  // INGESTD_KIND_SOURCE or INGESTD_KIND_DESTINATION
+  uint32_t role = 0;  // INGESTD_KIND_SOURCE, _DESTINATION or _TRANSFORM
   json::Value options;  // validated and normalised
   // "flows.toml:3:1: sources.shop": where errors about it point.
   std::string where() const;
@@ -27,6 +28,9 @@ struct FlowPlan {
   const FlowDef* def = nullptr;
   const ComponentPlan* source = nullptr;
   std::vector<const ComponentPlan*> destinations;
+  std::map<std::string, const ComponentPlan*> transforms;  // the ones its streams use, by name
+  // The transforms a stream's batches pass through, in order.
+  std::vector<const ComponentPlan*> transforms_for(const std::string& stream) const;
 };
 
 // Components point into `file`: a Plan moves but never copies.
@@ -40,6 +44,7 @@ struct Plan {
   FlowFile file;
   std::vector<ComponentPlan> sources;
   std::vector<ComponentPlan> destinations;
+  std::vector<ComponentPlan> transforms;
   std::vector<FlowPlan> flows;  // only the selected flow when one was named
 };
 

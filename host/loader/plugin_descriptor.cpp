@@ -68,8 +68,8 @@ PluginDescriptor read_descriptor(const ingestd_descriptor* d) {
     throw std::runtime_error("the descriptor's name '" + out.name + "' is not [a-z0-9_-]+");
   out.version = text(d->version);
   out.kinds = d->kinds;
-  if ((out.kinds & (INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION)) == 0)
-    throw std::runtime_error("plugin '" + out.name + "' is neither a source nor a destination");
+  if ((out.kinds & (INGESTD_KIND_SOURCE | INGESTD_KIND_DESTINATION | INGESTD_KIND_TRANSFORM)) == 0)
+    throw std::runtime_error("plugin '" + out.name + "' is neither a source, a destination nor a transform");
   if (INGESTD_HAS_MEMBER(d, ingestd_descriptor, description)) out.description = text(d->description);
   if (INGESTD_HAS_MEMBER(d, ingestd_descriptor, doc_url)) out.doc_url = text(d->doc_url);
   if (INGESTD_HAS_MEMBER(d, ingestd_descriptor, extract_modes)) out.extract_modes = d->extract_modes;

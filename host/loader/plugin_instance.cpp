@@ -1,5 +1,6 @@
 #include "loader/plugin_instance.hpp"
 
+#include "config/names.hpp"
 #include "log/logging.hpp"
 
 #include <cstring>
@@ -70,7 +71,7 @@ PluginInstance::PluginInstance(const LoadedPlugin& plugin, std::string name, uin
                                const json::Value& config, const std::string& base_dir,
                                const std::atomic<bool>* run_cancelled, std::string where)
     : plugin_(&plugin), name_(std::move(name)), role_(role), where_(std::move(where)) {
-  context_.component = (role == INGESTD_KIND_SOURCE ? "source " : "destination ") + name_;
+  context_.component = role_name(role) + " " + name_;
   context_.parent_cancelled = run_cancelled;
   std::string config_json = config.dump();
   ingestd_create_args args{};
@@ -91,7 +92,7 @@ PluginInstance::~PluginInstance() {
 }
 
 std::string PluginInstance::label() const {
-  return std::string(role_ == INGESTD_KIND_SOURCE ? "source " : "destination ") + name_ + " (" +
+  return role_name(role_) + " " + name_ + " (" +
          plugin_->descriptor.name + ")";
 }
 
@@ -222,6 +223,27 @@ std::unique_ptr<OpenTable> PluginInstance::open_table(const TableOpenRequest& r)
   return std::make_unique<OpenTable>(*plugin_, handle);
 }
 
+std::unique_ptr<OpenTransform> PluginInstance::open_transform(const TransformOpenRequest& r) {
+  ingestd_transform_request req{};
+  req.struct_size = sizeof req;
+  req.stream = r.stream.c_str();
+  sdk::OwnedSchema input = sdk::export_schema(r.schema ? *r.schema : sdk::Schema{});
+  req.schema = input.get();
+  req.run_id = r.run_id.c_str();
+  req.sync_time_us = r.sync_time_us;
+  req.context = r.context;
+  ingestd_transform* handle = nullptr;
+  ArrowSchema schema;
+  std::memset(&schema, 0, sizeof schema);
+  ErrorSlot err;
+  ingestd_status st = plugin_->table.open_transform(handle_, &req, &handle, &schema, &err.e);
+  if (st != INGESTD_OK) {
+    if (schema.release) schema.release(&schema);
+    err.raise(st, plugin_->descriptor.name, "open_transform", where_);
+  }
+  return std::make_unique<OpenTransform>(*plugin_, handle, &schema, "transform " + name_);
+}
+
 OpenStream::OpenStream(const LoadedPlugin& plugin, ingestd_stream* handle, ArrowSchema* schema, uint32_t index)
     : plugin_(&plugin), handle_(handle), index_(index) {
   arrow_schema_ = std::make_shared<sdk::OwnedSchema>(schema);
@@ -328,6 +350,72 @@ void OpenTable::close(bool complete) {
   ErrorSlot err;
   ingestd_status st = plugin_->table.close_table(h, complete ? INGESTD_CLOSE_COMPLETE : INGESTD_CLOSE_ABORT, &err.e);
   if (st != INGESTD_OK) err.raise(st, plugin_->descriptor.name, "close_table");
+}
+
+OpenTransform::OpenTransform(const LoadedPlugin& plugin, ingestd_transform* handle, ArrowSchema* schema,
+                             std::string label)
+    : plugin_(&plugin), handle_(handle), label_(std::move(label)) {
+  arrow_schema_ = std::make_shared<sdk::OwnedSchema>(schema);
+  try {
+    schema_ = std::make_shared<const sdk::Schema>(check_schema(*arrow_schema_->get()));
+  } catch (const std::exception& e) {
+    plugin_->table.close_transform(handle_);
+    handle_ = nullptr;
+    throw sdk::Error(INGESTD_ERROR_INTERNAL,
+                     label_ + ": plugin '" + plugin.descriptor.name + "' gave a malformed schema: " + e.what());
+  }
+}
+
+OpenTransform::~OpenTransform() {
+  if (handle_) plugin_->table.close_transform(handle_);
+}
+
+void OpenTransform::apply(RecordBatch& batch) {
+  ingestd_batch in{};
+  in.struct_size = sizeof in;
+  in.stream_index = batch.stream_index;
+  in.row_count = batch.rows;
+  batch.array.move_to(&in.array);
+  // The transform is given a schema of its own: the host's stays with the
+  // stream and the batches already queued.
+  if (batch.schema_change) sdk::export_schema(*batch.schema, &in.schema);
+  if (batch.checkpoint) {
+    in.checkpoint = reinterpret_cast<const uint8_t*>(batch.checkpoint->data());
+    in.checkpoint_size = batch.checkpoint->size();
+  }
+  in.metadata_json = batch.metadata_json.empty() ? nullptr : batch.metadata_json.c_str();
+  ingestd_batch out{};
+  out.struct_size = sizeof out;
+  ErrorSlot err;
+  ingestd_status st = plugin_->table.transform_batch(handle_, &in, &out, &err.e);
+  // Whatever happens next, the host owns what the transform handed over,
+  // and what it left of the input.
+  sdk::OwnedArray left_in(&in.array);
+  sdk::OwnedSchema left_schema(&in.schema);
+  sdk::OwnedArray array(&out.array);
+  std::shared_ptr<sdk::OwnedSchema> new_schema;
+  if (out.schema.release) new_schema = std::make_shared<sdk::OwnedSchema>(&out.schema);
+  if (out.release) out.release(&out);
+  if (st != INGESTD_OK) {
+    std::string message = err.e.message ? err.e.message : "";
+    if (message.empty()) message = "failed with " + status_name(st) + " and no message";
+    throw sdk::Error(st, log::redact(label_ + ": " + message), err.e.retry_class, err.e.retry_after_ms);
+  }
+  try {
+    if (!array.valid()) throw std::runtime_error("no array");
+    if (new_schema) {
+      schema_ = std::make_shared<const sdk::Schema>(check_schema(*new_schema->get()));
+      arrow_schema_ = new_schema;
+    }
+    batch.bytes = check_batch(*array.get(), *schema_);
+  } catch (const std::exception& e) {
+    throw sdk::Error(INGESTD_ERROR_INTERNAL,
+                     label_ + ": plugin '" + plugin_->descriptor.name + "' produced a malformed batch: " + e.what());
+  }
+  batch.array = std::move(array);
+  batch.schema_change = new_schema;
+  batch.schema = schema_;
+  batch.rows = batch.array.get()->length;
 }
 
 }  // namespace ingestd

@@ -60,8 +60,17 @@ struct TableOpenRequest {
   ingestd_host_context* context = nullptr;
 };
 
+struct TransformOpenRequest {
+  std::string stream;
+  std::shared_ptr<const sdk::Schema> schema;  // of the batches coming in
+  std::string run_id;
+  int64_t sync_time_us = 0;
+  ingestd_host_context* context = nullptr;
+};
+
 class OpenStream;
 class OpenTable;
+class OpenTransform;
 
 class PluginInstance {
  public:
@@ -92,6 +101,8 @@ class PluginInstance {
   void cancel();  // any thread
   std::unique_ptr<OpenStream> open_stream(const StreamOpenRequest& request);
   std::unique_ptr<OpenTable> open_table(const TableOpenRequest& request);
+  // Transforms (role INGESTD_KIND_TRANSFORM): errors start with where().
+  std::unique_ptr<OpenTransform> open_transform(const TransformOpenRequest& request);
 
  private:
   const LoadedPlugin* plugin_;
@@ -144,6 +155,29 @@ class OpenTable {
  private:
   const LoadedPlugin* plugin_;
   ingestd_table* handle_;
+};
+
+class OpenTransform {
+ public:
+  OpenTransform(const LoadedPlugin& plugin, ingestd_transform* handle, ArrowSchema* schema, std::string label);
+  ~OpenTransform();
+  OpenTransform(const OpenTransform&) = delete;
+  OpenTransform& operator=(const OpenTransform&) = delete;
+
+  // The schema of the batches the transform produces.
+  std::shared_ptr<sdk::OwnedSchema> arrow_schema() const { return arrow_schema_; }
+  std::shared_ptr<const sdk::Schema> schema() const { return schema_; }
+  // Replaces the batch's rows (array, schema, rows, bytes) by what the
+  // transform made of them; checkpoint, metadata and sequence stay. Throws
+  // sdk::Error.
+  void apply(RecordBatch& batch);
+
+ private:
+  const LoadedPlugin* plugin_;
+  ingestd_transform* handle_;
+  std::shared_ptr<sdk::OwnedSchema> arrow_schema_;
+  std::shared_ptr<const sdk::Schema> schema_;
+  std::string label_;  // "transform pii": what its errors start with
 };
 
 }  // namespace ingestd

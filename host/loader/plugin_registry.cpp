@@ -60,6 +60,11 @@ std::vector<std::string> missing_functions(const ingestd_plugin& t, uint32_t kin
     need(reinterpret_cast<const void*>(t.commit), "commit");
     need(reinterpret_cast<const void*>(t.close_table), "close_table");
   }
+  if (kinds & INGESTD_KIND_TRANSFORM) {
+    need(reinterpret_cast<const void*>(t.open_transform), "open_transform");
+    need(reinterpret_cast<const void*>(t.transform_batch), "transform_batch");
+    need(reinterpret_cast<const void*>(t.close_transform), "close_transform");
+  }
   return missing;
 }
 

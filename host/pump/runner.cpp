@@ -164,7 +164,10 @@ FlowStreams resolve_streams(const FlowPlan& fp, PluginInstance& source, StateSto
 std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, Instances& instances,
                                     const std::vector<PluginInstance*>& destinations, const std::string& run_id,
                                     const std::atomic<bool>* cancelled, StateStore& store, const LeaseFence& fence,
-                                    const RunOptions& options) {
+                                    const RunOptions& options, const std::string& base_dir) {
+  const int64_t sync_time_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
   const bool full_refresh = options.full_refresh;
   const FlowDef& f = *fp.def;
   FlowStreams streams = resolve_streams(fp, *source, store, options.rediscover);
@@ -192,6 +195,8 @@ std::vector<StreamJob> prepare_jobs(const FlowPlan& fp, PluginInstance* source, 
     job.source_slots = instances.slots_of(source);
     job.destinations = destinations;
     for (auto* d : destinations) job.destination_slots.push_back(instances.slots_of(d));
+    for (const ComponentPlan* t : fp.transforms_for(name)) job.transforms.push_back(instances.get(t, base_dir, cancelled));
+    job.sync_time_us = sync_time_us;
     job.stream = name;
     job.index = index++;
     job.settings = &settings;
@@ -470,7 +475,7 @@ int run_plan(const Plan& plan, StateStore& store, const RunOptions& options) {
           destinations.clear();
           for (const ComponentPlan* d : fp.destinations) destinations.push_back(instances.get(d, base_dir, &cancelled));
           jobs = prepare_jobs(fp, source, instances, destinations, run.run_id, &cancelled, store,
-                              options.unit ? *options.unit : leases->fence(f.name), options);
+                              options.unit ? *options.unit : leases->fence(f.name), options, base_dir);
           break;
         } catch (const sdk::Error& e) {
           if (!again(e.retry_class() == INGESTD_RETRY_TRANSIENT, e.retry_after_ms(), e.what())) throw;

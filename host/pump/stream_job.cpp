@@ -4,6 +4,7 @@
 #include "monitor/columns.hpp"
 #include "monitor/touched_keys.hpp"
 #include "pump/stream_control.hpp"
+#include "pump/transform_chain.hpp"
 
 #include <deque>
 #include <thread>
@@ -168,7 +169,8 @@ std::unique_ptr<OpenStream> open_source_stream(const StreamJob& job, StreamContr
 
 // Reads the stream into every lane until its end, a stop or a failure.
 // Returns false when the reading stopped on request.
-bool read_into_lanes(const StreamJob& job, OpenStream& stream, Attempt& at, StreamStats& stats) {
+bool read_into_lanes(const StreamJob& job, OpenStream& stream, TransformChain* transforms, Attempt& at,
+                     StreamStats& stats) {
   uint64_t sequence = 0;
   // A checkpoint equal to the one before it (a connector repeating its state
   // when nothing is new) is no new state: not saved again, so an idle run
@@ -184,6 +186,7 @@ bool read_into_lanes(const StreamJob& job, OpenStream& stream, Attempt& at, Stre
       at.read_complete = true;
       return true;
     }
+    if (transforms) transforms->apply(batch);
     if (dedupe_checkpoints && batch.checkpoint) {
       if (batch.checkpoint == last_checkpoint) batch.checkpoint.reset();
       else last_checkpoint = batch.checkpoint;
@@ -235,6 +238,26 @@ StreamOutcome run_stream_job(const StreamJob& job, StreamStats& stats) {
     source_failed(e);
     outcome.status = outcome.stream_failure ? StreamStatus::Failed : StreamStatus::Stopped;
     return outcome;
+  }
+
+  // Opened on the stream thread, like the stream, before any writer starts.
+  std::unique_ptr<TransformChain> transforms;
+  if (!job.transforms.empty()) {
+    try {
+      TransformOpenRequest req;
+      req.stream = job.stream;
+      req.schema = stream->schema();
+      req.run_id = job.run_id;
+      req.sync_time_us = job.sync_time_us;
+      req.context = control.stream_context();
+      transforms = std::make_unique<TransformChain>(job.transforms, req);
+      if (job.settings->load_mode == INGESTD_LOAD_MERGE)
+        check_keys_kept(*transforms->schema(), job.primary_key, job.stream);
+    } catch (const std::exception& e) {
+      source_failed(e);
+      outcome.status = outcome.stream_failure ? StreamStatus::Failed : StreamStatus::Stopped;
+      return outcome;
+    }
   }
 
   std::vector<std::unique_ptr<Lane>> lanes;
@@ -290,13 +313,13 @@ StreamOutcome run_stream_job(const StreamJob& job, StreamStats& stats) {
                             });
   at.job = &job;
   at.control = &control;
-  at.initial_schema = stream->arrow_schema();
+  at.initial_schema = transforms ? transforms->arrow_schema() : stream->arrow_schema();
   at.tracker = &tracker;
   at.lanes = &lanes;
   for (auto& lane : lanes) lane->thread = std::thread([&at, l = lane.get()] { write_lane(*l, at); });
 
   try {
-    stopped = !read_into_lanes(job, *stream, at, stats);
+    stopped = !read_into_lanes(job, *stream, transforms.get(), at, stats);
   } catch (const std::exception& e) {
     source_failed(e);
   }
@@ -311,6 +334,8 @@ StreamOutcome run_stream_job(const StreamJob& job, StreamStats& stats) {
   }
   // A stream that never said its columns (nothing new) tells history nothing.
   if (const auto schema = stream->schema(); schema && !schema->fields.empty()) {
+    // History and the kept catalog speak of the source's columns; the
+    // destinations' are the transforms' (checked by validate).
     stats.set_columns(columns_json(*schema));
     if (job.schema_seen) job.schema_seen(*schema);
   }

@@ -23,6 +23,9 @@ struct StreamJob {
   Semaphore* source_slots = nullptr;  // NULL: no limit on open streams
   std::vector<PluginInstance*> destinations;
   std::vector<Semaphore*> destination_slots;
+  // Applied in order to every batch before any destination sees it.
+  std::vector<PluginInstance*> transforms;
+  int64_t sync_time_us = 0;  // when the run started, for transforms
   std::string stream;
   uint32_t index = 0;
   const StreamSettings* settings = nullptr;

@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define INGESTD_ABI_VERSION_MAJOR 1u
-#define INGESTD_ABI_VERSION_MINOR 4u
+#define INGESTD_ABI_VERSION_MINOR 5u
 
 /* Non-zero when the struct at `ptr`, as its writer sized it, holds `member`. */
 #define INGESTD_HAS_MEMBER(ptr, type, member) \
@@ -172,6 +172,9 @@ typedef struct ingestd_host_api {
 /* Kinds (a bit set): what roles a plugin can play. */
 #define INGESTD_KIND_SOURCE 1u
 #define INGESTD_KIND_DESTINATION 2u
+/* Rewrites a stream's batches between its source and its destinations
+ * (dropping, renaming, casting, hashing columns, filtering rows). \since 1.5 */
+#define INGESTD_KIND_TRANSFORM 4u
 
 /* Extract modes (a bit set). */
 #define INGESTD_EXTRACT_SNAPSHOT 1u
@@ -259,6 +262,7 @@ typedef struct ingestd_descriptor {
 typedef struct ingestd_instance ingestd_instance; /* a configured source or destination */
 typedef struct ingestd_stream ingestd_stream;     /* one open source stream */
 typedef struct ingestd_table ingestd_table;       /* one open destination table */
+typedef struct ingestd_transform ingestd_transform; /* one stream's transform \since 1.5 */
 
 typedef struct ingestd_create_args {
   uint32_t struct_size;
@@ -353,6 +357,16 @@ typedef struct ingestd_table_request {
   const char* options_json;
   ingestd_host_context* context; /* logs and counters of this table */
 } ingestd_table_request;
+
+/* What a transform is opened for: one stream of one run. \since 1.5 */
+typedef struct ingestd_transform_request {
+  uint32_t struct_size;
+  const char* stream;                /* the source stream's name */
+  const struct ArrowSchema* schema;  /* the schema of the batches coming in (lent) */
+  const char* run_id;                /* this run's id */
+  int64_t sync_time_us;              /* when the run started, microseconds since the epoch, UTC */
+  ingestd_host_context* context;     /* logs and counters of this stream */
+} ingestd_transform_request;
 
 /*
  * A record batch and what Arrow has no slot for.
@@ -508,6 +522,32 @@ typedef struct ingestd_plugin {
   /* Any thread. A plugin extension by id and revision
    * ("ingestd.transactional-state/1"), or NULL. May itself be NULL. */
   const void* (*get_extension)(const char* id);
+
+  /* --- Transforms \since 1.5 (check with INGESTD_HAS_MEMBER) ----------- */
+  /* Stream thread, or the control thread for validate and discover (the
+   * transform is then closed without a batch). Opens the transform of one
+   * stream and writes the schema of the batches it will produce into
+   * out_schema (a "+s" struct schema the host then owns). A request the
+   * stream cannot satisfy (a column it lacks) is INGESTD_ERROR_CONFIG with a
+   * message naming the stream's columns. */
+  ingestd_status (*open_transform)(ingestd_instance* instance, const ingestd_transform_request* request,
+                                   ingestd_transform** out_transform, struct ArrowSchema* out_schema,
+                                   ingestd_error* error);
+  /* Stream thread. Transforms one batch, stateless: the result depends on
+   * the batch alone. `in` is given, not lent: the transform owns in->array
+   * and in->schema (when set) and must release them or move them (or their
+   * children) into out->array, which is how unchanged columns pass without a
+   * copy. in->checkpoint and in->metadata_json stay the host's, which carries
+   * them over; the transform must not call in->release.
+   * in->schema set means the input schema changed from this batch on; the
+   * transform then sets out->schema to its new output schema (and may set it
+   * at any other time too). `out` (zeroed, struct_size set by the host)
+   * receives a struct array of the output schema; zero rows is fine (a filter
+   * removed every row). out->checkpoint and out->metadata_json are ignored. */
+  ingestd_status (*transform_batch)(ingestd_transform* transform, ingestd_batch* in, ingestd_batch* out,
+                                    ingestd_error* error);
+  /* Stream thread, once per successful open_transform. */
+  void (*close_transform)(ingestd_transform* transform);
 } ingestd_plugin;
 
 /* ------------------------------------------------------------------------

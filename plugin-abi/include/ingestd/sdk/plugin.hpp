@@ -1,5 +1,6 @@
 // The C++ face of the plugin ABI: describe a plugin, implement an Instance
-// (and its SourceStream or DestinationTable), export it with INGESTD_PLUGIN.
+// (and its SourceStream, DestinationTable or StreamTransform), export it with
+// INGESTD_PLUGIN.
 //
 //   ingestd::sdk::PluginInfo describe();
 //   std::unique_ptr<ingestd::sdk::Instance> create(const ingestd::sdk::CreateContext&);
@@ -19,6 +20,7 @@
 #include <ingestd/sdk/schema.hpp>
 #include <ingestd/sdk/settings.hpp>
 #include <ingestd/sdk/stored_state.hpp>
+#include <ingestd/sdk/transform.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -213,7 +215,7 @@ struct PluginInfo {
 
 struct CreateContext {
   std::string name;
-  uint32_t role = 0;  // INGESTD_KIND_SOURCE or INGESTD_KIND_DESTINATION
+  uint32_t role = 0;  // INGESTD_KIND_SOURCE, INGESTD_KIND_DESTINATION or INGESTD_KIND_TRANSFORM
   Options options;
   std::string base_dir;
   Host host;
@@ -313,6 +315,30 @@ class DestinationTable {
   virtual void close(bool complete) = 0;
 };
 
+// What a transform is opened for: one stream of one run.
+struct TransformRequest {
+  std::string stream;
+  Schema schema;  // of the batches coming in
+  std::string run_id;
+  int64_t sync_time_us = 0;  // when the run started, microseconds since the epoch (UTC)
+  Host host;
+};
+
+// Rewrites the batches of one stream. Stateless: what apply returns depends
+// on the batch alone (a retried stream sees its batches again).
+class StreamTransform {
+ public:
+  virtual ~StreamTransform() = default;
+  // The schema of the batches apply() returns for batches of `input`:
+  // called once when the transform opens and again whenever the stream's
+  // schema changes. Throws (Error with INGESTD_ERROR_CONFIG) when the input
+  // does not suit, naming what it lacks.
+  virtual Schema reshape(const Schema& input) = 0;
+  // Transforms a batch of the schema last given to reshape. The batch is
+  // given: hand its unchanged columns on with SharedBatch, without a copy.
+  virtual OwnedArray apply(OwnedArray batch) = 0;
+};
+
 class Instance {
  public:
   virtual ~Instance() = default;
@@ -327,6 +353,10 @@ class Instance {
   virtual std::unique_ptr<DestinationTable> open_table(const TableRequest& request) {
     (void)request;
     throw not_supported("this plugin is not a destination");
+  }
+  virtual std::unique_ptr<StreamTransform> open_transform(const TransformRequest& request) {
+    (void)request;
+    throw not_supported("this plugin is not a transform");
   }
   // With PluginInfo::transactional_state: what commit_with_state stored.
   virtual std::optional<StoredState> load_state(const std::string& key) {

@@ -3,7 +3,8 @@
 //
 // A source with one stream derives from RowSource and hands over one row at
 // a time; the SDK builds the batches, cuts them at the flow's batch_rows and
-// attaches checkpoint() to each. A destination derives from TableWriter.
+// attaches checkpoint() to each. A destination derives from TableWriter, a
+// transform from BatchTransformer.
 // Every stream (or table) gets an object of its own, built and configured
 // afresh, so members that track progress start from their initial values.
 //
@@ -126,6 +127,26 @@ class TableWriter : public PluginObject {
   virtual void commit() = 0;
   // complete: the load finished; otherwise drop what was not committed.
   virtual void close(bool complete) { (void)complete; }
+  virtual void check() {}
+};
+
+class BatchTransformer : public PluginObject {
+ public:
+  static constexpr uint32_t kind = INGESTD_KIND_TRANSFORM;
+  virtual ~BatchTransformer() = default;
+
+  // Right after the options are read, when the flow file is loaded: throw
+  // config_error for options that cannot work whatever the stream.
+  virtual void check_options() {}
+  // Before reshape: the stream and its run.
+  virtual void open(const TransformRequest& request) { (void)request; }
+  // The schema of what apply() returns for batches of `input`: once when
+  // the stream opens, again whenever its schema changes. An input without
+  // columns (a stream that does not know them yet) should give none either.
+  virtual Schema reshape(const Schema& input) = 0;
+  // Transforms a batch of the schema last given to reshape (see
+  // StreamTransform::apply).
+  virtual OwnedArray apply(OwnedArray batch) = 0;
   virtual void check() {}
 };
 
@@ -333,19 +354,49 @@ class TableWriterInstance : public ClassInstance<P> {
 };
 
 template <class P>
+class ClassTransform : public StreamTransform {
+ public:
+  ClassTransform(std::unique_ptr<P> transformer, const TransformRequest& request, const Instance& owner)
+      : transformer_(std::move(transformer)) {
+    PluginClassAccess::attach(*transformer_, request.host, owner);
+    transformer_->open(request);
+  }
+  Schema reshape(const Schema& input) override { return transformer_->reshape(input); }
+  OwnedArray apply(OwnedArray batch) override { return transformer_->apply(std::move(batch)); }
+
+ private:
+  std::unique_ptr<P> transformer_;
+};
+
+template <class P>
+class TransformerInstance : public ClassInstance<P> {
+ public:
+  explicit TransformerInstance(CreateContext context) : ClassInstance<P>(std::move(context)) {
+    this->configure()->check_options();
+  }
+  std::unique_ptr<StreamTransform> open_transform(const TransformRequest& request) override {
+    return std::make_unique<ClassTransform<P>>(this->configure(), request, *this);
+  }
+};
+
+template <class P>
 std::unique_ptr<Instance> create_plugin_class(const CreateContext& context) {
-  static_assert(std::is_base_of_v<RowSource, P> || std::is_base_of_v<TableWriter, P>,
-                "INGESTD_PLUGIN_CLASS takes a RowSource or a TableWriter");
+  static_assert(std::is_base_of_v<RowSource, P> || std::is_base_of_v<TableWriter, P> ||
+                    std::is_base_of_v<BatchTransformer, P>,
+                "INGESTD_PLUGIN_CLASS takes a RowSource, a TableWriter or a BatchTransformer");
   if constexpr (std::is_base_of_v<RowSource, P>)
     return std::make_unique<RowSourceInstance<P>>(context);
-  else
+  else if constexpr (std::is_base_of_v<TableWriter, P>)
     return std::make_unique<TableWriterInstance<P>>(context);
+  else
+    return std::make_unique<TransformerInstance<P>>(context);
 }
 
 }  // namespace detail
 }  // namespace ingestd::sdk
 
-// Exports a RowSource or TableWriter class as the plugin of this shared object.
+// Exports a RowSource, TableWriter or BatchTransformer class as the plugin of
+// this shared object.
 #define INGESTD_PLUGIN_CLASS(Class)                                                          \
   namespace {                                                                                \
   ::ingestd::sdk::PluginInfo ingestd_describe_class_() {                                     \

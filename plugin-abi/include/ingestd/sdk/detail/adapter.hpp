@@ -76,6 +76,10 @@ struct TableHandle {
   Schema schema;  // the current schema of incoming batches
 };
 
+struct TransformHandle {
+  std::unique_ptr<StreamTransform> transform;
+};
+
 struct CatalogPrivate {
   std::vector<StreamInfo> streams;
   std::vector<OwnedSchema> schemas;
@@ -226,6 +230,11 @@ struct Adapter {
       p.write_batch = &write_batch;
       p.commit = &commit;
       p.close_table = &close_table;
+    }
+    if (info.kinds & INGESTD_KIND_TRANSFORM) {
+      p.open_transform = &open_transform;
+      p.transform_batch = &transform_batch;
+      p.close_transform = &close_transform;
     }
     p.get_extension = info.transactional_state || info.source_acks || info.source_release ? &get_extension : nullptr;
   }
@@ -483,6 +492,49 @@ struct Adapter {
       th->table->write(reader);
       return INGESTD_OK;
     });
+  }
+
+  static ingestd_status open_transform(ingestd_instance* instance, const ingestd_transform_request* r,
+                                       ingestd_transform** out, ArrowSchema* out_schema, ingestd_error* err) {
+    return guarded(err, [&] {
+      InstanceHandle* h = handle(instance);
+      TransformRequest req;
+      req.stream = r->stream ? r->stream : "";
+      if (r->schema) req.schema = import_schema(*r->schema);
+      req.run_id = r->run_id ? r->run_id : "";
+      req.sync_time_us = r->sync_time_us;
+      req.host = h->host.with_context(r->context);
+      auto th = std::make_unique<TransformHandle>();
+      th->transform = h->instance->open_transform(req);
+      if (!th->transform) throw Error(INGESTD_ERROR_INTERNAL, "open_transform returned no transform");
+      export_schema(th->transform->reshape(req.schema), out_schema);
+      *out = reinterpret_cast<ingestd_transform*>(th.release());
+      return INGESTD_OK;
+    });
+  }
+
+  static ingestd_status transform_batch(ingestd_transform* transform, ingestd_batch* in, ingestd_batch* out,
+                                        ingestd_error* err) {
+    // Taken at once, so that they are released whatever happens next.
+    OwnedArray array(&in->array);
+    OwnedSchema changed;
+    if (in->schema.release) changed = OwnedSchema(&in->schema);
+    return guarded(err, [&] {
+      auto* th = reinterpret_cast<TransformHandle*>(transform);
+      if (changed.valid()) export_schema(th->transform->reshape(import_schema(*changed.get())), &out->schema);
+      OwnedArray result = th->transform->apply(std::move(array));
+      if (!result.valid()) throw Error(INGESTD_ERROR_INTERNAL, "apply() produced no array");
+      out->row_count = result.get()->length;
+      result.move_to(&out->array);
+      return INGESTD_OK;
+    });
+  }
+
+  static void close_transform(ingestd_transform* transform) {
+    try {
+      delete reinterpret_cast<TransformHandle*>(transform);
+    } catch (...) {
+    }
   }
 
   static ingestd_status commit(ingestd_table* table, uint64_t sequence, ingestd_error* err) {
