@@ -5,7 +5,7 @@
 static const ingestd_descriptor descriptor = {sizeof(ingestd_descriptor), "future", "9.0.0",
                                               INGESTD_KIND_SOURCE, "From ABI 2", 0, 0, 0, 0, 0, 0, 0};
 static const ingestd_plugin plugin = {sizeof(ingestd_plugin), 2, 0, &descriptor, 0, 0, 0, 0, 0,
-                                      0, 0, 0, 0, 0, 0, 0, 0};
+                                      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 INGESTD_EXPORT ingestd_status ingestd_plugin_entry(uint32_t host_major, uint32_t host_minor,
                                                    const ingestd_host_api* host, const ingestd_plugin** out) {

@@ -40,7 +40,7 @@ TEST_CASE("conformance: the installed ingestd finds its installed plugins") {
     names += p["name"].as_string() + " ";
     CHECK(contains(p["path"].as_string(), "test-install/lib/ingestd/plugins/"));
   }
-  CHECK(names == "airbyte duckdb files generate github http kafka mysql null parquet postgres redis singer sqlite webhook ");
+  CHECK(names == "airbyte duckdb files generate github http kafka map mysql null parquet postgres redis singer sqlite webhook ");
 }
 
 TEST_CASE("conformance: plugins that are refused are reported with their path and why") {
@@ -49,7 +49,7 @@ TEST_CASE("conformance: plugins that are refused are reported with their path an
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(contains(r.out, "c_counter"));
   CHECK(contains(r.out, "faulty"));
-  CHECK(contains(r.err, "abi_v2.so: plugin ABI 2.0, host ABI 1.4"));
+  CHECK(contains(r.err, "abi_v2.so: plugin ABI 2.0, host ABI 1.5"));
   CHECK(contains(r.err, "missing_function.so: plugin 'incomplete' lacks required function next_batch"));
   CHECK(contains(r.err, "not_a_plugin.so: not an ingestd plugin (it exports no ingestd_plugin_entry function)"));
   CHECK(r.signal == 0);
@@ -60,7 +60,7 @@ TEST_CASE("conformance: plugins that are refused are reported with their path an
   const Value listing = Value::parse(r.out);
   for (const auto& f : listing["refused"].as_array())
     refused += f["path"].as_string() + ": " + f["reason"].as_string() + "\n";
-  CHECK(contains(refused, "abi_v2.so: plugin ABI 2.0, host ABI 1.4"));
+  CHECK(contains(refused, "abi_v2.so: plugin ABI 2.0, host ABI 1.5"));
   CHECK(contains(refused, "missing_function.so: plugin 'incomplete' lacks required function next_batch"));
 }
 
@@ -102,13 +102,13 @@ TEST_CASE("conformance: a flow naming a refused plugin explains the refusal") {
   Result r = installed(w, {"run", "flows.toml"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "unknown plugin 'abi_v2': "));
-  CHECK(contains(r.err, "abi_v2.so was refused: plugin ABI 2.0, host ABI 1.4"));
+  CHECK(contains(r.err, "abi_v2.so was refused: plugin ABI 2.0, host ABI 1.5"));
   w.write("flows.toml",
           "[sources.s]\nplugin = \"" + std::string(ABI_PLUGIN_DIR) + "/abi_v2.so\"\n[destinations.d]\nplugin = \"null\"\n"
           "[[flows]]\nname = \"f\"\nfrom = \"s\"\nto = \"d\"\n");
   r = installed(w, {"validate", "flows.toml"});
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.err, "plugin ABI 2.0, host ABI 1.4"));
+  CHECK(contains(r.err, "plugin ABI 2.0, host ABI 1.5"));
 }
 
 TEST_CASE("conformance: a plain C plugin produces Arrow batches the host reads correctly") {
@@ -350,4 +350,30 @@ TEST_CASE("conformance: a transient failure is retried from the last saved check
   // Each attempt resumed where the previous one had committed: 3 x 2 batches.
   Value saved = Value::parse(installed(w, {"state", "show", "flows.toml", "--format", "json"}).out);
   CHECK(saved.as_array()[0]["checkpoint"].as_string() == "{\"id\":6000}");
+}
+
+TEST_CASE("conformance: a transform built out of tree rewrites a C source's batches on their way to a destination") {
+  Workspace w;
+  w.write("flows.toml",
+          "[sources.count]\nplugin = \"c_counter\"\nconfig = { rows = 1200, label_prefix = \"row-\" }\n"
+          "[transforms.shout]\nplugin = \"upper_case\"\nconfig = { columns = [\"label\"] }\n"
+          "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n"
+          "[[flows]]\nname = \"f\"\nfrom = \"count\"\nto = \"out\"\nbatch_rows = 500\ntransforms = [\"shout\"]\n");
+  Result r = installed(w, {"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  auto lines = w.lines("out/numbers.jsonl");
+  REQUIRE(lines.size() == 1200);
+  CHECK(lines[0] == R"({"n":1,"label":"ROW-1"})");
+  CHECK(lines[2] == R"({"n":3,"label":null})");
+  CHECK(lines[1198] == R"({"n":1199,"label":"ROW-1199"})");
+  Result inspect = installed(w, {"plugins", "inspect", "upper_case"});
+  CHECK_MESSAGE(contains(inspect.out, "kinds:         transform"), dump(inspect));
+
+  // A column the stream lacks is the flow file's mistake, named before anything runs.
+  std::string flows = w.read("flows.toml");
+  flows.replace(flows.find("[\"label\"]"), 9, "[\"title\"]");
+  w.write("flows.toml", flows);
+  Result bad = installed(w, {"validate", "--connect", "flows.toml"});
+  CHECK_MESSAGE(bad.exit_code == 2, dump(bad));
+  CHECK_MESSAGE(contains(bad.out, "transforms.shout: upper_case: no column 'title'"), dump(bad));
 }

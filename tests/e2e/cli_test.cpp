@@ -40,7 +40,7 @@ TEST_CASE("cli: plugins list --format json describes the installed plugins") {
     CHECK_FALSE(p["description"].as_string().empty());
     CHECK(testing::file_exists(p["path"].as_string()));
   }
-  CHECK(names == std::vector<std::string>{"airbyte", "duckdb", "files", "generate", "github", "http", "kafka", "mysql", "null", "parquet", "postgres", "redis", "singer", "sqlite", "webhook"});
+  CHECK(names == std::vector<std::string>{"airbyte", "duckdb", "files", "generate", "github", "http", "kafka", "map", "mysql", "null", "parquet", "postgres", "redis", "singer", "sqlite", "webhook"});
   Value files = list.as_array()[1];
   CHECK(files["kinds"].dump() == "[\"source\",\"destination\"]");
 }
