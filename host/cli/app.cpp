@@ -169,7 +169,10 @@ int main(int argc, char** argv) {
   DiscoverArgs discover;
   auto* discover_cmd = app.add_subcommand("discover", "List a source's streams: columns, types, keys, cursors");
   discover_cmd->add_option("FLOWS", discover.flows, "Flow file (TOML)")->required();
-  discover_cmd->add_option("--source", discover.source, "The [sources.NAME] to discover")->required();
+  discover_cmd->add_option("--source", discover.source, "The [sources.NAME] to discover");
+  discover_cmd->add_option("--flow", discover.flow,
+                           "Instead of --source: the streams this flow reads, with the columns its transforms "
+                           "deliver");
   discover_cmd->add_option("--format", discover.format, "text|json|yaml")
       ->check(CLI::IsMember({"text", "json", "yaml"}))
       ->capture_default_str();

@@ -37,6 +37,7 @@ int check_command(const GlobalOptions& g, const std::string& flows);
 struct DiscoverArgs {
   std::string flows;
   std::string source;
+  std::string flow;  // instead of source: the flow's streams as it delivers them (after its transforms)
   std::string format = "text";
 };
 int discover_command(const GlobalOptions& g, const DiscoverArgs& a);

@@ -3,10 +3,12 @@
 #include "config/names.hpp"
 #include "loader/plugin_instance.hpp"
 #include "config/plan.hpp"
+#include "pump/transform_chain.hpp"
 #include "util/strings.hpp"
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -76,12 +78,30 @@ void print_yaml(const std::vector<CatalogStream>& streams) {
   std::cout << y.c_str() << "\n";
 }
 
+// The streams `flow` reads, each with the columns its transforms deliver.
+std::vector<CatalogStream> as_delivered(const Plan& plan, const FlowPlan& flow, std::vector<CatalogStream> streams) {
+  const auto& read = flow.def->streams;
+  if (!read.empty())
+    std::erase_if(streams, [&](const CatalogStream& s) { return std::find(read.begin(), read.end(), s.name) == read.end(); });
+  FlowTransforms transforms(plan, flow);
+  for (CatalogStream& s : streams) s.schema = transforms.schema_after(s.name, s.schema);
+  return streams;
+}
+
 }  // namespace
 
 int discover_command(const GlobalOptions& g, const DiscoverArgs& a) {
   PluginRegistry registry(g.plugin_paths);
   Plan plan = build_plan(load_flow_file(a.flows), registry);
-  const ComponentPlan* source = nullptr;
+  if (a.source.empty() == a.flow.empty())
+    throw ConfigError(Location{plan.file.path}, "--source", "name a source (--source NAME) or a flow (--flow NAME)");
+  const FlowPlan* flow = nullptr;
+  for (const auto& f : plan.flows)
+    if (f.def->name == a.flow) flow = &f;
+  if (!a.flow.empty() && !flow)
+    throw ConfigError(Location{plan.file.path}, "--flow",
+                      "no flow named '" + a.flow + "' (flows: " + join(plan.file.flow_names(), ", ") + ")");
+  const ComponentPlan* source = flow ? flow->source : nullptr;
   for (const auto& s : plan.sources)
     if (s.def->name == a.source) source = &s;
   if (!source) {
@@ -94,6 +114,7 @@ int discover_command(const GlobalOptions& g, const DiscoverArgs& a) {
   PluginInstance instance(*source->plugin, source->def->name, INGESTD_KIND_SOURCE, source->options, plan.file.dir,
                           &cancelled);
   auto streams = instance.discover();
+  if (flow) streams = as_delivered(plan, *flow, std::move(streams));
   if (a.format == "json") std::printf("%s\n", to_json(streams).dump().c_str());
   else if (a.format == "yaml") print_yaml(streams);
   else print_text(streams);

@@ -10,8 +10,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
-#include <memory>
 #include <set>
 
 namespace ingestd::cli {
@@ -23,22 +21,14 @@ namespace {
 // a merge key a transform removes, is a mistake of the flow file.
 void check_flow_transforms(const Plan& plan, const FlowPlan& f, const std::vector<CatalogStream>& catalog,
                            ErrorCollector& errors) {
-  std::atomic<bool> cancelled{false};
-  std::map<const ComponentPlan*, std::unique_ptr<PluginInstance>> instances;
+  FlowTransforms transforms(plan, f);
   for (const CatalogStream& s : catalog) {
     const auto& read = f.def->streams;
     if (!read.empty() && std::find(read.begin(), read.end(), s.name) == read.end()) continue;
-    std::vector<PluginInstance*> chain;
+    if (!transforms.any_for(s.name)) continue;
     errors.run([&] {
-      for (const ComponentPlan* t : f.transforms_for(s.name)) {
-        auto& made = instances[t];
-        if (!made) made = std::make_unique<PluginInstance>(*t->plugin, t->def->name, t->role, t->options, plan.file.dir,
-                                                           &cancelled, t->where());
-        chain.push_back(made.get());
-      }
-      if (chain.empty()) return;
       const StreamSettings& settings = f.def->settings_for(s.name);
-      const sdk::Schema out = transformed_schema(chain, s.name, s.schema);
+      const sdk::Schema out = transforms.schema_after(s.name, s.schema);
       if (settings.load_mode == INGESTD_LOAD_MERGE)
         check_keys_kept(out, settings.primary_key.empty() ? s.primary_key : settings.primary_key, s.name);
     });

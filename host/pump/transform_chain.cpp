@@ -22,6 +22,18 @@ sdk::Schema transformed_schema(const std::vector<PluginInstance*>& transforms, c
   return *TransformChain(transforms, request).schema();
 }
 
+sdk::Schema FlowTransforms::schema_after(const std::string& stream, const sdk::Schema& input) {
+  std::vector<PluginInstance*> chain;
+  for (const ComponentPlan* t : flow_.transforms_for(stream)) {
+    auto& made = instances_[t];
+    if (!made)
+      made = std::make_unique<PluginInstance>(*t->plugin, t->def->name, t->role, t->options, plan_.file.dir,
+                                              &cancelled_, t->where());
+    chain.push_back(made.get());
+  }
+  return transformed_schema(chain, stream, input);
+}
+
 void check_keys_kept(const sdk::Schema& output, const std::vector<std::string>& keys, const std::string& stream) {
   if (output.fields.empty()) return;
   for (const auto& key : keys) {

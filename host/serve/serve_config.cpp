@@ -21,6 +21,8 @@ std::shared_ptr<const ServeConfig> load_serve_config(const std::string& path, Pl
   for (const FlowPlan& f : config->plan.flows) {
     std::string text = f.def->definition + "\nfrom " + component_text(*f.source);
     for (const ComponentPlan* d : f.destinations) text += "\nto " + component_text(*d);
+    // A changed transform changes what its flows load: they restart on reload.
+    for (const auto& [name, t] : f.transforms) text += "\ntransform " + name + " " + component_text(*t);
     config->definitions[f.def->name] = std::move(text);
   }
   return config;

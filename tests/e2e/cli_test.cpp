@@ -80,7 +80,7 @@ TEST_CASE("cli: plugins inspect of an unknown plugin lists the installed ones") 
   Result r = w.ingestd({"plugins", "inspect", "postgress"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "unknown plugin 'postgress'"));
-  CHECK(contains(r.err, "installed plugins: airbyte, duckdb, files, generate, github, http, kafka, mysql, null, parquet, postgres, redis, singer, sqlite, webhook"));
+  CHECK(contains(r.err, "installed plugins: airbyte, duckdb, files, generate, github, http, kafka, map, mysql, null, parquet, postgres, redis, singer, sqlite, webhook"));
 }
 
 TEST_CASE("cli: discover prints columns, types and cursor candidates as text, JSON and YAML") {

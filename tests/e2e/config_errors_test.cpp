@@ -31,7 +31,7 @@ TEST_CASE("config errors: an unknown plugin lists the installed ones") {
   Result r = run_flows(w, std::string("[sources.in]\nplugin = \"postgress\"\n") + kNullDestination +
                               "[[flows]]\nname = \"f\"\nfrom = \"in\"\nto = \"out\"\n");
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.err, "flows.toml:2:10: sources.in.plugin: unknown plugin 'postgress' (installed plugins: airbyte, duckdb, files, generate, github, http, kafka, mysql, null, parquet, postgres, redis, singer, sqlite, webhook"));
+  CHECK(contains(r.err, "flows.toml:2:10: sources.in.plugin: unknown plugin 'postgress' (installed plugins: airbyte, duckdb, files, generate, github, http, kafka, map, mysql, null, parquet, postgres, redis, singer, sqlite, webhook"));
 }
 
 TEST_CASE("config errors: an unknown option lists the valid ones") {

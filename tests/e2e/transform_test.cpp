@@ -53,7 +53,7 @@ Result run(const Workspace& w, const std::vector<std::string>& extra = {}) {
 
 }  // namespace
 
-TEST_CASE("transforms: map drops, renames, casts, hashes, masks, sets and filters, in that order; reruns are idle") {
+TEST_CASE("transforms: map drops, renames, casts, hashes, masks, sets and filters in that order, and idle reruns rewrite nothing") {
   Workspace w;
   create_users(w);
   w.write("flows.toml",
@@ -132,6 +132,12 @@ TEST_CASE("transforms: columns the source adds later pass through the chain, glo
   CHECK(query(w.path("dst.db"), "SELECT name FROM pragma_table_info('users') WHERE name NOT LIKE '\\_ingestd%' ESCAPE '\\'") ==
         Rows{{"id"}, {"who"}, {"city"}});
   CHECK(query(w.path("dst.db"), "SELECT id, who, city FROM users ORDER BY id") == Rows{{"1", "ann", "NULL"}, {"2", "bea", "Oslo"}});
+  // discover --flow shows the columns as the flow delivers them.
+  Result d = w.ingestd({"discover", "flows.toml", "--flow", "f", "--format", "json"});
+  REQUIRE_MESSAGE(d.exit_code == 0, dump(d));
+  std::string columns;
+  for (const auto& c : Value::parse(d.out).as_array()[0]["columns"].as_array()) columns += c["name"].as_string() + " ";
+  CHECK(columns == "id who city ");
 }
 
 TEST_CASE("transforms: a value cast cannot convert fails with its row, or goes to the dead letter with on_error = skip") {

@@ -72,7 +72,7 @@ TEST_CASE("flow file: mistakes name file:line:column, the key and what is valid"
         "f.toml:6:6: flows.f.to: no destination named 'nowhere' (defined destinations: none)");
   CHECK(error_of("[sources.x]\nplugin = \"files\"\nconfg = {}\n") ==
         "f.toml:3:1: sources.x.confg: unknown key (valid keys: plugin, config)");
-  CHECK(error_of("[sourcez.x]\n") == "f.toml:1:2: sourcez: unknown key (valid keys: state, serve, cluster, alerts, sources, destinations, flows)");
+  CHECK(error_of("[sourcez.x]\n") == "f.toml:1:2: sourcez: unknown key (valid keys: state, serve, cluster, alerts, sources, destinations, transforms, flows)");
   CHECK(error_of("[sources.x]\n") == "f.toml:1:10: sources.x.plugin: missing; say which plugin provides it, e.g. plugin = \"files\"");
   std::string bad_mode = error_of(
       "[sources.x]\nplugin=\"a\"\n[destinations.y]\nplugin=\"b\"\n[[flows]]\nname=\"f\"\nfrom=\"x\"\nto=\"y\"\nload=\"upsert\"\n");
@@ -118,6 +118,29 @@ TEST_CASE("flow file: [cluster] needs a PostgreSQL state store and takes a lease
   CHECK(contains(error_of(pg + "[cluster]\nlease_ttl = \"2h\"\n" + kGood),
                  "cluster.lease_ttl: '2h' is not a duration from 3s to 1h"));
   CHECK(contains(error_of(pg + "[cluster]\nworkers = 3\n" + kGood), "cluster.workers: unknown key (valid keys: enabled, lease_ttl)"));
+}
+
+TEST_CASE("flow file: [transforms.NAME] and a flow's or a stream's transforms, with their mistakes named") {
+  const std::string transforms = "[transforms.pii]\nplugin = \"map\"\nconfig = { drop = [\"notes\"] }\n"
+                                 "[transforms.types]\nplugin = \"map\"\n";
+  const std::string flow = "[sources.src]\nplugin = \"generate\"\n[destinations.a]\nplugin = \"null\"\n" + transforms +
+                           "[[flows]]\nname = \"f\"\nfrom = \"src\"\nto = \"a\"\n";
+  TempDir dir;
+  testing::write_file(dir / "f.toml", flow + "transforms = [\"pii\", \"types\"]\n[flows.streams.s1]\n"
+                                             "[flows.streams.s2]\ntransforms = [\"types\"]\n");
+  const FlowFile f = load_flow_file(dir / "f.toml");
+  REQUIRE(f.transforms.size() == 2);
+  CHECK(f.find_transform("pii")->plugin == "map");
+  CHECK(f.find_transform("pii")->config.value["drop"].dump() == "[\"notes\"]");
+  CHECK(f.flows[0].settings_for("s1").transforms == std::vector<std::string>{"pii", "types"});
+  CHECK(f.flows[0].settings_for("s2").transforms == std::vector<std::string>{"types"});
+  CHECK(error_of(flow + "transforms = [\"pii\", \"nope\"]\n") ==
+        "f.toml:14:14: flows.f.transforms: no transform named 'nope' (defined transforms: pii, types)");
+  CHECK(contains(error_of(flow + "transforms = [\"pii\", \"pii\"]\n"), "flows.f.transforms: transform 'pii' listed twice"));
+  CHECK(contains(error_of(flow + "transforms = \"pii\"\n[flows.streams.s]\ntransforms = [\"x\"]\n"),
+                 "flows.f.streams.s.transforms: no transform named 'x'"));
+  CHECK(contains(error_of(flow + "[transforms.t]\nplugn = \"map\"\n"),
+                 "transforms.t.plugn: unknown key (valid keys: plugin, config)"));
 }
 
 TEST_CASE("flow file: schedules, time zones, jitter and [serve], with their mistakes named where written") {
