@@ -136,7 +136,8 @@ TEST_CASE("transforms: columns the source adds later pass through the chain, glo
   Result d = w.ingestd({"discover", "flows.toml", "--flow", "f", "--format", "json"});
   REQUIRE_MESSAGE(d.exit_code == 0, dump(d));
   std::string columns;
-  for (const auto& c : Value::parse(d.out).as_array()[0]["columns"].as_array()) columns += c["name"].as_string() + " ";
+  const Value streams = Value::parse(d.out);
+  for (const auto& c : streams.as_array()[0]["columns"].as_array()) columns += c["name"].as_string() + " ";
   CHECK(columns == "id who city ");
 }
 
