@@ -1,3 +1,7 @@
 #include "cli/app.hpp"
+#include "util/allocator.hpp"
 
-int main(int argc, char** argv) { return ingestd::cli::main(argc, argv); }
+int main(int argc, char** argv) {
+  ingestd::tune_allocator();
+  return ingestd::cli::main(argc, argv);
+}

@@ -9,7 +9,10 @@
 #include <ingestd/sdk/schema.hpp>
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -95,37 +98,105 @@ inline OwnedArray struct_of(std::vector<OwnedArray> columns, int64_t rows) {
   return OwnedArray(&out);
 }
 
-// Appends value `row` of `from` to `to` (a builder of the same type).
-inline void append_value(ColumnBuilder& to, const ColumnReader& from, int64_t row) {
-  if (from.is_null(row)) {
-    to.append_null();
-    return;
-  }
-  switch (from.type().id) {
-    case TypeId::Null: to.append_null(); return;
-    case TypeId::Bool: to.append_bool(from.bool_value(row)); return;
-    case TypeId::Float32:
-    case TypeId::Float64: to.append_double(from.double_value(row)); return;
-    case TypeId::Utf8:
-    case TypeId::LargeUtf8:
-    case TypeId::Binary: to.append_string(from.string_value(row)); return;
-    case TypeId::Decimal128: to.append_decimal(from.decimal_value(row)); return;
-    case TypeId::Other:
-      throw std::invalid_argument("cannot copy values of type " + from.type().format());
-    default: to.append_int(from.int_value(row)); return;
-  }
+namespace detail {
+
+inline void* alloc_buffer(ArrayPrivate& p, std::size_t bytes, bool zero = false) {
+  void* b = zero ? std::calloc(bytes ? bytes : 1, 1) : std::malloc(bytes ? bytes : 1);
+  if (!b) throw std::bad_alloc();
+  p.owned.push_back(b);
+  return b;
 }
 
-// The rows `keep` (ascending indexes) of column `i` of `batch`, of `type`.
+inline bool bit(const uint8_t* bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
+inline void set_bit(uint8_t* bits, int64_t i) { bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7)); }
+
+template <int Width>
+void take_fixed(const uint8_t* from, int64_t base, const std::vector<int64_t>& keep, uint8_t* to) {
+  for (std::size_t k = 0; k < keep.size(); ++k)
+    std::memcpy(to + k * Width, from + (base + keep[k]) * Width, Width);
+}
+
+template <class Offset>
+void take_var(const ArrowArray& c, int64_t base, const std::vector<int64_t>& keep, ArrayPrivate& p) {
+  const auto* offsets = static_cast<const Offset*>(c.buffers[1]);
+  const auto* data = static_cast<const char*>(c.buffers[2]);
+  std::size_t total = 0;
+  for (int64_t row : keep) total += static_cast<std::size_t>(offsets[base + row + 1] - offsets[base + row]);
+  auto* out_offsets = static_cast<Offset*>(alloc_buffer(p, (keep.size() + 1) * sizeof(Offset)));
+  auto* out_data = static_cast<char*>(alloc_buffer(p, total));
+  Offset at = 0;
+  out_offsets[0] = 0;
+  for (std::size_t k = 0; k < keep.size(); ++k) {
+    const Offset begin = offsets[base + keep[k]], end = offsets[base + keep[k] + 1];
+    std::memcpy(out_data + at, data + begin, static_cast<std::size_t>(end - begin));
+    at += end - begin;
+    out_offsets[k + 1] = at;
+  }
+  p.buffers.push_back(out_offsets);
+  p.buffers.push_back(out_data);
+}
+
+}  // namespace detail
+
+// The rows `keep` (ascending indexes) of column `i` of `batch`, of `type`,
+// copied straight from the Arrow buffers.
 inline OwnedArray take_rows(const ArrowArray& batch, std::size_t i, const DataType& type,
                             const std::vector<int64_t>& keep) {
-  ColumnReader from(batch.children[i], type, batch.offset);
-  ColumnBuilder to(type);
-  to.reserve(static_cast<int64_t>(keep.size()));
-  for (int64_t row : keep) append_value(to, from, row);
-  ArrowArray out;
-  to.finish(&out);
-  return OwnedArray(&out);
+  const ArrowArray& c = *batch.children[i];
+  const int64_t base = c.offset + batch.offset;
+  const auto n = static_cast<int64_t>(keep.size());
+  auto* p = new detail::ArrayPrivate;
+  ArrowArray out{};
+  out.length = n;
+  out.release = &detail::release_array;
+  out.private_data = p;
+  OwnedArray owned(&out);  // frees what was made if a step below throws
+  if (type.id == TypeId::Null) {
+    owned.get()->null_count = n;
+    return owned;
+  }
+  const auto* valid = c.null_count != 0 && c.n_buffers > 0 ? static_cast<const uint8_t*>(c.buffers[0]) : nullptr;
+  uint8_t* bits = nullptr;
+  int64_t nulls = 0;
+  if (valid) {
+    bits = static_cast<uint8_t*>(detail::alloc_buffer(*p, static_cast<std::size_t>((n + 7) / 8), true));
+    for (int64_t k = 0; k < n; ++k)
+      if (detail::bit(valid, base + keep[static_cast<std::size_t>(k)])) detail::set_bit(bits, k);
+      else ++nulls;
+  }
+  p->buffers.push_back(bits);
+  const auto* values = c.n_buffers > 1 ? static_cast<const uint8_t*>(c.buffers[1]) : nullptr;
+  switch (type.id) {
+    case TypeId::Bool: {
+      auto* out_bits = static_cast<uint8_t*>(detail::alloc_buffer(*p, static_cast<std::size_t>((n + 7) / 8), true));
+      for (int64_t k = 0; k < n; ++k)
+        if (detail::bit(values, base + keep[static_cast<std::size_t>(k)])) detail::set_bit(out_bits, k);
+      p->buffers.push_back(out_bits);
+      break;
+    }
+    case TypeId::Utf8:
+    case TypeId::Binary: detail::take_var<int32_t>(c, base, keep, *p); break;
+    case TypeId::LargeUtf8: detail::take_var<int64_t>(c, base, keep, *p); break;
+    case TypeId::Other: throw std::invalid_argument("cannot copy values of type " + type.format());
+    default: {
+      const int width = detail::fixed_width_bytes(type.id);
+      auto* to = static_cast<uint8_t*>(detail::alloc_buffer(*p, static_cast<std::size_t>(n * width)));
+      switch (width) {
+        case 1: detail::take_fixed<1>(values, base, keep, to); break;
+        case 2: detail::take_fixed<2>(values, base, keep, to); break;
+        case 4: detail::take_fixed<4>(values, base, keep, to); break;
+        case 8: detail::take_fixed<8>(values, base, keep, to); break;
+        case 16: detail::take_fixed<16>(values, base, keep, to); break;
+        default: throw std::invalid_argument("cannot copy values of type " + type.format());
+      }
+      p->buffers.push_back(to);
+    }
+  }
+  ArrowArray* a = owned.get();
+  a->null_count = nulls;
+  a->n_buffers = static_cast<int64_t>(p->buffers.size());
+  a->buffers = p->buffers.data();
+  return owned;
 }
 
 }  // namespace ingestd::sdk
