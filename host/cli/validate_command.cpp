@@ -18,29 +18,27 @@ namespace {
 
 // Runs each stream the flow reads through its transforms on the schema the
 // source discovered: a column a transform names that the stream lacks, or
-// a merge key a transform removes, is a mistake of the flow file.
-void check_flow_transforms(const Plan& plan, const FlowPlan& f, const std::vector<CatalogStream>& catalog,
-                           ErrorCollector& errors) {
+// a merge key a transform removes, is a mistake of the flow file (thrown as
+// the transform's sdk::Error, which names where the transform is defined).
+void check_flow_transforms(const Plan& plan, const FlowPlan& f, const std::vector<CatalogStream>& catalog) {
   FlowTransforms transforms(plan, f);
   for (const CatalogStream& s : catalog) {
     const auto& read = f.def->streams;
     if (!read.empty() && std::find(read.begin(), read.end(), s.name) == read.end()) continue;
     if (!transforms.any_for(s.name)) continue;
-    errors.run([&] {
-      const StreamSettings& settings = f.def->settings_for(s.name);
-      const sdk::Schema out = transforms.schema_after(s.name, s.schema);
-      if (settings.load_mode == INGESTD_LOAD_MERGE)
-        check_keys_kept(out, settings.primary_key.empty() ? s.primary_key : settings.primary_key, s.name);
-    });
+    const StreamSettings& settings = f.def->settings_for(s.name);
+    const sdk::Schema out = transforms.schema_after(s.name, s.schema);
+    if (settings.load_mode == INGESTD_LOAD_MERGE)
+      check_keys_kept(out, settings.primary_key.empty() ? s.primary_key : settings.primary_key, s.name);
   }
 }
 
 // Creates every transform (which checks its options against each other,
 // beyond their types), so that an offline validate reports them.
-void check_transform_options(const Plan& plan, ErrorCollector& errors) {
+void check_transform_options(const Plan& plan) {
   std::atomic<bool> cancelled{false};
   for (const auto& t : plan.transforms)
-    errors.run([&] { PluginInstance(*t.plugin, t.def->name, t.role, t.options, plan.file.dir, &cancelled, t.where()); });
+    PluginInstance(*t.plugin, t.def->name, t.role, t.options, plan.file.dir, &cancelled, t.where());
 }
 
 // Discovers each flow's source (but those in skip_sources) and checks the
@@ -63,8 +61,8 @@ int check_flows_connected(const Plan& plan, int& config, const std::set<const Co
       }
       ErrorCollector errors;
       check_flow_streams(*f.def, catalog, errors);
-      check_flow_transforms(plan, f, catalog, errors);
       errors.throw_if_any();
+      check_flow_transforms(plan, f, catalog);
       std::printf("ok    flow %s\n", f.def->name.c_str());
     } catch (const ConfigErrors& e) {
       for (const auto& one : e.errors()) std::printf("FAIL  flow %s: %s\n", f.def->name.c_str(), log::redact(one.what()).c_str());
@@ -88,8 +86,8 @@ int validate_command(const GlobalOptions& g, const std::string& flows, bool conn
   ErrorCollector errors;
   FlowFile file = load_flow_file(flows, true, errors);
   Plan plan = build_plan(std::move(file), registry, errors);
-  check_transform_options(plan, errors);
   errors.throw_if_any();
+  check_transform_options(plan);
   std::printf("%s: valid (%zu source%s, %zu destination%s, %zu flow%s)\n", flows.c_str(), plan.sources.size(),
               plan.sources.size() == 1 ? "" : "s", plan.destinations.size(), plan.destinations.size() == 1 ? "" : "s",
               plan.flows.size(), plan.flows.size() == 1 ? "" : "s");
