@@ -49,6 +49,7 @@ class FileTable : public DestinationTable {
     }
     if (fd_ < 0) fail_io("cannot open", path_);
     committed_size_ = ::lseek(fd_, 0, SEEK_END);
+    if (!replace_) drop_unfinished_line();
     set_schema(r.schema);
     if (csv_ && o_.header) start_csv();
   }
@@ -97,6 +98,30 @@ class FileTable : public DestinationTable {
   }
 
  private:
+  // A run killed while writing can leave a line without its end; commits
+  // always end on a whole line, so those bytes were never committed. Appending
+  // after them would glue the next record to them.
+  void drop_unfinished_line() {
+    off_t end = committed_size_;
+    char block[4096];
+    while (end > 0) {
+      const off_t start = end > static_cast<off_t>(sizeof block) ? end - static_cast<off_t>(sizeof block) : 0;
+      const ssize_t n = ::pread(fd_, block, static_cast<std::size_t>(end - start), start);
+      if (n != end - start) fail_io("cannot read", path_);
+      const void* newline = ::memrchr(block, '\n', static_cast<std::size_t>(n));
+      if (newline) {
+        end = start + (static_cast<const char*>(newline) - block) + 1;
+        break;
+      }
+      end = start;
+    }
+    if (end == committed_size_) return;
+    if (::ftruncate(fd_, end) != 0) fail_io("cannot truncate", path_);
+    host_.warn("dropped the unfinished last line (" + std::to_string(committed_size_ - end) + " bytes) that a stopped " +
+               "run left in " + path_);
+    committed_size_ = end;
+  }
+
   void set_schema(const Schema& schema) {
     // CSV columns are fixed by the header once written; new columns cannot
     // be added to rows already on disk.

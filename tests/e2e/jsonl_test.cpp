@@ -147,3 +147,20 @@ TEST_CASE("jsonl: a large file typed on worker threads: every row in order, wide
                          "big.jsonl:" + std::to_string(rows + 1 + 2) + ": a line longer than max_record_bytes"),
                 dump(long_line));
 }
+
+TEST_CASE("jsonl: appending after a run killed mid-line drops the unfinished line, never glues a record to it") {
+  Workspace w;
+  w.write("in.csv", "id,name\n1,ann\n2,bea\n");
+  w.write("flows.toml", files_to_jsonl("path = \"in.csv\""));
+  // What a killed writer leaves: committed lines, then part of one.
+  w.write("out/in.jsonl", "{\"id\":0,\"name\":\"zed\"}\n{\"id\":9,\"na");
+  Result r = w.ingestd({"run", "flows.toml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(w.lines("out/in.jsonl") ==
+        std::vector<std::string>{R"({"id":0,"name":"zed"})", R"({"id":1,"name":"ann"})", R"({"id":2,"name":"bea"})"});
+  CHECK_MESSAGE(contains(r.err, "dropped the unfinished last line (11 bytes)"), dump(r));
+  // A file that is nothing but part of a line starts over.
+  w.write("out/in.jsonl", "{\"id\":9");
+  REQUIRE(w.ingestd({"run", "flows.toml"}).exit_code == 0);
+  CHECK(w.lines("out/in.jsonl").size() == 2);
+}
