@@ -20,6 +20,22 @@ std::string_view trimmed(std::string_view s) {
   return s;
 }
 
+// The value's text form (decimals with their scale), in `scratch`.
+const std::string& text_of(const sdk::ColumnReader& from, int64_t row, std::string& scratch) {
+  scratch.clear();
+  sdk::append_text(from, row, scratch);
+  return scratch;
+}
+
+// A whole number or a floating-point number, blanks around and a leading '+' allowed.
+template <class T>
+bool parse_number(std::string_view text, T& out) {
+  std::string_view s = trimmed(text);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && end == s.data() + s.size();
+}
+
 bool in_range(int64_t v, TypeId t) {
   switch (t) {
     case TypeId::Int8: return v >= INT8_MIN && v <= INT8_MAX;
@@ -41,12 +57,7 @@ bool to_integer(const sdk::ColumnReader& from, int64_t row, std::string& scratch
     out = static_cast<int64_t>(d);
     return true;
   }
-  scratch.clear();
-  sdk::append_text(from, row, scratch);
-  std::string_view s = trimmed(scratch);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc{} && end == s.data() + s.size();
+  return parse_number(text_of(from, row, scratch), out);
 }
 
 bool to_double(const sdk::ColumnReader& from, int64_t row, std::string& scratch, double& out) {
@@ -55,17 +66,7 @@ bool to_double(const sdk::ColumnReader& from, int64_t row, std::string& scratch,
     out = from.double_value(row);
     return true;
   }
-  if (t.id == TypeId::Decimal128) {
-    scratch.clear();
-    sdk::format_decimal(from.decimal_value(row), t.scale, scratch);
-  } else {
-    scratch.clear();
-    sdk::append_text(from, row, scratch);
-  }
-  std::string_view s = trimmed(scratch);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc{} && end == s.data() + s.size();
+  return parse_number(text_of(from, row, scratch), out);
 }
 
 bool to_bool(const sdk::ColumnReader& from, int64_t row, std::string& scratch, bool& out) {
@@ -79,9 +80,7 @@ bool to_bool(const sdk::ColumnReader& from, int64_t row, std::string& scratch, b
     out = v != 0;
     return v == 0 || v == 1;
   }
-  scratch.clear();
-  sdk::append_text(from, row, scratch);
-  std::string s(trimmed(scratch));
+  std::string s(trimmed(text_of(from, row, scratch)));
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (s == "true" || s == "t" || s == "1" || s == "yes" || s == "y") return out = true, true;
   if (s == "false" || s == "f" || s == "0" || s == "no" || s == "n") return out = false, true;
@@ -155,7 +154,6 @@ bool cast_value(const sdk::ColumnReader& from, int64_t row, sdk::ColumnBuilder& 
     case TypeId::Utf8:
     case TypeId::LargeUtf8:
     case TypeId::Binary:
-      scratch.clear();
       if (from.type().id == TypeId::Binary && target != TypeId::Binary) {
         // Bytes become text only when they are text already.
         std::string_view raw = from.string_value(row);
@@ -163,8 +161,7 @@ bool cast_value(const sdk::ColumnReader& from, int64_t row, sdk::ColumnBuilder& 
         to.append_string(raw);
         return true;
       }
-      sdk::append_text(from, row, scratch);
-      to.append_string(scratch);
+      to.append_string(text_of(from, row, scratch));
       return true;
     case TypeId::Date32:
     case TypeId::TimestampUs:
@@ -177,10 +174,7 @@ bool cast_value(const sdk::ColumnReader& from, int64_t row, sdk::ColumnBuilder& 
     }
     case TypeId::Decimal128: {
       __int128 v = 0;
-      scratch.clear();
-      if (from.type().id == TypeId::Decimal128) sdk::format_decimal(from.decimal_value(row), from.type().scale, scratch);
-      else sdk::append_text(from, row, scratch);
-      if (!sdk::parse_decimal(trimmed(scratch), to.type().scale, v)) return false;
+      if (!sdk::parse_decimal(trimmed(text_of(from, row, scratch)), to.type().scale, v)) return false;
       to.append_decimal(v);
       return true;
     }

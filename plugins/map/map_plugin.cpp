@@ -236,7 +236,8 @@ struct MapTransform : BatchTransformer {
     std::vector<Rejection> rejected;
     std::vector<OwnedArray> columns;
     columns.reserve(output.size());
-    std::string scratch;
+    std::string scratch, result;          // reused for every value
+    std::vector<std::size_t> starts;
     for (const Column& c : output) {
       if (c.op == Column::Pass) {
         columns.push_back(in.column(static_cast<std::size_t>(c.input)));
@@ -265,8 +266,9 @@ struct MapTransform : BatchTransformer {
           } else {
             scratch.clear();
             append_text(from, r, scratch);
-            if (c.op == Column::Hash) out.append_string(hasher->hex(scratch));
-            else out.append_string(masked(scratch, c.keep));
+            if (c.op == Column::Hash) hasher->hex(scratch, result);
+            else masked(scratch, c.keep, starts, result);
+            out.append_string(result);
           }
         }
       }
@@ -305,15 +307,19 @@ struct MapTransform : BatchTransformer {
     return s;
   }
 
-  // All but the last `keep` characters (UTF-8 code points) become '*'.
-  static std::string masked(std::string_view s, int64_t keep) {
-    std::vector<std::size_t> starts;
+  // All but the last `keep` characters (UTF-8 code points) become '*',
+  // written over `out`; `starts` is scratch space.
+  static void masked(std::string_view s, int64_t keep, std::vector<std::size_t>& starts, std::string& out) {
+    starts.clear();
     for (std::size_t i = 0; i < s.size(); ++i)
       if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) starts.push_back(i);
     const int64_t n = static_cast<int64_t>(starts.size());
-    if (keep >= n) return std::string(s);
-    const std::size_t tail = starts[static_cast<std::size_t>(n - keep)];
-    return std::string(static_cast<std::size_t>(n - keep), '*') + std::string(s.substr(tail));
+    if (keep >= n) {
+      out.assign(s);
+      return;
+    }
+    out.assign(static_cast<std::size_t>(n - keep), '*');
+    out.append(s.substr(starts[static_cast<std::size_t>(n - keep)]));
   }
 
   void fill_constant(ColumnBuilder& out, const Column& c, int64_t rows) const {

@@ -23,19 +23,18 @@ SaltedHash::SaltedHash(std::string_view salt) : state_(std::make_unique<State>()
 
 SaltedHash::~SaltedHash() = default;
 
-std::string SaltedHash::hex(std::string_view value) {
+void SaltedHash::hex(std::string_view value, std::string& out) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (!EVP_MD_CTX_copy_ex(state_->work, state_->salted) || !EVP_DigestUpdate(state_->work, value.data(), value.size()) ||
       !EVP_DigestFinal_ex(state_->work, digest, &length))
     throw std::runtime_error("SHA-256 failed");
   static const char* digits = "0123456789abcdef";
-  std::string out(length * 2, '0');
+  out.resize(length * 2);
   for (unsigned int i = 0; i < length; ++i) {
     out[2 * i] = digits[digest[i] >> 4];
     out[2 * i + 1] = digits[digest[i] & 15];
   }
-  return out;
 }
 
 }  // namespace ingestd::plugins::map

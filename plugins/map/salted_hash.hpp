@@ -16,8 +16,8 @@ class SaltedHash {
   SaltedHash(const SaltedHash&) = delete;
   SaltedHash& operator=(const SaltedHash&) = delete;
 
-  // hex(SHA-256(salt || value))
-  std::string hex(std::string_view value);
+  // hex(SHA-256(salt || value)), written over `out` (reused between rows).
+  void hex(std::string_view value, std::string& out);
 
  private:
   struct State;
