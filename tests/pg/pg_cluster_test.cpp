@@ -345,14 +345,19 @@ TEST_CASE("cluster: a worker paused past its lease cannot commit rows or state b
   watching = false;
   watcher.join();
   CHECK_FALSE(went_back);
-  // The destination's state is the taking-over worker's run, under its epoch.
+  // The destination's state is a later holder's, never the paused worker's. The unit runs every second, so
+  // `done` may be an idle rerun after the one that took over: an idle run writes no state, so the epoch
+  // under the state may be older than done.epoch, but it is newer than the paused worker's.
   const std::string now_state = dst.scalar("SELECT generation || ' ' || run_id FROM _ingestd_state WHERE key = 'f/big'");
-  CHECK((std::stoll(now_state) >> 32) >= done.epoch);
+  INFO("paused epoch ", first.epoch, ", taken over at ", done.epoch, ", state ", now_state);
+  CHECK((std::stoll(now_state) >> 32) > first.epoch);
+  CHECK((std::stoll(now_state) >> 32) <= done.epoch);
   CHECK(std::stoll(now_state) >= std::stoll(taken_over_state));
   CHECK(count_of(dst, "SELECT count(*) FROM public.big") == rows);
   CHECK(count_of(dst, "SELECT count(DISTINCT id) FROM public.big") == rows);
-  CHECK(count_of(state, "SELECT count(*) FROM ops.checkpoints WHERE stream = 'big' AND (generation >> 32) < " +
-                            std::to_string(done.epoch)) == 0);
+  CHECK(count_of(state, "SELECT count(*) FROM ops.checkpoints WHERE stream = 'big'") > 0);
+  CHECK(count_of(state, "SELECT count(*) FROM ops.checkpoints WHERE stream = 'big' AND (generation >> 32) <= " +
+                            std::to_string(first.epoch)) == 0);
   const Result ra = paused.stop(), rb = other.stop();
   CHECK_MESSAGE(rb.exit_code == 0, other.log());
   (void)ra;  // its lost run counts as a failure at the stop or not, depending on when it ended
