@@ -178,13 +178,17 @@ struct MapTransform : BatchTransformer {
         if (!reserved(c.name) && matches(p, c.name)) return true;
       return false;
     });
+    // Renames apply at once, so { a = "b", b = "a" } swaps; only the names they leave must be unique.
+    std::vector<std::pair<Column*, std::string>> renamed;
     for (const auto& [from, to] : renames) {
       Column* c = find(cols, from);
       if (!c) missing("rename", from, cols);
-      if (to != from && find(cols, to))
-        throw config_error("rename: stream '" + request.stream + "' already has a column '" + to + "'");
-      c->name = to;
+      renamed.emplace_back(c, to);
     }
+    for (auto& [c, to] : renamed) c->name = to;
+    for (const auto& [c, to] : renamed)
+      if (std::count_if(cols.begin(), cols.end(), [&](const Column& other) { return other.name == to; }) > 1)
+        throw config_error("rename: stream '" + request.stream + "' would have two columns named '" + to + "'");
     for (const auto& [name, type] : casts) {
       Column* c = find(cols, name);
       if (!c) missing("cast", name, cols);

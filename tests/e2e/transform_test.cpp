@@ -189,6 +189,12 @@ TEST_CASE("transforms: mistakes are named with where they are and what would be 
   if (std::filesystem::exists(w.path("dst.db")))
     CHECK(query(w.path("dst.db"), "SELECT name FROM sqlite_master WHERE name = 'users'").empty());
 
+  // Two columns left with one name.
+  write("rename = { email = \"country\" }", "transforms = [\"t\"]\n");
+  r = w.ingestd({"validate", "--connect", "flows.toml"});
+  CHECK_MESSAGE(r.exit_code == 2, dump(r));
+  CHECK_MESSAGE(contains(r.out, "rename: stream 'users' would have two columns named 'country'"), dump(r));
+
   // A merge whose key a transform drops.
   write("drop = [\"id\"]", "load = \"merge\"\nprimary_key = [\"id\"]\ntransforms = [\"t\"]\n");
   r = w.ingestd({"validate", "--connect", "flows.toml"});
@@ -230,4 +236,19 @@ TEST_CASE("transforms: a stream's own list replaces the flow's") {
   REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
   CHECK(query(w.path("dst.db"), "SELECT v, tag FROM a") == Rows{{"one", "flow"}});
   CHECK(query(w.path("dst.db"), "SELECT v, tag FROM b") == Rows{{"**e", "stream"}});
+}
+
+TEST_CASE("transforms: renames apply at once, so two columns can swap names") {
+  Workspace w;
+  create_users(w);
+  w.write("flows.toml", users_flow("[transforms.t]\nplugin = \"map\"\nconfig = { select = [\"id\", \"email\", \"country\"], "
+                                   "rename = { email = \"country\", country = \"email\" } }\n",
+                                   "transforms = [\"t\"]\n"));
+  Result r = run(w);
+  REQUIRE_MESSAGE(r.exit_code == 0, dump(r));
+  CHECK(query(w.path("dst.db"), "SELECT id, email, country FROM users WHERE id <= 2 ORDER BY id") ==
+        Rows{{"1", "fr", "ann@example.com"}, {"2", "test", "bob@example.com"}});
+  Result idle = run(w);
+  REQUIRE_MESSAGE(idle.exit_code == 0, dump(idle));
+  CHECK(query(w.path("dst.db"), "SELECT count(*) FROM users") == Rows{{"4"}});
 }
