@@ -106,7 +106,7 @@ void check_no_overlap(const PgDatabase& state, bool ok_only = false) {
 
 }  // namespace
 
-TEST_CASE("cluster: three workers share 60 streams of three flows: each runs, none twice at once, the load spreads") {
+TEST_CASE("cluster: three workers share 60 streams of three flows: each runs, none twice at once, the load spreads, idle reruns rewrite nothing") {
   PgDatabase state, src, dst;
   Workspace w;
   std::vector<std::string> lite_a, lite_b, pg;
@@ -153,6 +153,26 @@ TEST_CASE("cluster: three workers share 60 streams of three flows: each runs, no
   for (const auto& t : lite_a) CHECK_MESSAGE(loaded("public." + t, 3), t);
   for (const auto& t : lite_b) CHECK_MESSAGE(loaded("public." + t, 3), t);
   for (const auto& t : pg) CHECK_MESSAGE(loaded(t, 4), t);
+
+  // Idle reruns, on whichever worker, rewrite nothing: no row and no destination state gets a new version.
+  std::string versions_sql = "SELECT string_agg(v, ',' ORDER BY v) FROM (SELECT 'state ' || key || ' ' || xmin::text "
+                             "AS v FROM public._ingestd_state";
+  for (const auto& t : lite_a) versions_sql += " UNION ALL SELECT '" + t + " ' || id || ' ' || xmin::text FROM public." + t;
+  for (const auto& t : lite_b) versions_sql += " UNION ALL SELECT '" + t + " ' || id || ' ' || xmin::text FROM public." + t;
+  for (const auto& t : pg) versions_sql += " UNION ALL SELECT '" + t + " ' || id || ' ' || xmin::text FROM " + t;
+  versions_sql += ") x";
+  const std::string versions_before = dst.scalar(versions_sql);
+  state.execute("CREATE TABLE public.runs_before AS SELECT run_id FROM ops.run_streams");
+  const std::string idle_since = state.scalar("SELECT now()");
+  CHECK(testing::wait_until([&] {
+    return count_of(state, "SELECT count(*) FROM ops.cluster_units WHERE last_status = 'ok' AND last_run_at > '" +
+                               idle_since + "'") == 60;
+  }, std::chrono::seconds(60)));
+  CHECK(dst.scalar(versions_sql) == versions_before);
+  CHECK(count_of(state, "SELECT count(DISTINCT stream) FROM ops.run_streams WHERE run_id NOT IN (SELECT run_id FROM "
+                        "public.runs_before)") == 60);
+  CHECK(count_of(state, "SELECT coalesce(sum(rows), 0) FROM ops.run_streams WHERE run_id NOT IN (SELECT run_id FROM "
+                        "public.runs_before)") == 0);
 
   // New rows at both sources reach the destination on the next runs, wherever they run.
   testing::execute(w.path("src.db"), "INSERT INTO l07 VALUES (4, 'd'); INSERT INTO l42 VALUES (4, 'd'), (5, 'e');");
