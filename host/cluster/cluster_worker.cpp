@@ -437,15 +437,8 @@ void ClusterWorker::stop() {
 
 ServeService::ReloadResult ClusterWorker::reload() {
   std::lock_guard serial(reload_mutex_);
-  std::shared_ptr<const ServeConfig> next;
   std::string error;
-  try {
-    next = load_serve_config(flows_path_, registry_);
-  } catch (const ConfigErrors& e) {
-    for (const auto& one : e.errors()) error += (error.empty() ? "" : "; ") + std::string(one.what());
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
+  const std::shared_ptr<const ServeConfig> next = reload_serve_config(flows_path_, registry_, error);
   std::unique_lock lock(mutex_);
   if (stopping_) error = "ingestd serve is stopping";
   if (next && error.empty()) {
@@ -537,29 +530,13 @@ json::Value ClusterWorker::status() const {
     flows.push_back(json::Value(std::move(f)));
   }
   out.set("flows", json::Value(std::move(flows)));
-  if (last_reload_) {
-    json::Object r;
-    r.set("ok", json::Value(last_reload_->ok));
-    r.set("at", json::Value(last_reload_->at));
-    r.set(last_reload_->ok ? "message" : "error", json::Value(last_reload_->message));
-    out.set("last_reload", json::Value(std::move(r)));
-  } else {
-    out.set("last_reload", json::Value());
-  }
+  out.set("last_reload", last_reload_json(last_reload_));
   return json::Value(std::move(out));
 }
 
 std::string ClusterWorker::metrics() const { return metrics_.exposition(); }
 
-bool ClusterWorker::ready(std::string& why) const {
-  try {
-    store_.runs(1, std::nullopt);
-    return true;
-  } catch (const std::exception& e) {
-    why = std::string("the state store does not answer: ") + e.what();
-    return false;
-  }
-}
+bool ClusterWorker::ready(std::string& why) const { return state_store_answers(store_, why); }
 
 std::string ClusterWorker::token() const {
   std::lock_guard lock(mutex_);

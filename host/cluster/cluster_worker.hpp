@@ -117,10 +117,6 @@ class ClusterWorker : public ServeService {
   bool stopping_ = false;
   int stop_failures_ = 0;
   std::mutex reload_mutex_;
-  struct ReloadRecord {
-    bool ok = false;
-    std::string at, message;
-  };
   std::optional<ReloadRecord> last_reload_;
 };
 

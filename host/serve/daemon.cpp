@@ -460,15 +460,8 @@ Daemon::Trigger Daemon::trigger(const std::string& flow) {
 
 Daemon::ReloadResult Daemon::reload() {
   std::lock_guard serial(reload_mutex_);
-  std::shared_ptr<const ServeConfig> next;
   std::string error;
-  try {
-    next = load_serve_config(flows_path_, registry_);
-  } catch (const ConfigErrors& e) {
-    for (const auto& one : e.errors()) error += (error.empty() ? "" : "; ") + std::string(one.what());
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
+  const std::shared_ptr<const ServeConfig> next = reload_serve_config(flows_path_, registry_, error);
   std::unique_lock lock(mutex_);
   if (stopping_) error = "ingestd serve is stopping";
   if (next && error.empty() && !same_state_store(config_->plan.file, next->plan.file))
@@ -603,15 +596,7 @@ json::Value Daemon::status() const {
   out.set("started_at", json::Value(started_at_));
   out.set("stopping", json::Value(stopping_));
   out.set("max_concurrent_runs", json::Value(config_->plan.file.serve.max_concurrent_runs));
-  if (last_reload_) {
-    json::Object r;
-    r.set("ok", json::Value(last_reload_->ok));
-    r.set("at", json::Value(last_reload_->at));
-    r.set(last_reload_->ok ? "message" : "error", json::Value(last_reload_->message));
-    out.set("last_reload", json::Value(std::move(r)));
-  } else {
-    out.set("last_reload", json::Value());
-  }
+  out.set("last_reload", last_reload_json(last_reload_));
   lock.unlock();
   // From run history, outside the lock: freshness, checks' flags, recent runs.
   json::Array with_history;
@@ -647,15 +632,7 @@ json::Value Daemon::status() const {
   return json::Value(std::move(out));
 }
 
-bool Daemon::ready(std::string& why) const {
-  try {
-    store_.runs(1, std::nullopt);
-    return true;
-  } catch (const std::exception& e) {
-    why = std::string("the state store does not answer: ") + e.what();
-    return false;
-  }
-}
+bool Daemon::ready(std::string& why) const { return state_store_answers(store_, why); }
 
 std::string Daemon::token() const {
   std::lock_guard lock(mutex_);

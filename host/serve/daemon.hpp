@@ -105,10 +105,6 @@ class Daemon : public ServeService {
   bool stopping_ = false;
   int stop_failures_ = 0;  // runs going on at the stop that did not end cleanly
   std::mutex reload_mutex_;  // one reload at a time
-  struct ReloadRecord {
-    bool ok = false;
-    std::string at, message;
-  };
   std::optional<ReloadRecord> last_reload_;
   const std::string started_at_;
   const std::chrono::system_clock::time_point started_;

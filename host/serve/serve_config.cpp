@@ -28,4 +28,16 @@ std::shared_ptr<const ServeConfig> load_serve_config(const std::string& path, Pl
   return config;
 }
 
+std::shared_ptr<const ServeConfig> reload_serve_config(const std::string& path, PluginRegistry& registry,
+                                                       std::string& error) {
+  try {
+    return load_serve_config(path, registry);
+  } catch (const ConfigErrors& e) {
+    for (const auto& one : e.errors()) error += (error.empty() ? "" : "; ") + std::string(one.what());
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  return nullptr;
+}
+
 }  // namespace ingestd

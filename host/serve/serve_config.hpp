@@ -21,5 +21,9 @@ struct ServeConfig {
 // Reads and checks the flow file as `ingestd validate` does. Throws
 // ConfigError or ConfigErrors, naming file:line and the key.
 std::shared_ptr<const ServeConfig> load_serve_config(const std::string& path, PluginRegistry& registry);
+// The same for a reload, which must not throw: null and `error` (every
+// mistake in the file, joined by "; ") when the file is refused.
+std::shared_ptr<const ServeConfig> reload_serve_config(const std::string& path, PluginRegistry& registry,
+                                                       std::string& error);
 
 }  // namespace ingestd

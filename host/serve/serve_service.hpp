@@ -5,9 +5,12 @@
 
 #include <ingestd/sdk/json.hpp>
 
+#include <optional>
 #include <string>
 
 namespace ingestd {
+
+class StateStore;
 
 class ServeService {
  public:
@@ -38,5 +41,15 @@ class ServeService {
   // configuration sets it.
   virtual std::string token() const = 0;
 };
+
+// The last reload, as /status shows it ("last_reload": null before any).
+struct ReloadRecord {
+  bool ok = false;
+  std::string at, message;  // message: what changed, or why it was refused
+};
+json::Value last_reload_json(const std::optional<ReloadRecord>& last);
+
+// Readiness as both services judge it: the state store answers a query.
+bool state_store_answers(StateStore& store, std::string& why);
 
 }  // namespace ingestd
