@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cluster/cluster_store.hpp"
 #include "config/flow_file.hpp"
 #include "loader/plugin_instance.hpp"
 #include "config/plan.hpp"
@@ -24,6 +25,37 @@ void check_flow(const FlowFile& ff, const std::optional<std::string>& flow) {
     throw ConfigError(Location{ff.path}, "--flow",
                       "no flow named '" + *flow + "' (flows: " + join(ff.flow_names(), ", ") + ")");
 }
+
+// The pool's units of a flow held for as long as a command runs (ClusterStore::hold_units).
+class PoolUnitsHeld {
+ public:
+  PoolUnitsHeld(const FlowFile& ff, std::string holder)
+      : cluster_(ff.state_dsn, ff.state_schema), holder_(std::move(holder)) {}
+  ~PoolUnitsHeld() {
+    if (!held_) return;
+    try {
+      cluster_.release_units(holder_);
+    } catch (const std::exception& e) {  // the holding expires by itself
+      std::fprintf(stderr, "warning: the pool's units stay held until %d s have passed: %s\n", kHoldSeconds, e.what());
+    }
+  }
+  PoolUnitsHeld(const PoolUnitsHeld&) = delete;
+  PoolUnitsHeld& operator=(const PoolUnitsHeld&) = delete;
+
+  // The units workers hold now ("flow/stream (worker)"); none: all are held for this command.
+  std::vector<std::string> hold(const std::string& flow, const std::optional<std::string>& stream) {
+    std::vector<std::string> busy = cluster_.hold_units(flow, stream, holder_, kHoldSeconds);
+    held_ = busy.empty();
+    return busy;
+  }
+
+ private:
+  // Long enough for any reset (dropping a slot included); what a command killed midway leaves held.
+  static constexpr int kHoldSeconds = 600;
+  ClusterStore cluster_;
+  std::string holder_;
+  bool held_ = false;
+};
 
 }  // namespace
 
@@ -74,12 +106,24 @@ int state_reset_command(const GlobalOptions& g, const StateArgs& a) {
   auto store = open_state_store(plan.file);
   const FlowPlan& flow = plan.flows.at(0);
   // A run going on would save its checkpoints over the reset.
+  const std::string holder = "state-reset-" + new_run_id();
   std::optional<FlowLeases> lease;
   try {
-    lease.emplace(*store, std::vector<std::string>{*a.flow}, "state-reset-" + new_run_id(), FlowLeases::Options{});
+    lease.emplace(*store, std::vector<std::string>{*a.flow}, holder, FlowLeases::Options{});
   } catch (const FlowBusyError& e) {
     std::fprintf(stderr, "error: %s; reset it when that run has ended\n", e.what());
     return kExitBusy;
+  }
+  // So would a pool's run of one of its streams: their units are held for the reset.
+  std::optional<PoolUnitsHeld> pool_units;
+  if (plan.file.cluster.enabled) {
+    pool_units.emplace(plan.file, holder);
+    const std::vector<std::string> busy = pool_units->hold(*a.flow, a.stream);
+    if (!busy.empty()) {
+      std::fprintf(stderr, "error: flow '%s' is running in the pool: %s; reset it when those runs have ended\n",
+                   a.flow->c_str(), join(busy, ", ").c_str());
+      return kExitBusy;
+    }
   }
   // Destinations that keep state with their data forget it too, or the next
   // run would resume from there.

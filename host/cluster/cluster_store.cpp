@@ -266,6 +266,34 @@ bool ClusterStore::trigger(const std::string& flow) {
              .rows() > 0;
 }
 
+std::vector<std::string> ClusterStore::hold_units(const std::string& flow, const std::optional<std::string>& stream,
+                                                  const std::string& holder, int ttl_seconds) {
+  std::lock_guard lock(mutex_);
+  Session& s = *session_;
+  std::vector<std::string> busy;
+  s.transaction([&] {
+    busy.clear();
+    // Locks every row, held or not: a claim passes over them (SKIP LOCKED) until COMMIT, when they are held;
+    // a claim that locked one first is waited for and seen.
+    PgResult r = s.exec("SELECT stream, owner, expires_at > now() FROM " + s.table("cluster_units") + " WHERE flow = "
+                        "$1 AND ($2::text IS NULL OR stream = $2) ORDER BY stream FOR UPDATE",
+                        {flow, stream});
+    for (int i = 0; i < r.rows(); ++i)
+      if (r.text(i, 2) == "t") busy.push_back(flow + "/" + r.text(i, 0) + " (" + r.text(i, 1) + ")");
+    if (!busy.empty()) return;
+    s.exec("UPDATE " + s.table("cluster_units") + " SET owner = $3, epoch = epoch + 1, expires_at = now() + "
+           "make_interval(secs => $4::int) WHERE flow = $1 AND ($2::text IS NULL OR stream = $2)",
+           {flow, stream, holder, std::to_string(ttl_seconds)});
+  });
+  return busy;
+}
+
+void ClusterStore::release_units(const std::string& holder) {
+  std::lock_guard lock(mutex_);
+  Session& s = *session_;
+  s.query("UPDATE " + s.table("cluster_units") + " SET expires_at = '-infinity' WHERE owner = $1", {holder});
+}
+
 double ClusterStore::now() {
   std::lock_guard lock(mutex_);
   return std::atof(session_->query("SELECT extract(epoch FROM now())").text(0, 0).c_str());

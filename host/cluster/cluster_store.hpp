@@ -99,6 +99,16 @@ class ClusterStore {
               std::optional<double> next_due, bool failed);
   // Makes every unit of `flow` due now; false when it has none.
   bool trigger(const std::string& flow);
+
+  // For a command that must not overlap the pool's runs of a flow (`state
+  // reset`): holds the units of `flow` (of `stream` only, when given) as
+  // `holder` under a new epoch, so no worker claims them and a worker paused
+  // with an older holding cannot save over the command. Holds nothing and
+  // returns the units workers hold now ("flow/stream (worker)") when there
+  // are any. The holding ends at release_units or after `ttl_seconds`.
+  std::vector<std::string> hold_units(const std::string& flow, const std::optional<std::string>& stream,
+                                      const std::string& holder, int ttl_seconds);
+  void release_units(const std::string& holder);
   // Seconds since the Unix epoch by the server's clock.
   double now();
 

@@ -387,6 +387,55 @@ TEST_CASE("cluster: a worker paused past its lease cannot commit rows or state b
   check_no_overlap(state, true);
 }
 
+TEST_CASE("cluster: state reset is refused while a worker runs one of the flow's streams, and after it the pool reads them again") {
+  PgDatabase state, dst;
+  Workspace w;
+  const int rows = 200000;
+  large_table_setup(w, state, dst, rows);
+  auto worker = std::make_unique<Worker>(w, "a");
+  REQUIRE(testing::wait_until([&] {
+    const UnitRow big = unit_row(state, "big");
+    return big.held && big.last_status.empty();
+  }, std::chrono::seconds(60)));
+
+  // The large table's run is going on: the reset would be saved over.
+  Result busy = w.ingestd({"state", "reset", "flows.toml", "--flow", "f"});
+  CHECK_MESSAGE(busy.exit_code == 3, dump(busy));
+  CHECK_MESSAGE(contains(busy.err, "flow 'f' is running in the pool: f/big ("), dump(busy));
+  CHECK_MESSAGE(contains(busy.err, "reset it when those runs have ended"), dump(busy));
+  // Refused, it held nothing: the worker's run goes on and ends well.
+  REQUIRE(testing::wait_until([&] {
+    return count_of(state, "SELECT count(*) FROM ops.cluster_units WHERE last_status = 'ok'") == 3;
+  }, std::chrono::seconds(120)));
+  CHECK(count_of(dst, "SELECT count(*) FROM public.big") == rows);
+  const Result stopped = worker->stop();
+  CHECK_MESSAGE(stopped.exit_code == 0, worker->log());
+  const int64_t epoch_before = unit_row(state, "big").epoch;
+
+  // Nobody runs the flow: the reset goes through, here and at the destination.
+  Result reset = w.ingestd({"state", "reset", "flows.toml", "--flow", "f"});
+  REQUIRE_MESSAGE(reset.exit_code == 0, dump(reset));
+  CHECK(count_of(state, "SELECT count(*) FROM ops.checkpoints WHERE flow = 'f'") == 0);
+  CHECK(count_of(dst, "SELECT count(*) FROM public._ingestd_state WHERE key LIKE 'f/%'") == 0);
+  // It held the units under a newer epoch while it ran, and let them go.
+  const UnitRow after = unit_row(state, "big");
+  CHECK(after.epoch > epoch_before);
+  CHECK_FALSE(after.held);
+  CHECK(after.owner.rfind("state-reset-", 0) == 0);
+
+  // The pool reads every stream from the start again: merge keeps one row per key.
+  state.execute("CREATE TABLE public.runs_before AS SELECT run_id FROM ops.run_streams");
+  worker = std::make_unique<Worker>(w, "b");
+  CHECK_MESSAGE(testing::wait_until([&] {
+    return count_of(state, "SELECT coalesce(sum(rows), 0) FROM ops.run_streams WHERE stream = 'big' AND run_id NOT IN "
+                           "(SELECT run_id FROM public.runs_before)") == rows;
+  }, std::chrono::seconds(120)), worker->log());
+  CHECK(count_of(dst, "SELECT count(*) FROM public.big") == rows);
+  CHECK(count_of(dst, "SELECT count(DISTINCT id) FROM public.big") == rows);
+  const Result r = worker->stop();
+  CHECK_MESSAGE(r.exit_code == 0, worker->log());
+}
+
 TEST_CASE("cluster: a worker with another version of the flow file does not join the pool, nor does ingestd run") {
   PgDatabase state, dst;
   Workspace w;
