@@ -6,6 +6,7 @@
 #include <query_appender.hpp>
 #include <types.hpp>
 
+#include <ingestd/kit/sql/stored_state.hpp>
 #include <ingestd/kit/sql/table_shape.hpp>
 
 #include <algorithm>
@@ -46,8 +47,12 @@ class LakeTable : public DestinationTable {
       throw config_error("table '" + r.table + "' cannot name a folder of the lake (no '/')");
     dir_ = s.path / r.table;
     fs::create_directories(dir_);
-    manifest_ = load_manifest(dir_);
-    recover();
+    {
+      ManifestLock lock(dir_);
+      manifest_ = load_manifest(dir_);
+      recover();
+      published_ = manifest_;
+    }
     if (load_ != INGESTD_LOAD_REPLACE) view_ = manifest_.files;
     reconcile(r.schema);
   }
@@ -89,7 +94,7 @@ class LakeTable : public DestinationTable {
         std::vector<DataFile> dropped = std::move(manifest_.replacing_files);
         manifest_.replacing_files.clear();
         manifest_.replacing_run.clear();
-        save_manifest(dir_, manifest_);
+        publish();
         remove_unlisted(dropped);
       }
       return;
@@ -100,7 +105,7 @@ class LakeTable : public DestinationTable {
       manifest_.files = std::move(manifest_.replacing_files);
       manifest_.replacing_files.clear();
       manifest_.replacing_run.clear();
-      save_manifest(dir_, manifest_);
+      publish();
       remove_unlisted(old);
       return;
     }
@@ -203,10 +208,16 @@ class LakeTable : public DestinationTable {
     const bool changed = !same_files(listed, view_);
     if (!changed && !checkpoint) return;
     std::vector<DataFile> before = listed;
+    Manifest previous = manifest_;
     listed = view_;
     if (load_ == INGESTD_LOAD_REPLACE) manifest_.replacing_run = run_id_;
     if (checkpoint) manifest_.checkpoints[key] = *checkpoint;
-    save_manifest(dir_, manifest_);
+    try {
+      publish(key, checkpoint ? &*checkpoint : nullptr);
+    } catch (...) {
+      manifest_ = std::move(previous);  // the files of this commit stay unlisted, and go at close
+      throw;
+    }
     remove_unlisted(before);  // a merge's rewrite replaced them
   }
 
@@ -325,10 +336,40 @@ class LakeTable : public DestinationTable {
                                             " AS " + quote(INGESTD_COLUMN_DELETED) + ") FROM " + current + " c";
     std::vector<DataFile> before = manifest_.files;
     view_ = manifest_.files = copy_out(select, run_id_ + "-stale-" + std::to_string(++part_));
-    save_manifest(dir_, manifest_);
+    publish();
     remove_unlisted(before);
     host_.count(hard_delete_ ? "rows_deleted_stale" : "rows_marked_stale", stale);
     kit::sql::count_changes(host_, 0, 0, stale);
+  }
+
+  // Writes manifest_ as the table's: under the manifest lock, and only over
+  // the manifest this writer last read or wrote. Another run that wrote it
+  // since, with state as new as `checkpoint` or newer (it took the flow over
+  // while this run was paused past its lease), wins: this commit is refused.
+  // Older state there (a run this one took over, which committed after this
+  // run read the table) is written over: this run read from before it. With
+  // no checkpoint to compare, any other writer wins.
+  void publish(const std::string& key = "", const SavedCheckpoint* checkpoint = nullptr) {
+    ManifestLock lock(dir_);
+    const Manifest on_disk = load_manifest(dir_);
+    if (!same_manifest(on_disk, published_)) {
+      const auto theirs = on_disk.checkpoints.find(key);
+      if (!checkpoint)
+        throw io_error("lake table " + dir_.string() + ": another run wrote its manifest since this run read it; "
+                       "this run's change is refused (one run writes a table at a time)", false);
+      if (theirs != on_disk.checkpoints.end() && theirs->second.generation >= checkpoint->generation)
+        throw kit::sql::stale_state_commit(key, checkpoint->generation,
+                                           "generation " + std::to_string(theirs->second.generation));
+      for (const auto& [k, cp] : on_disk.checkpoints) manifest_.checkpoints.try_emplace(k, cp);
+    }
+    // A run that opened the table meanwhile removed files no manifest listed.
+    for (const auto* files : {&manifest_.files, &manifest_.replacing_files})
+      for (const DataFile& f : *files)
+        if (!fs::exists(dir_ / f.path))
+          throw io_error("lake table " + dir_.string() + ": " + f.path + " is gone (another run opened the table "
+                         "while this one wrote it); this commit is refused", false);
+    save_manifest(dir_, manifest_);
+    published_ = manifest_;
   }
 
   // Removes those of `files` the manifest does not list.
@@ -350,6 +391,7 @@ class LakeTable : public DestinationTable {
   bool hard_delete_, delete_stale_;
   fs::path dir_;
   Manifest manifest_;
+  Manifest published_;  // as this writer last read or wrote it
   Schema schema_;
   std::vector<std::string> data_columns_;
   std::string deleted_col_, pending_, pending_columns_, seen_;
@@ -381,6 +423,7 @@ std::optional<StoredState> load_lake_state(const LakeSettings& settings, const s
 
 void clear_lake_state(const LakeSettings& settings, const std::string& key) {
   for (const fs::path& dir : lake_tables(settings.path)) {
+    ManifestLock lock(dir);
     Manifest m = load_manifest(dir);
     if (m.checkpoints.erase(key)) save_manifest(dir, m);
   }

@@ -45,6 +45,24 @@ std::vector<std::filesystem::path> lake_tables(const std::filesystem::path& lake
 // Writes a temporary file, syncs it, renames it over the manifest, syncs the folder.
 void save_manifest(const std::filesystem::path& table_dir, const Manifest& m);
 
+// Whether two manifests describe the same commit: files, a replace in
+// progress and checkpoints alike.
+bool same_manifest(const Manifest& a, const Manifest& b);
+
+// An exclusive lock on a table's manifest across processes (flock on
+// `_ingestd_manifest.lock` in the table folder), held while it lives: a
+// writer reads the manifest, checks it and writes the next one under it.
+class ManifestLock {
+ public:
+  explicit ManifestLock(const std::filesystem::path& table_dir);
+  ~ManifestLock();
+  ManifestLock(const ManifestLock&) = delete;
+  ManifestLock& operator=(const ManifestLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 // Syncs a file's or a folder's contents to disk.
 void sync_path(const std::filesystem::path& p);
 
