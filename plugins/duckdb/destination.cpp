@@ -4,6 +4,7 @@
 #include "query_appender.hpp"
 #include "types.hpp"
 
+#include <ingestd/kit/sql/stored_state.hpp>
 #include <ingestd/kit/sql/table_shape.hpp>
 #include <ingestd/kit/sql/typed_widening.hpp>
 
@@ -172,6 +173,15 @@ class DuckTable : public DestinationTable {
     begin();
     merge_staged();
     ensure_state_table(conn_);
+    // As the other destinations: state a later run committed is never written over (DuckDB's file lock
+    // already keeps a second process out while this one has the file open).
+    Result stored = Prepared(conn_, std::string("SELECT generation FROM ") + kStateTable + " WHERE key = $1").text(1, key).run();
+    if (stored.rows() > 0 && stored.integer(0, 0) >= generation) {
+      const int64_t newer = stored.integer(0, 0);
+      conn_.exec("ROLLBACK");
+      end_transaction();
+      throw kit::sql::stale_state_commit(key, generation, "generation " + std::to_string(newer));
+    }
     Prepared(conn_, std::string("DELETE FROM ") + kStateTable + " WHERE key = $1").text(1, key).run();
     Prepared(conn_, std::string("INSERT INTO ") + kStateTable + " VALUES ($1, $2, $3, $4, now())")
         .text(1, key)
