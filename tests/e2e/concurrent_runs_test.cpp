@@ -4,6 +4,7 @@
 // died frees the flow at once on its host, and after its lease expires
 // anywhere else.
 #include "e2e.hpp"
+#include "paused_takeover.hpp"
 #include "support/net.hpp"
 #include "support/sqlite_query.hpp"
 #include "support/wait.hpp"
@@ -177,38 +178,16 @@ TEST_CASE("concurrent runs: two runs of a files to SQLite append started togethe
 }
 
 TEST_CASE("concurrent runs: a run paused past its lease cannot save state behind the run that took its flow over") {
-  // Two flow files beside one state store, the same flow "events" on two
-  // webhook ports: the second stands for the run that takes over.
+  // The second flow file stands for the run that takes over.
   Workspace w;
-  const int port_a = testing::free_port(), port_b = testing::free_port();
-  auto flows = [](int port) {
-    return "[state]\nlease_ttl = \"3s\"\n"
-           "[sources.hook]\nplugin = \"webhook\"\nconfig = { port = " + std::to_string(port) +
-           ", columns = [\"id:string\"] }\n"
-           "[destinations.out]\nplugin = \"files\"\nconfig = { path = \"out\", format = \"jsonl\" }\n"
-           "[[flows]]\nname = \"events\"\nfrom = \"hook\"\nto = \"out\"\nextract = \"incremental-appends\"\n";
-  };
-  w.write("a.toml", flows(port_a));
-  w.write("b.toml", flows(port_b));
-  testing::Options o;
-  o.cwd = w.dir.path();
-  testing::Child a({testing::ingestd_bin(), "run", "a.toml", "--no-progress"}, o);
-  REQUIRE(testing::wait_until([&] { return lease_pid(w, "events") == std::to_string(a.pid()); }));
-  REQUIRE(testing::wait_listening(port_a, 30));
-  REQUIRE(testing::http_request(port_a, "POST", "/events", "", R"({"id":"a1"})").status == 200);
+  PausedTakeover t(
+      w,
+      [](int port) { return events_flow(port, "", "files", "{ path = \"out\", format = \"jsonl\" }"); },
+      [&] { return lease_pid(w, "events"); });
   const std::string a_run = scalar(state_db(w), "SELECT run_id FROM checkpoints WHERE flow = 'events'");
   const std::string a_epoch = scalar(state_db(w), "SELECT epoch FROM leases WHERE name = 'events'");
 
-  // Paused, with an event waiting in its listen queue.
-  a.signal(SIGSTOP);
-  testing::HttpReply late;
-  std::thread late_sender([&] { late = testing::http_request(port_a, "POST", "/events", "", R"({"id":"a2"})"); });
-  REQUIRE(testing::wait_until([&] { return lease_pid(w, "events").empty(); }, std::chrono::seconds(30)));
-
-  testing::Child b({testing::ingestd_bin(), "run", "b.toml", "--no-progress"}, o);
-  REQUIRE(testing::wait_until([&] { return lease_pid(w, "events") == std::to_string(b.pid()); }));
-  REQUIRE(testing::wait_listening(port_b, 30));
-  REQUIRE(testing::http_request(port_b, "POST", "/events", "", R"({"id":"b1"})").status == 200);
+  t.take_over();
   const std::string b_run = scalar(state_db(w), "SELECT run_id FROM checkpoints WHERE flow = 'events'");
   const std::string b_generation = scalar(state_db(w), "SELECT generation FROM checkpoints WHERE flow = 'events'");
   CHECK(b_run != a_run);
@@ -216,18 +195,15 @@ TEST_CASE("concurrent runs: a run paused past its lease cannot save state behind
 
   // Woken, the paused run finds its holding over: whatever it read is not
   // acknowledged, its checkpoint is refused, and it stops.
-  a.signal(SIGCONT);
-  Result ra = a.wait();
-  late_sender.join();
+  Result ra = t.resume_a();
   CHECK_MESSAGE(ra.exit_code != 0, dump(ra));
   CHECK_MESSAGE((contains(ra.err, "lost its lease to another run") || contains(ra.err, "its lease passed to another run")),
                 dump(ra));
-  CHECK(late.status != 200);
+  CHECK(t.late.status != 200);
   CHECK(scalar(state_db(w), "SELECT run_id FROM checkpoints WHERE flow = 'events'") == b_run);
   CHECK(scalar(state_db(w), "SELECT generation FROM checkpoints WHERE flow = 'events'") == b_generation);
-  CHECK(lease_pid(w, "events") == std::to_string(b.pid()));
+  CHECK(lease_pid(w, "events") == std::to_string(t.b->pid()));
 
-  b.signal(SIGTERM);
-  Result rb = b.wait();
+  Result rb = t.stop_b();
   CHECK_MESSAGE(rb.exit_code == 0, dump(rb));
 }
