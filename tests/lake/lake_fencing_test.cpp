@@ -39,7 +39,10 @@ TEST_CASE("fencing: a run paused past its lease cannot write the lake's manifest
 
   Result ra = t.resume_a();
   CHECK_MESSAGE(ra.exit_code != 0, dump(ra));
-  CHECK_MESSAGE(contains(ra.err, "was committed here after this run lost its lease"), dump(ra));
+  // Its lease keeper may find the loss before its commit does; either way it stops.
+  CHECK_MESSAGE((contains(ra.err, "was committed here after this run lost its lease") ||
+                 contains(ra.err, "lost its lease to another run") || contains(ra.err, "its lease passed to another run")),
+                dump(ra));
   CHECK(t.late.status != 200);
   // B's files and state are the table's still; A's late row is in no listed file.
   CHECK(w.read("lake/events/_ingestd_manifest.json") == b_manifest);

@@ -357,10 +357,13 @@ TEST_CASE("cluster: a worker paused past its lease cannot commit rows or state b
   REQUIRE_MESSAGE(taken_over, "paused worker:\n" << paused.log() << "\nthe other:\n" << other.log());
   const std::string taken_over_state = dst.scalar("SELECT generation || ' ' || run_id FROM _ingestd_state WHERE key = 'f/big'");
 
-  // Resumed, the paused worker finds its unit gone: its commit is refused and it stops the run.
-  CHECK_MESSAGE(testing::wait_until([&] { return paused.log().find("passed to another worker") != std::string::npos; },
-                                    std::chrono::seconds(60)),
-                paused.log());
+  // Resumed, the paused worker finds its unit gone (its renewal, its fenced save or the destination's state
+  // check, whichever comes first): its commit is refused and it stops the run.
+  CHECK_MESSAGE(testing::wait_until([&] {
+    const std::string log = paused.log();
+    return log.find("passed to another worker") != std::string::npos ||
+           log.find("was committed here after this run lost its lease") != std::string::npos;
+  }, std::chrono::seconds(60)), paused.log());
   std::this_thread::sleep_for(std::chrono::seconds(2));
   watching = false;
   watcher.join();
