@@ -205,10 +205,10 @@ class LakeTable : public DestinationTable {
     part_ = 0;
     flush_pending();
     std::vector<DataFile>& listed = load_ == INGESTD_LOAD_REPLACE ? manifest_.replacing_files : manifest_.files;
-    const bool changed = !same_files(listed, view_);
+    const bool changed = listed != view_;
     if (!changed && !checkpoint) return;
-    std::vector<DataFile> before = listed;
     Manifest previous = manifest_;
+    const std::vector<DataFile>& before = load_ == INGESTD_LOAD_REPLACE ? previous.replacing_files : previous.files;
     listed = view_;
     if (load_ == INGESTD_LOAD_REPLACE) manifest_.replacing_run = run_id_;
     if (checkpoint) manifest_.checkpoints[key] = *checkpoint;
@@ -219,13 +219,6 @@ class LakeTable : public DestinationTable {
       throw;
     }
     remove_unlisted(before);  // a merge's rewrite replaced them
-  }
-
-  static bool same_files(const std::vector<DataFile>& a, const std::vector<DataFile>& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      if (a[i].path != b[i].path) return false;
-    return true;
   }
 
   // Writes the rows `select` returns as Parquet files named `name`-N under
@@ -352,7 +345,7 @@ class LakeTable : public DestinationTable {
   void publish(const std::string& key = "", const SavedCheckpoint* checkpoint = nullptr) {
     ManifestLock lock(dir_);
     const Manifest on_disk = load_manifest(dir_);
-    if (!same_manifest(on_disk, published_)) {
+    if (on_disk != published_) {
       const auto theirs = on_disk.checkpoints.find(key);
       if (!checkpoint)
         throw io_error("lake table " + dir_.string() + ": another run wrote its manifest since this run read it; "

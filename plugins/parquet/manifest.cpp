@@ -104,20 +104,6 @@ Manifest load_manifest(const fs::path& table_dir) {
   return m;
 }
 
-bool same_manifest(const Manifest& a, const Manifest& b) {
-  auto same_files = [](const std::vector<DataFile>& x, const std::vector<DataFile>& y) {
-    return std::equal(x.begin(), x.end(), y.begin(), y.end(),
-                      [](const DataFile& f, const DataFile& g) { return f.path == g.path && f.rows == g.rows; });
-  };
-  auto same_checkpoints = [](const std::map<std::string, SavedCheckpoint>& x, const std::map<std::string, SavedCheckpoint>& y) {
-    return std::equal(x.begin(), x.end(), y.begin(), y.end(), [](const auto& p, const auto& q) {
-      return p.first == q.first && p.second.data == q.second.data && p.second.generation == q.second.generation;
-    });
-  };
-  return same_files(a.files, b.files) && a.replacing_run == b.replacing_run &&
-         same_files(a.replacing_files, b.replacing_files) && same_checkpoints(a.checkpoints, b.checkpoints);
-}
-
 ManifestLock::ManifestLock(const fs::path& table_dir) {
   const fs::path p = table_dir / "_ingestd_manifest.lock";
   fd_ = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -18,11 +18,15 @@ struct DataFile {
   std::string path;  // relative to the table folder, e.g. "day=2024-01-01/RUN-3-0.parquet"
   int64_t rows = 0;
   std::string run_id;
+
+  bool operator==(const DataFile&) const = default;
 };
 
 struct SavedCheckpoint {
   std::string data;  // as the source emitted it
   int64_t generation = 0;
+
+  bool operator==(const SavedCheckpoint&) const = default;
 };
 
 struct Manifest {
@@ -33,6 +37,8 @@ struct Manifest {
   std::map<std::string, SavedCheckpoint> checkpoints;  // by state key
 
   int64_t rows() const;
+  // The same commit: files, a replace in progress and checkpoints alike.
+  bool operator==(const Manifest&) const = default;
 };
 
 inline constexpr const char* kManifestName = "_ingestd_manifest.json";
@@ -44,10 +50,6 @@ bool has_manifest(const std::filesystem::path& table_dir);
 std::vector<std::filesystem::path> lake_tables(const std::filesystem::path& lake);
 // Writes a temporary file, syncs it, renames it over the manifest, syncs the folder.
 void save_manifest(const std::filesystem::path& table_dir, const Manifest& m);
-
-// Whether two manifests describe the same commit: files, a replace in
-// progress and checkpoints alike.
-bool same_manifest(const Manifest& a, const Manifest& b);
 
 // An exclusive lock on a table's manifest across processes (flock on
 // `_ingestd_manifest.lock` in the table folder), held while it lives: a
